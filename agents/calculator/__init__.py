@@ -1,0 +1,1 @@
+"""The calculator agent: evaluates arithmetic found in a task's text."""

@@ -1,0 +1,28 @@
+"""The calculator's v1 API (routes only)."""
+
+from __future__ import annotations
+
+from typing import Annotated, cast
+
+from fastapi import APIRouter, Depends, Request
+
+from agents.calculator.service import CalculatorService
+from chassis.contract import AgentRequest, AgentResponse
+from chassis.errors import PROBLEM_RESPONSES
+
+__all__ = ["router"]
+
+
+def _service(request: Request) -> CalculatorService:
+    return cast(CalculatorService, request.app.state.service)
+
+
+router = APIRouter(prefix="/v1", tags=["agent"], responses=PROBLEM_RESPONSES)
+
+
+@router.post("/invoke")
+async def invoke(
+    body: AgentRequest, service: Annotated[CalculatorService, Depends(_service)]
+) -> AgentResponse:
+    """Evaluate the arithmetic in the task's input."""
+    return service.answer(body)

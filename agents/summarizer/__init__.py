@@ -1,0 +1,1 @@
+"""The summarizer agent: extractive summaries, and a record of finished tasks."""

@@ -1,0 +1,68 @@
+"""The summarizer's v1 API and its pub/sub subscription (routes only)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any, cast
+
+from dapr.ext.fastapi import DaprApp
+from fastapi import APIRouter, Body, Depends, FastAPI, Request
+from pydantic import ValidationError
+
+from agents.summarizer.models import ActivityView
+from agents.summarizer.service import SummarizerService
+from chassis.contract import (
+    TASK_COMPLETED_TOPIC,
+    AgentRequest,
+    AgentResponse,
+    CloudEvent,
+    TaskCompleted,
+)
+from chassis.dapr import DaprError
+from chassis.errors import PROBLEM_RESPONSES
+
+__all__ = ["router", "subscribe"]
+
+log = logging.getLogger(__name__)
+
+
+def _service(request: Request) -> SummarizerService:
+    return cast(SummarizerService, request.app.state.service)
+
+
+ServiceDep = Annotated[SummarizerService, Depends(_service)]
+router = APIRouter(prefix="/v1", tags=["agent"], responses=PROBLEM_RESPONSES)
+
+
+@router.post("/invoke")
+async def invoke(body: AgentRequest, service: ServiceDep) -> AgentResponse:
+    """Summarize the task's text."""
+    return service.answer(body)
+
+
+@router.get("/activity")
+async def activity(service: ServiceDep) -> ActivityView:
+    """The finished tasks this agent has seen on `task.completed`."""
+    return await service.activity()
+
+
+def subscribe(app: FastAPI, pubsub: str) -> None:
+    """Subscribe to `task.completed` (served to Dapr at GET /dapr/subscribe)."""
+
+    async def on_task_completed(
+        service: ServiceDep, event: Annotated[dict[str, Any], Body()]
+    ) -> dict[str, str]:
+        try:
+            envelope = CloudEvent[TaskCompleted].model_validate(event)
+        except ValidationError as exc:
+            # Redelivering a malformed event cannot make it valid.
+            log.warning("dropping malformed task.completed event: %s", exc.errors()[:3])
+            return {"status": "DROP"}
+        try:
+            await service.record_completion(envelope.id, envelope.data)
+        except DaprError:
+            log.exception("could not record task %s; asking for redelivery", envelope.data.task_id)
+            return {"status": "RETRY"}
+        return {"status": "SUCCESS"}
+
+    DaprApp(app).subscribe(pubsub=pubsub, topic=TASK_COMPLETED_TOPIC)(on_task_completed)

@@ -1,0 +1,18 @@
+"""Summarizer settings, from the environment (prefix SUMMARIZER_)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from chassis.settings import ServiceSettings
+
+__all__ = ["SummarizerSettings"]
+
+
+class SummarizerSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="SUMMARIZER_", extra="ignore")
+
+    app_id: str = Field(default="summarizer", validation_alias="APP_ID")
+    state_store: str = "statestore"
+    pubsub: str = "pubsub"

@@ -1,0 +1,15 @@
+"""The agent chassis: what every Hubspoke Python service is built from.
+
+- `create_app`: FastAPI app with health, problem-JSON errors, a body limit
+- `ServiceSettings`: APP_ID / APP_PORT and shared knobs from the environment
+- `DaprPort` / `DaprSidecar`: invocation, state with ETags, publish
+- `contract`: the v1 orchestrator-agent models
+- `serve`: run a service under uvicorn with JSON logs
+"""
+
+from chassis.app import create_app
+from chassis.dapr import DaprPort, DaprSidecar
+from chassis.serve import serve
+from chassis.settings import ServiceSettings
+
+__all__ = ["DaprPort", "DaprSidecar", "ServiceSettings", "create_app", "serve"]

@@ -1,0 +1,88 @@
+"""`python -m launcher`: start the whole system, send one sample task, run until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from types import FrameType
+
+import httpx
+
+from launcher.stack import LocalStack, StackError, StackOptions
+from launcher.toolchain import ToolMissingError, daprd_version
+
+SAMPLE_TASK = {"input": "2+3"}
+
+
+def _parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m launcher", description=__doc__)
+    parser.add_argument("--state", choices=["sqlite", "redis"], default="sqlite")
+    parser.add_argument("--no-sample", action="store_true", help="do not send the sample task")
+    parser.add_argument("--log-level", default="info", help="daprd log level")
+    return parser.parse_args()
+
+
+def _say(text: str) -> None:
+    print(f"\033[1m[launcher]\033[0m {text}", flush=True)
+
+
+def _send_sample(stack: LocalStack) -> None:
+    with stack.client("orchestrator") as client:
+        created = client.post("/v1/tasks", json=SAMPLE_TASK)
+        _say(f"POST /v1/tasks {json.dumps(SAMPLE_TASK)} -> {created.status_code}")
+        print(json.dumps(created.json(), indent=2), flush=True)
+        if created.status_code == 201:
+            task_id = created.json()["id"]
+            stored = client.get(f"/v1/tasks/{task_id}")
+            _say(f"GET /v1/tasks/{task_id} -> {stored.status_code} (read from the state store)")
+            print(json.dumps(stored.json(), indent=2), flush=True)
+
+
+def main() -> int:
+    args = _parse()
+    stopping = threading.Event()
+
+    def on_signal(signum: int, _: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        stack = LocalStack(StackOptions(state=args.state, log_level=args.log_level))
+    except ToolMissingError as exc:
+        _say(str(exc))
+        return 2
+    _say(f"daprd {daprd_version(stack.daprd)}; run folder {stack.run_dir}")
+    try:
+        stack.start()
+    except StackError as exc:
+        _say(f"start failed: {exc}")
+        return 1
+    try:
+        ports = stack.endpoints["orchestrator"]
+        _say(f"all {len(stack.runfile.apps)} apps and sidecars are healthy")
+        if not args.no_sample:
+            _send_sample(stack)
+        _say(
+            f"ready: curl -X POST {ports.app_url}/v1/tasks -H 'content-type: application/json' "
+            """-d '{"input":"2+3"}'  (Ctrl-C stops everything)"""
+        )
+        while not stopping.wait(1):
+            dead = [p.name for p in stack.supervisor.processes if not p.alive]
+            if dead:
+                _say(f"stopped unexpectedly: {', '.join(dead)}; shutting down")
+                return 1
+    except httpx.HTTPError as exc:
+        _say(f"sample task failed: {exc!r}")
+        return 1
+    finally:
+        _say("stopping every process")
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,296 @@
+"""A running local system: Redis, then a real daprd and the app for each entry of dapr.yaml."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import httpx
+
+from launcher.processes import ManagedProcess, Supervisor
+from launcher.runfile import AppSpec, RunFile, load_runfile
+from launcher.toolchain import REPO_ROOT, daprd_path, redis_server_path
+
+__all__ = ["AppEndpoints", "LocalStack", "StackError", "StackOptions"]
+
+
+class StackError(RuntimeError):
+    """The stack could not be started; the message carries the failing process's log."""
+
+
+@dataclass(frozen=True)
+class StackOptions:
+    runfile: Path = REPO_ROOT / "dapr.yaml"
+    run_dir: Path = REPO_ROOT / ".run"
+    # Tests take free ports; `make run` keeps the ports written in dapr.yaml.
+    free_ports: bool = False
+    echo: bool = True
+    state: Literal["sqlite", "redis"] = "sqlite"
+    redis_port: int = 6390
+    log_level: str = "info"
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AppEndpoints:
+    """Where one app and its sidecar listen."""
+
+    app_id: str
+    app_port: int
+    dapr_http_port: int
+    dapr_grpc_port: int
+    dapr_internal_grpc_port: int
+    metrics_port: int
+
+    @property
+    def app_url(self) -> str:
+        return f"http://127.0.0.1:{self.app_port}"
+
+    @property
+    def dapr_url(self) -> str:
+        return f"http://127.0.0.1:{self.dapr_http_port}"
+
+
+def _free_ports(count: int) -> Iterator[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        yield from (s.getsockname()[1] for s in sockets)
+    finally:
+        for s in sockets:
+            s.close()
+
+
+class LocalStack:
+    """Start with `start()` (or `with LocalStack(...)`); `stop()` leaves nothing running."""
+
+    def __init__(self, options: StackOptions | None = None) -> None:
+        self.options = options or StackOptions()
+        self.runfile: RunFile = load_runfile(self.options.runfile)
+        self.run_dir = self.options.run_dir.resolve()
+        self.supervisor = Supervisor(self.run_dir / "logs", echo=self.options.echo)
+        self.daprd = daprd_path()
+        self.endpoints = self._plan_ports()
+
+    @property
+    def redis_address(self) -> str:
+        return f"127.0.0.1:{self.redis_port}"
+
+    def _plan_ports(self) -> dict[str, AppEndpoints]:
+        apps = self.runfile.apps
+        spare = iter(list(_free_ports(5 * len(apps) + 1)))
+        self.redis_port = next(spare) if self.options.free_ports else self.options.redis_port
+        plan = {}
+        for app in apps:
+            fixed = not self.options.free_ports
+            plan[app.app_id] = AppEndpoints(
+                app_id=app.app_id,
+                app_port=app.app_port if fixed else next(spare),
+                dapr_http_port=app.dapr_http_port if fixed else next(spare),
+                dapr_grpc_port=app.dapr_grpc_port if fixed else next(spare),
+                dapr_internal_grpc_port=next(spare),
+                metrics_port=next(spare),
+            )
+        return plan
+
+    # -- life cycle ---------------------------------------------------------
+
+    def __enter__(self) -> LocalStack:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def start(self, timeout_s: float = 90) -> None:
+        """Start everything and return once every app and sidecar is healthy."""
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._start_redis(timeout_s)
+            for app in self.runfile.apps:
+                self.start_app(app.app_id, wait=False)
+            for app in self.runfile.apps:
+                self.wait_healthy(app.app_id, timeout_s)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        self.supervisor.stop_all()
+
+    def _start_redis(self, timeout_s: float) -> None:
+        argv = [
+            str(redis_server_path()),
+            "--port", str(self.redis_port),
+            "--bind", "127.0.0.1",
+            "--dir", str(self.run_dir),
+            # Accepted messages survive a Redis restart.
+            "--appendonly", "yes",
+            "--save", "",
+            "--protected-mode", "yes",
+        ]  # fmt: skip
+        process = self.supervisor.start("redis", argv, env=os.environ, cwd=self.run_dir)
+        deadline = time.monotonic() + timeout_s
+        while not _redis_answers(self.redis_port):
+            self._check_alive(process)
+            if time.monotonic() > deadline:
+                raise StackError(f"redis did not answer PING in {timeout_s:.0f}s")
+            time.sleep(0.05)
+
+    def start_app(self, app_id: str, *, wait: bool = True, timeout_s: float = 60) -> None:
+        """Start (or start again) one app and its sidecar."""
+        app = self._spec(app_id)
+        ports = self.endpoints[app_id]
+        if f"{app_id}.daprd" in self._names and not self.supervisor[f"{app_id}.daprd"].alive:
+            self.supervisor.restart(f"{app_id}.daprd")
+        elif f"{app_id}.daprd" not in self._names:
+            self.supervisor.start(
+                f"{app_id}.daprd", self._daprd_argv(app, ports), env=self._daprd_env(),
+                cwd=self.run_dir,
+            )  # fmt: skip
+        self.supervisor.start(
+            app_id, self._app_argv(app), env=self._app_env(app, ports),
+            cwd=(self.options.runfile.parent / app.app_dir_path).resolve(),
+        )  # fmt: skip
+        if wait:
+            self.wait_healthy(app_id, timeout_s)
+
+    def kill_app(self, app_id: str) -> None:
+        """SIGKILL one app process (its sidecar stays up), for fault-injection tests."""
+        self.supervisor.kill(app_id)
+
+    @property
+    def _names(self) -> set[str]:
+        return {p.name for p in self.supervisor.processes}
+
+    def _spec(self, app_id: str) -> AppSpec:
+        for app in self.runfile.apps:
+            if app.app_id == app_id:
+                return app
+        raise KeyError(f"{app_id!r} is not in {self.options.runfile.name}")
+
+    # -- command lines ------------------------------------------------------
+
+    def _resources_paths(self) -> list[Path]:
+        base = self.options.runfile.parent
+        paths = []
+        for raw in self.runfile.common.resources_paths:
+            path = (base / raw).resolve()
+            if path.name.startswith("state-"):  # the one state-store variant to load
+                path = path.parent / f"state-{self.options.state}"
+            paths.append(path)
+        return paths
+
+    def _daprd_argv(self, app: AppSpec, ports: AppEndpoints) -> list[str]:
+        common = self.runfile.common
+        argv = [
+            str(self.daprd),
+            "--app-id", app.app_id,
+            "--app-port", str(ports.app_port),
+            "--app-protocol", common.app_protocol,
+            "--app-channel-address", "127.0.0.1",
+            "--dapr-listen-addresses", "127.0.0.1",
+            "--dapr-http-port", str(ports.dapr_http_port),
+            "--dapr-grpc-port", str(ports.dapr_grpc_port),
+            "--dapr-internal-grpc-port", str(ports.dapr_internal_grpc_port),
+            "--metrics-port", str(ports.metrics_port),
+            "--enable-app-health-check",
+            "--app-health-check-path", common.app_health_check_path,
+            "--app-health-probe-interval", "1",
+            "--log-level", self.options.log_level,
+        ]  # fmt: skip
+        for path in self._resources_paths():
+            argv += ["--resources-path", str(path)]
+        if common.config_file_path:
+            argv += ["--config", str(self.options.runfile.parent / common.config_file_path)]
+        return argv
+
+    def _daprd_env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            # daprd cannot pick a host address on a loopback-only machine by itself.
+            "DAPR_HOST_IP": "127.0.0.1",
+            "HUBSPOKE_REDIS_HOST": self.redis_address,
+            **self.options.env,
+        }
+
+    def _app_argv(self, app: AppSpec) -> list[str]:
+        argv = list(app.command)
+        if argv[0] == "python":  # the interpreter of this venv, whatever PATH says
+            argv[0] = sys.executable
+        return argv
+
+    def _app_env(self, app: AppSpec, ports: AppEndpoints) -> dict[str, str]:
+        return {
+            **os.environ,
+            **self.runfile.common.env,
+            **app.env,
+            "APP_ID": app.app_id,
+            "APP_PORT": str(ports.app_port),
+            "DAPR_HTTP_PORT": str(ports.dapr_http_port),
+            "DAPR_GRPC_PORT": str(ports.dapr_grpc_port),
+            "PYTHONUNBUFFERED": "1",
+            **self.options.env,
+        }
+
+    # -- health -------------------------------------------------------------
+
+    def wait_healthy(self, app_id: str, timeout_s: float = 60) -> None:
+        """Wait until the app answers /healthz and its sidecar reports healthy."""
+        ports = self.endpoints[app_id]
+        checks = [
+            (
+                self.supervisor[app_id],
+                f"{ports.app_url}{self.runfile.common.app_health_check_path}",
+            ),
+            (self.supervisor[f"{app_id}.daprd"], f"{ports.dapr_url}/v1.0/healthz"),
+        ]
+        deadline = time.monotonic() + timeout_s
+        with httpx.Client(timeout=2) as client:
+            for process, url in checks:
+                while not _answers(client, url):
+                    self._check_alive(process)
+                    if time.monotonic() > deadline:
+                        raise StackError(
+                            f"{process.name} not healthy after {timeout_s:.0f}s ({url})\n"
+                            f"{process.tail()}"
+                        )
+                    time.sleep(0.1)
+
+    @staticmethod
+    def _check_alive(process: ManagedProcess) -> None:
+        if not process.alive:
+            raise StackError(f"{process.name} exited early; its log:\n{process.tail()}")
+
+    @contextmanager
+    def client(self, app_id: str, *, sidecar: bool = False) -> Iterator[httpx.Client]:
+        """An HTTP client for an app (or its sidecar)."""
+        ports = self.endpoints[app_id]
+        with httpx.Client(
+            base_url=ports.dapr_url if sidecar else ports.app_url, timeout=30
+        ) as client:
+            yield client
+
+
+def _answers(client: httpx.Client, url: str) -> bool:
+    try:
+        return client.get(url).status_code in (200, 204)
+    except httpx.TransportError:
+        return False
+
+
+def _redis_answers(port: int) -> bool:
+    try:
+        with closing(socket.create_connection(("127.0.0.1", port), timeout=1)) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False

@@ -1,0 +1,1 @@
+"""The orchestrator (hub): public task API, agent selection, task state."""

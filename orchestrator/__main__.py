@@ -1,0 +1,4 @@
+from chassis import serve
+from orchestrator.settings import OrchestratorSettings
+
+serve("orchestrator.main:build_app", OrchestratorSettings())
