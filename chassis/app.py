@@ -8,7 +8,8 @@ from contextlib import AbstractAsyncContextManager
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
-from chassis.errors import install_error_handlers
+from chassis.limits import BodySizeLimit
+from chassis.problems import install_error_handlers
 from chassis.settings import ServiceSettings
 
 __all__ = ["Health", "create_app"]
@@ -37,9 +38,9 @@ def create_app(
         version=version,
         description=description,
         lifespan=lifespan,
-        max_body_size=settings.max_request_bytes,
     )
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Health:

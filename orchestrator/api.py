@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
-from chassis.errors import PROBLEM_RESPONSES
+from chassis.problems import PROBLEM_RESPONSES
 from orchestrator.deps import TaskServiceDep
 from orchestrator.models import TaskRecord, TaskRequest
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from agents.calculator.service import CalculatorService
 from chassis.contract import AgentRequest, AgentResponse
-from chassis.errors import PROBLEM_RESPONSES
+from chassis.problems import PROBLEM_RESPONSES
 
 __all__ = ["router"]
 

@@ -19,7 +19,7 @@ from chassis.contract import (
     TaskCompleted,
 )
 from chassis.dapr import DaprError
-from chassis.errors import PROBLEM_RESPONSES
+from chassis.problems import PROBLEM_RESPONSES
 
 __all__ = ["router", "subscribe"]
 

@@ -1,0 +1,26 @@
+# The two commands of the README: `make run` and `make test`.
+# Both install what is missing first (scripts/bootstrap.sh).
+.PHONY: run test bootstrap dapr lint unit integration clean
+
+STATE ?= sqlite
+
+run: bootstrap  ## start Redis, every sidecar and app; send a sample task; Ctrl-C stops all
+	.venv/bin/python -m launcher --state $(STATE)
+
+test: bootstrap  ## ruff, mypy, unit and integration tests (real daprd sidecars)
+	bash scripts/test.sh
+
+bootstrap:  ## install what is missing: venv, Redis, the pinned Dapr runtime
+	bash scripts/bootstrap.sh
+
+dapr:  ## build (or link) daprd and sentry into .dapr/bin
+	bash tools/dapr/build.sh
+
+unit: bootstrap
+	.venv/bin/pytest tests/unit
+
+integration: bootstrap
+	.venv/bin/pytest tests/integration
+
+clean:  ## remove run state and caches kept in the repository (not the Go caches)
+	rm -rf .run .dapr .venv .cache .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs whatever is missing to run Hubspoke on this machine, and nothing
+# that is already there: uv and the Python venv (.venv), Redis (Debian
+# package), and the pinned Dapr runtime built from the Go module proxy.
+# Safe to run again: every step is skipped or takes seconds when done.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+UV_VERSION=0.13.9
+say() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# --- Python: uv, then the locked dependencies in .venv --------------------
+if command -v uv >/dev/null 2>&1; then
+  uv=$(command -v uv)
+else
+  uv=.cache/uv-venv/bin/uv
+  if ! [ -x "$uv" ] || [ "$("$uv" --version | cut -d' ' -f2)" != "$UV_VERSION" ]; then
+    say "installing uv $UV_VERSION into .cache/uv-venv"
+    python3 -m venv .cache/uv-venv
+    .cache/uv-venv/bin/pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+  fi
+fi
+"$uv" sync --frozen --quiet
+
+# --- Redis (pub/sub broker; optional state store) ---------------------------
+if ! command -v redis-server >/dev/null 2>&1; then
+  say "installing redis-server from Debian's packages"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    redis-server >/dev/null
+fi
+
+# --- Dapr runtime (daprd, sentry) --------------------------------------------
+if ! command -v go >/dev/null 2>&1; then
+  say "Go is needed to build the Dapr runtime (go.mod asks for $(grep '^go ' tools/dapr/go.mod))"
+  exit 1
+fi
+bash tools/dapr/build.sh

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from agents.summarizer.main import build_app
+from agents.summarizer.settings import SummarizerSettings
+from agents.summarizer.summarize import summarize
+from tests.fakes import InMemoryDapr
+
+TEXT = (
+    "Dapr is a portable runtime for microservices. "
+    "The weather was pleasant yesterday. "
+    "Dapr sidecars give each microservice state, pub/sub and service invocation. "
+    "Lunch was late."
+)
+
+
+def event(event_id: str, task_id: str, status: str = "completed") -> dict[str, Any]:
+    return {
+        "id": event_id,
+        "source": "orchestrator",
+        "type": "com.dapr.event.sent",
+        "specversion": "1.0",
+        "topic": "task.completed",
+        "pubsubname": "pubsub",
+        "data": {
+            "task_id": task_id,
+            "agent": "calculator",
+            "status": status,
+            "completed_at": "2026-11-24T00:00:00Z",
+        },
+    }
+
+
+@pytest.fixture
+def dapr() -> InMemoryDapr:
+    return InMemoryDapr()
+
+
+@pytest.fixture
+def client(dapr: InMemoryDapr) -> Iterator[TestClient]:
+    with TestClient(build_app(SummarizerSettings(app_id="summarizer"), dapr=dapr)) as c:
+        yield c
+
+
+def test_summary_keeps_the_sentences_about_the_main_topic() -> None:
+    summary = summarize("summarize: " + TEXT)
+    assert summary == (
+        "Dapr is a portable runtime for microservices. "
+        "Dapr sidecars give each microservice state, pub/sub and service invocation."
+    )
+
+
+def test_short_text_is_returned_whole() -> None:
+    assert summarize("TL;DR: One sentence.") == "One sentence."
+
+
+def test_invoke_answers_with_summary(client: TestClient) -> None:
+    response = client.post("/v1/invoke", json={"task_id": "t", "input": TEXT})
+    assert response.status_code == 200
+    assert response.json()["output"].startswith("Dapr is a portable runtime")
+
+
+def test_invoke_with_only_an_instruction_is_422(client: TestClient) -> None:
+    response = client.post("/v1/invoke", json={"task_id": "t", "input": "summarize:"})
+    assert response.status_code == 422
+
+
+def test_subscription_is_advertised_to_dapr(client: TestClient) -> None:
+    [subscription] = client.get("/dapr/subscribe").json()
+    assert (subscription["pubsubname"], subscription["topic"]) == ("pubsub", "task.completed")
+
+
+def test_completed_task_is_recorded_once_per_event(client: TestClient) -> None:
+    route = "/events/pubsub/task.completed"
+    assert client.post(route, json=event("e1", "t1")).json() == {"status": "SUCCESS"}
+    assert client.post(route, json=event("e1", "t1")).json() == {"status": "SUCCESS"}
+    assert client.post(route, json=event("e2", "t2", "failed")).json() == {"status": "SUCCESS"}
+    activity = client.get("/v1/activity").json()
+    assert (activity["completed"], activity["failed"]) == (1, 1)
+    assert [t["task_id"] for t in activity["recent"]] == ["t2", "t1"]
+    assert "seen_event_ids" not in activity
+
+
+def test_concurrent_write_is_retried_not_lost(client: TestClient, dapr: InMemoryDapr) -> None:
+    dapr.conflicts_to_inject = 2
+    client.post("/events/pubsub/task.completed", json=event("e1", "t1"))
+    assert client.get("/v1/activity").json()["completed"] == 1
+
+
+def test_malformed_event_is_dropped(client: TestClient) -> None:
+    response = client.post("/events/pubsub/task.completed", json={"id": "x", "data": {}})
+    assert response.json() == {"status": "DROP"}
+    assert client.get("/v1/activity").json()["completed"] == 0

@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from chassis.contract import AGENT_INVOKE_METHOD, TASK_COMPLETED_TOPIC
+from orchestrator.main import build_app
+from orchestrator.settings import OrchestratorSettings
+from tests.fakes import InMemoryDapr, failing_agent
+
+
+async def calculator(payload: Any) -> Any:
+    return {"agent": "calculator", "output": "5", "data": {"echo": payload["input"]}}
+
+
+async def summarizer(payload: Any) -> Any:
+    return {"agent": "summarizer", "output": "short", "data": {}}
+
+
+@pytest.fixture
+def dapr() -> InMemoryDapr:
+    return InMemoryDapr({"calculator": calculator, "summarizer": summarizer})
+
+
+@pytest.fixture
+def client(dapr: InMemoryDapr) -> Iterator[TestClient]:
+    settings = OrchestratorSettings(app_id="orchestrator")
+    with TestClient(build_app(settings, dapr=dapr)) as test_client:
+        yield test_client
+
+
+def test_arithmetic_task_goes_to_calculator_and_is_stored(
+    client: TestClient, dapr: InMemoryDapr
+) -> None:
+    response = client.post("/v1/tasks", json={"input": "2+3"})
+    assert response.status_code == 201
+    task = response.json()
+    assert (task["agent"], task["status"], task["output"]) == ("calculator", "completed", "5")
+    assert response.headers["location"] == f"/v1/tasks/{task['id']}"
+    assert dapr.invocations == [
+        ("calculator", AGENT_INVOKE_METHOD, {"task_id": task["id"], "input": "2+3"})
+    ]
+    assert client.get(f"/v1/tasks/{task['id']}").json() == task
+
+
+def test_text_task_goes_to_summarizer(client: TestClient) -> None:
+    response = client.post("/v1/tasks", json={"input": "summarize: Dapr is a runtime."})
+    assert response.json()["agent"] == "summarizer"
+
+
+def test_explicit_agent_overrides_the_rule(client: TestClient, dapr: InMemoryDapr) -> None:
+    client.post("/v1/tasks", json={"input": "2+3", "agent": "summarizer"})
+    assert dapr.invocations[0][0] == "summarizer"
+
+
+def test_completion_is_published(client: TestClient, dapr: InMemoryDapr) -> None:
+    task = client.post("/v1/tasks", json={"input": "2+3"}).json()
+    [(pubsub, topic, event)] = dapr.published
+    assert (pubsub, topic) == ("pubsub", TASK_COMPLETED_TOPIC)
+    assert event["task_id"] == task["id"]
+    assert event["status"] == "completed"
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ({}, "input: Field required"),
+        ({"input": 42}, "input: Input should be a valid string"),
+        ({"input": "   "}, "input: String should have at least 1 character"),
+        ({"input": "2+3", "agent": "Bad Agent!"}, "agent: String should match pattern"),
+        ({"input": "2+3", "extra": 1}, "extra: Extra inputs are not permitted"),
+    ],
+)
+def test_bad_input_is_422_saying_what_is_wrong(
+    client: TestClient, body: dict[str, Any], fragment: str
+) -> None:
+    response = client.post("/v1/tasks", json=body)
+    assert response.status_code == 422
+    assert fragment in response.json()["detail"]
+
+
+def test_oversized_input_is_refused(client: TestClient) -> None:
+    response = client.post("/v1/tasks", json={"input": "x" * 2_000_000})
+    assert response.status_code == 413
+
+
+def test_unknown_agent_is_422_listing_known_agents(client: TestClient) -> None:
+    response = client.post("/v1/tasks", json={"input": "2+3", "agent": "weather"})
+    assert response.status_code == 422
+    body = response.json()
+    assert "unknown agent 'weather'" in body["detail"]
+    assert body["known_agents"] == ["calculator", "summarizer"]
+
+
+def test_agent_rejecting_input_fails_the_task_with_its_reason(
+    client: TestClient, dapr: InMemoryDapr
+) -> None:
+    dapr.agents["calculator"] = failing_agent(422, "no arithmetic expression found")
+    response = client.post("/v1/tasks", json={"input": "1+1"})
+    assert response.status_code == 422
+    body = response.json()
+    assert "no arithmetic expression found" in body["detail"]
+    stored = client.get(f"/v1/tasks/{body['task_id']}").json()
+    assert stored["status"] == "failed"
+    assert "no arithmetic expression found" in stored["error"]
+
+
+@pytest.mark.parametrize("agents", [{}, {"calculator": failing_agent(500, "crashed")}])
+def test_unreachable_or_failing_agent_is_502_and_task_is_failed(
+    client: TestClient, dapr: InMemoryDapr, agents: dict[str, Any]
+) -> None:
+    dapr.agents = {**agents}
+    response = client.post("/v1/tasks", json={"input": "1+1"})
+    assert response.status_code == 502
+    stored = client.get(f"/v1/tasks/{response.json()['task_id']}").json()
+    assert stored["status"] == "failed"
+    assert dapr.published[-1][2]["status"] == "failed"
+
+
+def test_agent_answer_outside_contract_is_502(client: TestClient, dapr: InMemoryDapr) -> None:
+    async def broken(_: Any) -> Any:
+        return {"unexpected": True}
+
+    dapr.agents["calculator"] = broken
+    response = client.post("/v1/tasks", json={"input": "1+1"})
+    assert response.status_code == 502
+    assert "outside the contract" in response.json()["detail"]
+
+
+def test_unknown_task_is_404(client: TestClient) -> None:
+    response = client.get(f"/v1/tasks/{'0' * 32}")
+    assert response.status_code == 404
+    assert response.json()["detail"] == f"no task with id {'0' * 32!r}"
+
+
+def test_malformed_task_id_is_422(client: TestClient) -> None:
+    assert client.get("/v1/tasks/not-an-id").status_code == 422

@@ -1,0 +1,56 @@
+"""Rules the source tree keeps: layer direction, component scopes, the run file."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+import yaml
+
+from launcher.runfile import load_runfile
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = [ROOT / "orchestrator", *sorted(p for p in (ROOT / "agents").iterdir() if p.is_dir())]
+# Modules of the inner layers: they must not know about the web framework or the API.
+OUTER = {"api", "deps", "main", "__main__"}
+WEB = ("fastapi", "starlette", "uvicorn", "dapr.ext")
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=lambda p: p.name)
+def test_inner_layers_never_import_outer_ones(service: Path) -> None:
+    for module in service.glob("*.py"):
+        if module.stem in OUTER or module.stem.startswith("_"):
+            continue
+        for name in _imports(module):
+            assert not name.startswith(WEB), f"{module.relative_to(ROOT)} imports {name}"
+            assert name.rsplit(".", 1)[-1] not in OUTER, (
+                f"{module.relative_to(ROOT)} imports {name}"
+            )
+
+
+def test_every_component_is_scoped_to_apps_of_the_run_file() -> None:
+    app_ids = {app.app_id for app in load_runfile(ROOT / "dapr.yaml").apps}
+    components = list((ROOT / "components").rglob("*.yaml"))
+    assert components
+    for path in components:
+        scopes = yaml.safe_load(path.read_text()).get("scopes")
+        assert scopes, f"{path.relative_to(ROOT)} has no scopes"
+        assert set(scopes) <= app_ids, f"{path.relative_to(ROOT)} scopes unknown apps"
+
+
+def test_run_file_ports_and_ids_are_unique() -> None:
+    apps = load_runfile(ROOT / "dapr.yaml").apps
+    ports = [p for a in apps for p in (a.app_port, a.dapr_http_port, a.dapr_grpc_port)]
+    assert len(set(ports)) == len(ports)
+    assert len({a.app_id for a in apps}) == len(apps)
