@@ -13,16 +13,9 @@ from typing import Literal
 import pytest
 
 from launcher import LocalStack, StackOptions
-from launcher.toolchain import ToolMissingError, daprd_path, daprd_version
+from launcher.toolchain import ToolMissingError
 
 STACKS: list[LocalStack] = []
-
-
-def pytest_report_header() -> str:
-    try:
-        return f"daprd: {daprd_version(daprd_path())} ({daprd_path()})"
-    except ToolMissingError as exc:
-        return f"daprd: MISSING - {exc}"
 
 
 def start_stack(run_dir: Path, state: Literal["sqlite", "redis"] = "sqlite") -> LocalStack:
