@@ -21,6 +21,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -35,6 +37,7 @@ __all__ = [
     "InvocationFailed",
     "SidecarUnavailable",
     "StateItem",
+    "open_sidecar",
 ]
 
 
@@ -193,3 +196,17 @@ class DaprSidecar:
         )
         if not response.is_success:
             raise DaprError(f"publishing to {pubsub}/{topic}: HTTP {response.status_code}")
+
+
+@asynccontextmanager
+async def open_sidecar(given: DaprPort | None = None) -> AsyncIterator[DaprPort]:
+    """Yield `given` (a test's fake) or the real sidecar once it is ready; close it after."""
+    if given is not None:
+        yield given
+        return
+    sidecar = DaprSidecar.from_environment()
+    try:
+        await sidecar.wait_until_ready()
+        yield sidecar
+    finally:
+        await sidecar.aclose()

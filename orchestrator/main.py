@@ -7,8 +7,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from chassis import DaprPort, DaprSidecar, create_app
+from chassis import DaprPort, create_app
 from chassis.contract import TASK_COMPLETED_TOPIC
+from chassis.dapr import open_sidecar
 from orchestrator.api import router
 from orchestrator.persistence import TaskRepository
 from orchestrator.service import TaskService
@@ -27,22 +28,15 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        sidecar = None
-        port = dapr
-        if port is None:
-            sidecar = DaprSidecar.from_environment()
-            await sidecar.wait_until_ready()
-            port = sidecar
-        app.state.task_service = TaskService(
-            dapr=port,
-            tasks=TaskRepository(port, settings.state_store),
-            agents=settings.agents,
-            pubsub=settings.pubsub,
-            completed_topic=TASK_COMPLETED_TOPIC,
-        )
-        yield
-        if sidecar is not None:
-            await sidecar.aclose()
+        async with open_sidecar(dapr) as sidecar:
+            app.state.task_service = TaskService(
+                dapr=sidecar,
+                tasks=TaskRepository(sidecar, settings.state_store),
+                agents=settings.agents,
+                pubsub=settings.pubsub,
+                completed_topic=TASK_COMPLETED_TOPIC,
+            )
+            yield
 
     return create_app(
         settings=settings,

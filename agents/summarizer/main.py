@@ -11,7 +11,8 @@ from agents.summarizer.api import router, subscribe
 from agents.summarizer.persistence import ActivityRepository
 from agents.summarizer.service import SummarizerService
 from agents.summarizer.settings import SummarizerSettings
-from chassis import DaprPort, DaprSidecar, create_app
+from chassis import DaprPort, create_app
+from chassis.dapr import open_sidecar
 
 __all__ = ["VERSION", "build_app"]
 
@@ -24,18 +25,11 @@ def build_app(settings: SummarizerSettings | None = None, dapr: DaprPort | None 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        sidecar = None
-        port = dapr
-        if port is None:
-            sidecar = DaprSidecar.from_environment()
-            await sidecar.wait_until_ready()
-            port = sidecar
-        app.state.service = SummarizerService(
-            agent_id=settings.app_id, activity=ActivityRepository(port, settings.state_store)
-        )
-        yield
-        if sidecar is not None:
-            await sidecar.aclose()
+        async with open_sidecar(dapr) as sidecar:
+            app.state.service = SummarizerService(
+                agent_id=settings.app_id, activity=ActivityRepository(sidecar, settings.state_store)
+            )
+            yield
 
     app = create_app(
         settings=settings,
