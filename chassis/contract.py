@@ -8,6 +8,7 @@ Agents serve `POST /v1/invoke` taking `AgentRequest` and answering
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,16 +16,21 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "AGENT_INVOKE_METHOD",
     "CONTRACT_VERSION",
+    "REGISTRY_TOPIC",
     "TASK_COMPLETED_TOPIC",
     "AgentRequest",
     "AgentResponse",
     "CloudEvent",
+    "RegistrationKind",
+    "RegistrationMessage",
     "TaskCompleted",
 ]
 
 CONTRACT_VERSION = "hubspoke.agent/v1"
 AGENT_INVOKE_METHOD = "v1/invoke"
 TASK_COMPLETED_TOPIC = "task.completed"
+# Agents announce themselves here; they never need the right to invoke the orchestrator.
+REGISTRY_TOPIC = "agents.registry"
 
 MAX_INPUT_CHARS = 20_000
 
@@ -55,6 +61,26 @@ class TaskCompleted(BaseModel):
     agent: str
     status: str
     completed_at: datetime
+
+
+class RegistrationKind(StrEnum):
+    REGISTER = "register"
+    HEARTBEAT = "heartbeat"
+    DEREGISTER = "deregister"
+
+
+class RegistrationMessage(BaseModel):
+    """Published by an agent instance on `agents.registry`.
+
+    Heartbeats carry the card too, so an orchestrator that lost the record
+    (or removed it after a partition) gets it back without a restart.
+    """
+
+    kind: RegistrationKind
+    app_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    instance_id: str = Field(min_length=1, max_length=64)
+    card: dict[str, Any] | None = None
+    sent_at: datetime
 
 
 class CloudEvent(BaseModel, Generic[T]):

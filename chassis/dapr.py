@@ -78,7 +78,13 @@ class DaprPort(Protocol):
     """What a service may ask of its sidecar."""
 
     async def invoke(
-        self, app_id: str, method: str, payload: Any, *, http_method: str = "POST"
+        self,
+        app_id: str,
+        method: str,
+        payload: Any,
+        *,
+        http_method: str = "POST",
+        timeout_s: float | None = None,
     ) -> Any:
         """Call `method` on `app_id` through Dapr; return the decoded JSON answer."""
         ...
@@ -88,9 +94,28 @@ class DaprPort(Protocol):
         ...
 
     async def save_state(
-        self, store: str, key: str, data: bytes, *, etag: str | None = None
+        self,
+        store: str,
+        key: str,
+        data: bytes,
+        *,
+        etag: str | None = None,
+        create_only: bool = False,
     ) -> None:
-        """Write JSON `data` under `key`; with `etag`, only if unchanged since read."""
+        """Write JSON `data` under `key`.
+
+        With `etag`: only if unchanged since it was read. With `create_only`:
+        only if the key does not exist yet. Else EtagMismatch; without
+        either, the write replaces whatever is there.
+        """
+        ...
+
+    async def get_many(self, store: str, keys: list[str]) -> dict[str, StateItem]:
+        """Read several keys in one call; missing keys are left out."""
+        ...
+
+    async def delete_state(self, store: str, key: str, *, etag: str | None = None) -> None:
+        """Delete one key; with `etag`, only if unchanged since read (else EtagMismatch)."""
         ...
 
     async def publish(self, pubsub: str, topic: str, data: bytes) -> None:
@@ -147,16 +172,23 @@ class DaprSidecar:
     async def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         try:
             return await self._client.request(method, url, **kwargs)
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, httpx.TimeoutException) as exc:
             raise SidecarUnavailable(f"sidecar request {method} {url} failed: {exc!r}") from exc
 
     async def invoke(
-        self, app_id: str, method: str, payload: Any, *, http_method: str = "POST"
+        self,
+        app_id: str,
+        method: str,
+        payload: Any,
+        *,
+        http_method: str = "POST",
+        timeout_s: float | None = None,
     ) -> Any:
+        extra: dict[str, Any] = {} if http_method == "GET" else {"json": payload}
+        if timeout_s is not None:
+            extra["timeout"] = timeout_s
         response = await self._send(
-            http_method,
-            f"/v1.0/invoke/{app_id}/method/{method.lstrip('/')}",
-            json=payload if http_method != "GET" else None,
+            http_method, f"/v1.0/invoke/{app_id}/method/{method.lstrip('/')}", **extra
         )
         if response.is_success:
             return _decode(response)
@@ -171,11 +203,19 @@ class DaprSidecar:
         return StateItem(response.content, response.headers.get("etag"))
 
     async def save_state(
-        self, store: str, key: str, data: bytes, *, etag: str | None = None
+        self,
+        store: str,
+        key: str,
+        data: bytes,
+        *,
+        etag: str | None = None,
+        create_only: bool = False,
     ) -> None:
         item: dict[str, Any] = {"key": key}
         if etag is not None:
             item["etag"] = etag
+        if etag is not None or create_only:
+            # first-write without an ETag means "insert only if absent" in Dapr's stores.
             item["options"] = {"concurrency": "first-write"}
         # `data` is already JSON: splice it in rather than decode and re-encode it.
         body = b"[" + json.dumps(item)[:-1].encode() + b',"value":' + data + b"}]"
@@ -186,6 +226,32 @@ class DaprSidecar:
             raise EtagMismatch(f"{store}/{key} changed since it was read")
         if not response.is_success:
             raise DaprError(f"saving {store}/{key}: HTTP {response.status_code} {response.text}")
+
+    async def get_many(self, store: str, keys: list[str]) -> dict[str, StateItem]:
+        if not keys:
+            return {}
+        response = await self._send(
+            "POST", f"/v1.0/state/{store}/bulk", json={"keys": keys, "parallelism": 16}
+        )
+        if not response.is_success:
+            raise DaprError(f"bulk read of {store}: HTTP {response.status_code} {response.text}")
+        found = {}
+        for item in response.json():
+            if "data" in item and not item.get("error"):
+                data = json.dumps(item["data"]).encode()
+                found[item["key"]] = StateItem(data, item.get("etag"))
+        return found
+
+    async def delete_state(self, store: str, key: str, *, etag: str | None = None) -> None:
+        headers = {} if etag is None else {"If-Match": etag}
+        params = {} if etag is None else {"concurrency": "first-write"}
+        response = await self._send(
+            "DELETE", f"/v1.0/state/{store}/{key}", headers=headers, params=params
+        )
+        if response.status_code == 409:
+            raise EtagMismatch(f"{store}/{key} changed since it was read")
+        if not response.is_success:
+            raise DaprError(f"deleting {store}/{key}: HTTP {response.status_code} {response.text}")
 
     async def publish(self, pubsub: str, topic: str, data: bytes) -> None:
         response = await self._send(

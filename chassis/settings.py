@@ -11,7 +11,7 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["ServiceSettings"]
+__all__ = ["AgentSettings", "ServiceSettings"]
 
 
 class ServiceSettings(BaseSettings):
@@ -27,3 +27,17 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     # Requests above this size get 413 before any handler reads them.
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
+
+
+class AgentSettings(ServiceSettings):
+    """What every agent shares; the names are fixed so one variable tunes all agents."""
+
+    pubsub: str = Field(default="pubsub", validation_alias="HUBSPOKE_PUBSUB")
+    # Announce on agents.registry; off for agents registered by pull (POST /v1/agents).
+    self_register: bool = Field(default=True, validation_alias="HUBSPOKE_SELF_REGISTER")
+    heartbeat_seconds: float = Field(
+        default=5.0, gt=0, le=300, validation_alias="HUBSPOKE_HEARTBEAT_SECONDS"
+    )
+    # The URL written into the card's A2A interface; defaults to the app's own address.
+    public_url: str | None = Field(default=None, validation_alias="HUBSPOKE_PUBLIC_URL")
+    owner: str = Field(default="hubspoke", validation_alias="HUBSPOKE_AGENT_OWNER")

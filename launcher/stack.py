@@ -36,6 +36,8 @@ class StackOptions:
     redis_port: int = 6390
     log_level: str = "info"
     env: Mapping[str, str] = field(default_factory=dict)
+    # Apps to run besides those of the run file (tests add agents of their own).
+    extra_apps: tuple[AppSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,10 @@ class LocalStack:
 
     def __init__(self, options: StackOptions | None = None) -> None:
         self.options = options or StackOptions()
-        self.runfile: RunFile = load_runfile(self.options.runfile)
+        runfile = load_runfile(self.options.runfile)
+        self.runfile: RunFile = runfile.model_copy(
+            update={"apps": [*runfile.apps, *self.options.extra_apps]}
+        )
         self.run_dir = self.options.run_dir.resolve()
         self.supervisor = Supervisor(self.run_dir / "logs", echo=self.options.echo)
         self.daprd = daprd_path()

@@ -6,13 +6,19 @@ from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
+from orchestrator.registry_service import RegistryService
 from orchestrator.service import TaskService
 
-__all__ = ["TaskServiceDep"]
+__all__ = ["RegistryDep", "TaskServiceDep"]
 
 
 def get_task_service(request: Request) -> TaskService:
     return cast(TaskService, request.app.state.task_service)
 
 
+def get_registry(request: Request) -> RegistryService:
+    return cast(RegistryService, request.app.state.registry)
+
+
 TaskServiceDep = Annotated[TaskService, Depends(get_task_service)]
+RegistryDep = Annotated[RegistryService, Depends(get_registry)]

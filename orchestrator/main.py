@@ -1,48 +1,87 @@
-"""Wiring: settings -> Dapr adapter -> repository -> service -> API."""
+"""Wiring: settings -> Dapr adapter -> stores -> registry and task services -> API."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
 from chassis import DaprPort, create_app
 from chassis.contract import TASK_COMPLETED_TOPIC
 from chassis.dapr import open_sidecar
-from orchestrator.api import router
+from orchestrator import agents_api
+from orchestrator.api import router as tasks_router
+from orchestrator.monitor import monitor_registry
 from orchestrator.persistence import TaskRepository
+from orchestrator.registry import RegistryPolicy
+from orchestrator.registry_service import RegistryService
+from orchestrator.registry_store import RegistryStore
 from orchestrator.service import TaskService
 from orchestrator.settings import OrchestratorSettings
 
 __all__ = ["VERSION", "build_app"]
 
-VERSION = "0.1.0"
+VERSION = "0.2.0"
+
+
+def build_registry(settings: OrchestratorSettings, dapr: DaprPort) -> RegistryService:
+    policy = RegistryPolicy(
+        unhealthy_after=timedelta(seconds=settings.unhealthy_after_seconds),
+        remove_after=timedelta(seconds=settings.remove_after_seconds),
+    )
+    return RegistryService(
+        store=RegistryStore(dapr, settings.state_store),
+        dapr=dapr,
+        policy=policy,
+        verify_cards=settings.verify_cards,
+        probe_timeout_s=settings.probe_timeout_seconds,
+    )
 
 
 def build_app(
-    settings: OrchestratorSettings | None = None, dapr: DaprPort | None = None
+    settings: OrchestratorSettings | None = None,
+    dapr: DaprPort | None = None,
+    *,
+    monitor: bool = True,
 ) -> FastAPI:
-    """The orchestrator app; tests pass settings and a fake Dapr port."""
+    """The orchestrator app; tests pass settings, a fake Dapr port, and may skip the monitor."""
     settings = settings or OrchestratorSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_sidecar(dapr) as sidecar:
+            registry = build_registry(settings, sidecar)
+            await registry.load()  # serve nothing before the stored registry is back
+            app.state.registry = registry
             app.state.task_service = TaskService(
                 dapr=sidecar,
                 tasks=TaskRepository(sidecar, settings.state_store),
-                agents=settings.agents,
+                agents=registry,
                 pubsub=settings.pubsub,
                 completed_topic=TASK_COMPLETED_TOPIC,
             )
+            sweeper = None
+            if monitor:
+                sweeper = asyncio.create_task(
+                    monitor_registry(registry, settings.registry_sweep_seconds)
+                )
             yield
+            if sweeper is not None:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
 
-    return create_app(
+    app = create_app(
         settings=settings,
         title="Hubspoke orchestrator",
         version=VERSION,
-        description="Public task API: routes each task to an agent through Dapr.",
-        routers=[router],
+        description="Public task API and agent registry; routes each task to an agent via Dapr.",
+        routers=[tasks_router, agents_api.router],
         lifespan=lifespan,
     )
+    agents_api.subscribe(app, settings.pubsub)
+    return app

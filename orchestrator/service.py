@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
@@ -15,9 +14,8 @@ from chassis.dapr import DaprError, DaprPort, InvocationFailed
 from chassis.errors import NotFoundError, UnprocessableError, UpstreamError
 from orchestrator.models import TaskRecord, TaskRequest, TaskStatus
 from orchestrator.persistence import TaskRepository
-from orchestrator.routing import choose_agent
 
-__all__ = ["AgentRejectedTask", "AgentUnavailable", "TaskNotFound", "TaskService"]
+__all__ = ["AgentDirectory", "AgentRejectedTask", "AgentUnavailable", "TaskNotFound", "TaskService"]
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +32,14 @@ class AgentUnavailable(UpstreamError):
     """The agent could not be reached, failed, or answered outside the contract."""
 
 
+class AgentDirectory(Protocol):
+    """Knows which agent should take a task (the registry)."""
+
+    def choose(self, text: str, requested: str | None) -> str:
+        """The app-id of a healthy agent for `text`; raises if there is none."""
+        ...
+
+
 class TaskService:
     """Runs tasks synchronously: one agent per task, for now."""
 
@@ -42,7 +48,7 @@ class TaskService:
         *,
         dapr: DaprPort,
         tasks: TaskRepository,
-        agents: Sequence[str],
+        agents: AgentDirectory,
         pubsub: str,
         completed_topic: str,
     ) -> None:
@@ -54,7 +60,7 @@ class TaskService:
 
     async def submit(self, request: TaskRequest) -> TaskRecord:
         """Run a task to its end and return it; failures are stored before raising."""
-        agent = choose_agent(request.input, request.agent, self._agents)
+        agent = self._agents.choose(request.input, request.agent)
         task = TaskRecord(
             id=uuid.uuid4().hex,
             input=request.input,

@@ -1,4 +1,4 @@
-"""Wiring: settings -> service -> API."""
+"""Wiring: description + settings -> service -> API (the chassis adds card and registration)."""
 
 from __future__ import annotations
 
@@ -7,22 +7,37 @@ from fastapi import FastAPI
 from agents.calculator.api import router
 from agents.calculator.service import CalculatorService
 from agents.calculator.settings import CalculatorSettings
-from chassis import create_app
+from chassis.agent import AgentDescription, Skill, create_agent_app
+from chassis.dapr import DaprPort
 
-__all__ = ["VERSION", "build_app"]
+__all__ = ["AGENT", "build_app"]
 
-VERSION = "0.1.0"
+AGENT = AgentDescription(
+    name="Calculator",
+    description="Evaluates arithmetic written in plain text.",
+    version="0.1.0",
+    skills=(
+        Skill(
+            id="arithmetic",
+            name="Arithmetic",
+            description=(
+                "Evaluate arithmetic: add, subtract, multiply, divide, powers, "
+                "percentages ('17% of 240') and parentheses in a number expression."
+            ),
+            tags=("math", "arithmetic", "calculate", "percent", "numbers"),
+            examples=("2+3", "what is 17% of 240?", "(1 + 2) * 3"),
+        ),
+    ),
+)
 
 
-def build_app(settings: CalculatorSettings | None = None) -> FastAPI:
-    """The calculator app."""
+def build_app(settings: CalculatorSettings | None = None, dapr: DaprPort | None = None) -> FastAPI:
+    """The calculator app; tests pass settings and a fake Dapr port."""
     settings = settings or CalculatorSettings()
-    app = create_app(
-        settings=settings,
-        title="Hubspoke calculator agent",
-        version=VERSION,
-        description="Evaluates arithmetic in plain text, e.g. '17% of 240'.",
-        routers=[router],
+
+    def setup(app: FastAPI, _: DaprPort) -> None:
+        app.state.service = CalculatorService(settings.app_id)
+
+    return create_agent_app(
+        agent=AGENT, settings=settings, routers=[router], setup=setup, dapr=dapr
     )
-    app.state.service = CalculatorService(settings.app_id)
-    return app

@@ -1,9 +1,6 @@
-"""Wiring: settings -> Dapr adapter -> repository -> service -> API."""
+"""Wiring: description + settings -> repository -> service -> API (+ subscription)."""
 
 from __future__ import annotations
-
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -11,33 +8,39 @@ from agents.summarizer.api import router, subscribe
 from agents.summarizer.persistence import ActivityRepository
 from agents.summarizer.service import SummarizerService
 from agents.summarizer.settings import SummarizerSettings
-from chassis import DaprPort, create_app
-from chassis.dapr import open_sidecar
+from chassis.agent import AgentDescription, Skill, create_agent_app
+from chassis.dapr import DaprPort
 
-__all__ = ["VERSION", "build_app"]
+__all__ = ["AGENT", "build_app"]
 
-VERSION = "0.1.0"
+AGENT = AgentDescription(
+    name="Summarizer",
+    description="Summarizes text; keeps a record of every finished task it hears about.",
+    version="0.1.0",
+    skills=(
+        Skill(
+            id="summarize",
+            name="Summarize text",
+            description=(
+                "Summarize, shorten or condense a text into its most informative sentences "
+                "(tl;dr). Also the fallback for plain text no other skill matches."
+            ),
+            tags=("text", "summary", "summarize", "fallback"),
+            examples=("summarize: <text>", "tl;dr <text>"),
+        ),
+    ),
+)
 
 
 def build_app(settings: SummarizerSettings | None = None, dapr: DaprPort | None = None) -> FastAPI:
     """The summarizer app; tests pass settings and a fake Dapr port."""
     settings = settings or SummarizerSettings()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_sidecar(dapr) as sidecar:
-            app.state.service = SummarizerService(
-                agent_id=settings.app_id, activity=ActivityRepository(sidecar, settings.state_store)
-            )
-            yield
+    def setup(app: FastAPI, sidecar: DaprPort) -> None:
+        app.state.service = SummarizerService(
+            agent_id=settings.app_id, activity=ActivityRepository(sidecar, settings.state_store)
+        )
 
-    app = create_app(
-        settings=settings,
-        title="Hubspoke summarizer agent",
-        version=VERSION,
-        description="Extractive summaries; records every finished task it hears about.",
-        routers=[router],
-        lifespan=lifespan,
-    )
+    app = create_agent_app(agent=AGENT, settings=settings, routers=[router], setup=setup, dapr=dapr)
     subscribe(app, settings.pubsub)
     return app

@@ -37,6 +37,7 @@ class ActivityRepository:
                     _KEY,
                     activity.model_dump_json().encode(),
                     etag=None if item is None else item.etag,
+                    create_only=item is None,
                 )
             except EtagMismatch:
                 continue

@@ -5,14 +5,13 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from chassis.settings import ServiceSettings
+from chassis.settings import AgentSettings
 
 __all__ = ["SummarizerSettings"]
 
 
-class SummarizerSettings(ServiceSettings):
+class SummarizerSettings(AgentSettings):
     model_config = SettingsConfigDict(env_prefix="SUMMARIZER_", extra="ignore")
 
     app_id: str = Field(default="summarizer", validation_alias="APP_ID")
     state_store: str = "statestore"
-    pubsub: str = "pubsub"

@@ -6,6 +6,7 @@ that builds it, it never skips them.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Literal
@@ -13,25 +14,71 @@ from typing import Literal
 import pytest
 
 from launcher import LocalStack, StackOptions
+from launcher.runfile import AppSpec
 from launcher.toolchain import ToolMissingError
 
 STACKS: list[LocalStack] = []
 
+# Registry timings shortened so liveness tests take seconds (defaults: 5/2/15/60 s).
+FAST_REGISTRY = {
+    "HUBSPOKE_HEARTBEAT_SECONDS": "0.5",
+    "ORCHESTRATOR_REGISTRY_SWEEP_SECONDS": "0.5",
+    "ORCHESTRATOR_UNHEALTHY_AFTER_SECONDS": "2",
+    "ORCHESTRATOR_REMOVE_AFTER_SECONDS": "5",
+}
+LEGACY_AGENT = AppSpec(
+    app_id="legacy",
+    app_port=0,  # tests choose free ports at start
+    dapr_http_port=0,
+    dapr_grpc_port=0,
+    command=["python", "-m", "tests.integration.legacy_agent"],
+    env={"HUBSPOKE_SELF_REGISTER": "false"},
+)
+AGENTS = ("calculator", "summarizer")
 
-def start_stack(run_dir: Path, state: Literal["sqlite", "redis"] = "sqlite") -> LocalStack:
+
+def wait_registered(
+    stack: LocalStack, app_ids: tuple[str, ...] = AGENTS, timeout_s: float = 20
+) -> None:
+    """Wait until every agent in `app_ids` is listed healthy by the orchestrator."""
+    deadline = time.monotonic() + timeout_s
+    with stack.client("orchestrator") as client:
+        while True:
+            agents = client.get("/v1/agents", params={"health": "healthy"}).json()["agents"]
+            if set(app_ids) <= {a["app_id"] for a in agents}:
+                return
+            if time.monotonic() > deadline:
+                pytest.fail(f"agents {app_ids} not healthy in the registry: {agents}")
+            time.sleep(0.1)
+
+
+def start_stack(
+    run_dir: Path,
+    state: Literal["sqlite", "redis"] = "sqlite",
+    extra_apps: tuple[AppSpec, ...] = (),
+) -> LocalStack:
     """Start a stack for tests; fails the test (never skips) if a binary is missing."""
+    options = StackOptions(
+        free_ports=True,
+        echo=False,
+        run_dir=run_dir,
+        state=state,
+        env=FAST_REGISTRY,
+        extra_apps=extra_apps,
+    )
     try:
-        stack = LocalStack(StackOptions(free_ports=True, echo=False, run_dir=run_dir, state=state))
+        stack = LocalStack(options)
     except ToolMissingError as exc:
         pytest.fail(str(exc), pytrace=False)
     STACKS.append(stack)
     stack.start()
+    wait_registered(stack)
     return stack
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    system = start_stack(tmp_path_factory.mktemp("stack"))
+    system = start_stack(tmp_path_factory.mktemp("stack"), extra_apps=(LEGACY_AGENT,))
     yield system
     system.stop()
 

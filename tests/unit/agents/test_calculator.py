@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from fastapi.testclient import TestClient
 
 from agents.calculator.arithmetic import ExpressionError, evaluate
 from agents.calculator.main import build_app
 from agents.calculator.settings import CalculatorSettings
+from chassis.card import HubspokeCard
+from chassis.contract import REGISTRY_TOPIC
+from chassis.testing import InMemoryDapr
 
 
 @pytest.mark.parametrize(
@@ -38,8 +43,19 @@ def test_refuses_what_it_cannot_evaluate(text: str, reason: str) -> None:
         evaluate(text)
 
 
-def test_invoke_answers_in_the_v1_contract() -> None:
-    client = TestClient(build_app(CalculatorSettings(app_id="calculator")))
+@pytest.fixture
+def dapr() -> InMemoryDapr:
+    return InMemoryDapr()
+
+
+@pytest.fixture
+def client(dapr: InMemoryDapr) -> Iterator[TestClient]:
+    settings = CalculatorSettings(app_id="calculator", app_port=8001)
+    with TestClient(build_app(settings, dapr=dapr)) as test_client:
+        yield test_client
+
+
+def test_invoke_answers_in_the_v1_contract(client: TestClient) -> None:
     response = client.post("/v1/invoke", json={"task_id": "t1", "input": "what is 17% of 240"})
     assert response.status_code == 200
     assert response.json() == {
@@ -49,8 +65,29 @@ def test_invoke_answers_in_the_v1_contract() -> None:
     }
 
 
-def test_invoke_without_arithmetic_is_422_with_reason() -> None:
-    client = TestClient(build_app(CalculatorSettings(app_id="calculator")))
+def test_invoke_without_arithmetic_is_422_with_reason(client: TestClient) -> None:
     response = client.post("/v1/invoke", json={"task_id": "t1", "input": "hello"})
     assert response.status_code == 422
     assert response.json()["detail"] == "no arithmetic expression found in the input"
+
+
+def test_card_is_an_a2a_card_with_the_hubspoke_extension(client: TestClient) -> None:
+    raw = client.get("/.well-known/agent-card.json").json()
+    parsed = HubspokeCard.parse(raw)
+    assert parsed.app_id == "calculator"
+    assert parsed.hubspoke.contract_version == "hubspoke.agent/v1"
+    assert [s.id for s in parsed.card.skills] == ["arithmetic"]
+    schemas = parsed.hubspoke.skills["arithmetic"]
+    assert schemas.input_schema["required"] == ["task_id", "input"]
+    assert raw["supportedInterfaces"][0]["url"] == "http://127.0.0.1:8001/v1"
+
+
+def test_agent_registers_on_start_and_deregisters_on_stop(dapr: InMemoryDapr) -> None:
+    settings = CalculatorSettings(app_id="calculator")
+    with TestClient(build_app(settings, dapr=dapr)):
+        pass
+    kinds = [event["kind"] for _, topic, event in dapr.published if topic == REGISTRY_TOPIC]
+    assert kinds[0] == "register"
+    assert kinds[-1] == "deregister"
+    register = next(e for _, _, e in dapr.published if e["kind"] == "register")
+    assert HubspokeCard.parse(register["card"]).app_id == "calculator"

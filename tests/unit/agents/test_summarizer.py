@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from agents.summarizer.main import build_app
 from agents.summarizer.settings import SummarizerSettings
 from agents.summarizer.summarize import summarize
-from tests.fakes import InMemoryDapr
+from chassis.testing import InMemoryDapr
 
 TEXT = (
     "Dapr is a portable runtime for microservices. "

@@ -1,35 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from chassis.contract import AGENT_INVOKE_METHOD, TASK_COMPLETED_TOPIC
-from orchestrator.main import build_app
-from orchestrator.settings import OrchestratorSettings
-from tests.fakes import InMemoryDapr, failing_agent
-
-
-async def calculator(payload: Any) -> Any:
-    return {"agent": "calculator", "output": "5", "data": {"echo": payload["input"]}}
-
-
-async def summarizer(payload: Any) -> Any:
-    return {"agent": "summarizer", "output": "short", "data": {}}
-
-
-@pytest.fixture
-def dapr() -> InMemoryDapr:
-    return InMemoryDapr({"calculator": calculator, "summarizer": summarizer})
-
-
-@pytest.fixture
-def client(dapr: InMemoryDapr) -> Iterator[TestClient]:
-    settings = OrchestratorSettings(app_id="orchestrator")
-    with TestClient(build_app(settings, dapr=dapr)) as test_client:
-        yield test_client
+from chassis.testing import InMemoryDapr, failing_agent
 
 
 def test_arithmetic_task_goes_to_calculator_and_is_stored(
@@ -87,12 +64,16 @@ def test_oversized_input_is_refused(client: TestClient) -> None:
     assert response.status_code == 413
 
 
-def test_unknown_agent_is_422_listing_known_agents(client: TestClient) -> None:
+def test_unknown_agent_is_422_listing_registered_agents(client: TestClient) -> None:
     response = client.post("/v1/tasks", json={"input": "2+3", "agent": "weather"})
     assert response.status_code == 422
     body = response.json()
     assert "unknown agent 'weather'" in body["detail"]
     assert body["known_agents"] == ["calculator", "summarizer"]
+
+
+def test_plain_text_no_skill_matches_goes_to_the_fallback_agent(client: TestClient) -> None:
+    assert client.post("/v1/tasks", json={"input": "hello there"}).json()["agent"] == "summarizer"
 
 
 def test_agent_rejecting_input_fails_the_task_with_its_reason(

@@ -1,12 +1,19 @@
-"""In-memory stand-ins for OUR ports (never for the Dapr sidecar itself)."""
+"""An in-memory `DaprPort` for unit tests and benchmarks (never a stand-in for daprd).
+
+Like httpx's MockTransport: the seam where tests replace the adapter, while
+integration tests run the real `DaprSidecar` against real sidecars.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from chassis.dapr import EtagMismatch, InvocationFailed, SidecarUnavailable, StateItem
+
+__all__ = ["InMemoryDapr", "failing_agent"]
 
 Handler = Callable[[Any], Awaitable[Any]]
 
@@ -14,8 +21,8 @@ Handler = Callable[[Any], Awaitable[Any]]
 class InMemoryDapr:
     """A `DaprPort` keeping state and published events in memory.
 
-    `agents` maps an app-id to an async handler of the invoked payload; an
-    app-id missing from it behaves like an app that is down.
+    `agents` maps an app-id (or "app-id/method") to an async handler of the
+    invoked payload; an app-id missing from it behaves like an app that is down.
     """
 
     def __init__(self, agents: dict[str, Handler] | None = None) -> None:
@@ -27,28 +34,55 @@ class InMemoryDapr:
         self._version = 0
 
     async def invoke(
-        self, app_id: str, method: str, payload: Any, *, http_method: str = "POST"
+        self,
+        app_id: str,
+        method: str,
+        payload: Any,
+        *,
+        http_method: str = "POST",
+        timeout_s: float | None = None,
     ) -> Any:
         self.invocations.append((app_id, method, payload))
-        if app_id not in self.agents:
+        route = f"{app_id}/{method.lstrip('/')}"
+        handler = self.agents.get(route) or self.agents.get(app_id)
+        if handler is None:
             raise SidecarUnavailable(f"no route to {app_id}")
-        return await self.agents[app_id](payload)
+        return await handler(payload)
 
     async def get_state(self, store: str, key: str) -> StateItem | None:
+        await asyncio.sleep(0)  # a real read yields to other tasks: let races happen
         return self.state.get((store, key))
 
     async def save_state(
-        self, store: str, key: str, data: bytes, *, etag: str | None = None
+        self,
+        store: str,
+        key: str,
+        data: bytes,
+        *,
+        etag: str | None = None,
+        create_only: bool = False,
     ) -> None:
+        await asyncio.sleep(0)
         current = self.state.get((store, key))
         if self.conflicts_to_inject:
             self.conflicts_to_inject -= 1
             raise EtagMismatch("injected")
         if etag is not None and (current is None or current.etag != etag):
             raise EtagMismatch(f"{key}: etag {etag} is stale")
+        if create_only and etag is None and current is not None:
+            raise EtagMismatch(f"{key} exists already")
         json.loads(data)  # the port promises JSON; fail loudly if a caller breaks that
         self._version += 1
         self.state[(store, key)] = StateItem(data, str(self._version))
+
+    async def get_many(self, store: str, keys: list[str]) -> dict[str, StateItem]:
+        return {k: item for k in keys if (item := self.state.get((store, k))) is not None}
+
+    async def delete_state(self, store: str, key: str, *, etag: str | None = None) -> None:
+        current = self.state.get((store, key))
+        if etag is not None and (current is None or current.etag != etag):
+            raise EtagMismatch(f"{key}: etag {etag} is stale")
+        self.state.pop((store, key), None)
 
     async def publish(self, pubsub: str, topic: str, data: bytes) -> None:
         self.published.append((pubsub, topic, json.loads(data)))

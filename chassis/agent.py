@@ -1,0 +1,147 @@
+"""Write an agent as: describe it, write its service logic, run it.
+
+`create_agent_app` adds to the plain app factory what every agent has: its
+card at `/.well-known/agent-card.json`, the sidecar connection, and
+self-registration (register, heartbeat, deregister) on `agents.registry`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel
+
+from chassis.app import create_app
+from chassis.card import CARD_PATH, HUBSPOKE_EXTENSION_URI
+from chassis.contract import CONTRACT_VERSION, AgentRequest, AgentResponse
+from chassis.dapr import DaprPort, open_sidecar
+from chassis.registration import Registrar
+from chassis.settings import AgentSettings
+
+__all__ = ["AgentDescription", "Skill", "build_card", "create_agent_app"]
+
+
+@dataclass(frozen=True)
+class Skill:
+    """One thing the agent can do; the router ranks tasks against these texts."""
+
+    id: str
+    name: str
+    description: str
+    tags: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    input_model: type[BaseModel] = AgentRequest
+    output_model: type[BaseModel] = AgentResponse
+
+
+@dataclass(frozen=True)
+class AgentDescription:
+    name: str
+    description: str
+    version: str
+    skills: tuple[Skill, ...]
+    contract_version: str = CONTRACT_VERSION
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def build_card(agent: AgentDescription, settings: AgentSettings) -> dict[str, Any]:
+    """The agent's A2A card as JSON, with the Hubspoke extension."""
+    url = settings.public_url or f"http://{settings.app_host}:{settings.app_port}/v1"
+    skills = [
+        {
+            "id": s.id,
+            "name": s.name,
+            "description": s.description,
+            "tags": list(s.tags),
+            "examples": list(s.examples),
+            "inputModes": ["application/json"],
+            "outputModes": ["application/json"],
+        }
+        for s in agent.skills
+    ]
+    schemas = {
+        s.id: {
+            "inputSchema": s.input_model.model_json_schema(),
+            "outputSchema": s.output_model.model_json_schema(),
+        }
+        for s in agent.skills
+    }
+    return {
+        "name": agent.name,
+        "description": agent.description,
+        "version": agent.version,
+        "supportedInterfaces": [
+            {"url": url, "protocolBinding": "HTTP+JSON", "protocolVersion": "1.0"}
+        ],
+        "provider": {"organization": settings.owner},
+        "capabilities": {
+            "streaming": False,
+            "pushNotifications": False,
+            "extensions": [
+                {
+                    "uri": HUBSPOKE_EXTENSION_URI,
+                    "description": "Hubspoke contract: Dapr app-id, contract version, schemas",
+                    "required": False,
+                    "params": {
+                        "appId": settings.app_id,
+                        "contractVersion": agent.contract_version,
+                        "owner": settings.owner,
+                        "skills": schemas,
+                    },
+                }
+            ],
+        },
+        "defaultInputModes": ["application/json"],
+        "defaultOutputModes": ["application/json"],
+        "skills": skills,
+        **agent.extra,
+    }
+
+
+def create_agent_app(
+    *,
+    agent: AgentDescription,
+    settings: AgentSettings,
+    routers: Sequence[APIRouter],
+    setup: Callable[[FastAPI, DaprPort], None],
+    dapr: DaprPort | None = None,
+) -> FastAPI:
+    """An agent app: `setup(app, sidecar)` builds its service once the sidecar is ready."""
+    card = build_card(agent, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_sidecar(dapr) as sidecar:
+            setup(app, sidecar)
+            registrar = None
+            if settings.self_register:
+                registrar = Registrar(
+                    dapr=sidecar,
+                    pubsub=settings.pubsub,
+                    app_id=settings.app_id,
+                    card=card,
+                    interval_s=settings.heartbeat_seconds,
+                )
+                registrar.start()
+            yield
+            if registrar is not None:
+                await registrar.stop()
+
+    app = create_app(
+        settings=settings,
+        title=f"Hubspoke agent: {agent.name}",
+        version=agent.version,
+        description=agent.description,
+        routers=routers,
+        lifespan=lifespan,
+    )
+
+    @app.get(CARD_PATH, tags=["agent"], summary="The agent's A2A card")
+    async def agent_card() -> dict[str, Any]:
+        return card
+
+    return app

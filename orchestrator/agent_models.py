@@ -1,0 +1,56 @@
+"""What the registry's query API returns and accepts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from orchestrator.models import AgentId
+from orchestrator.registry import Health, Refusal, Registration
+
+__all__ = ["AgentList", "AgentMatch", "AgentView", "PullRegistration", "RefusalList", "SkillView"]
+
+
+class SkillView(BaseModel):
+    id: str
+    name: str
+    description: str
+    tags: list[str]
+
+
+class AgentView(BaseModel):
+    app_id: str
+    name: str
+    description: str
+    version: str
+    contract_version: str
+    owner: str
+    registration: Registration
+    health: Health
+    live_instances: int = Field(description="Instances heard from within the heartbeat window.")
+    skills: list[SkillView]
+    registered_at: datetime
+    last_seen: datetime
+
+
+class AgentList(BaseModel):
+    count: int
+    agents: list[AgentView]
+
+
+class AgentMatch(BaseModel):
+    score: float
+    agent: AgentView
+
+
+class RefusalList(BaseModel):
+    refusals: list[Refusal]
+
+
+class PullRegistration(BaseModel):
+    """Register an agent that does not self-register: the orchestrator fetches its card."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    app_id: AgentId

@@ -1,0 +1,108 @@
+"""The registry's API, version 1, and its `agents.registry` subscription (routes only)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from dapr.ext.fastapi import DaprApp
+from fastapi import APIRouter, Body, FastAPI, Path, Query, status
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from pydantic import ValidationError
+
+from chassis.contract import REGISTRY_TOPIC, CloudEvent, RegistrationMessage
+from chassis.dapr import DaprError
+from chassis.errors import BadRequestError
+from chassis.problems import PROBLEM_RESPONSES
+from orchestrator.agent_models import (
+    AgentList,
+    AgentMatch,
+    AgentView,
+    PullRegistration,
+    RefusalList,
+)
+from orchestrator.deps import RegistryDep
+from orchestrator.registry import Health
+
+__all__ = ["router", "subscribe"]
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/v1/agents", tags=["agents"], responses=PROBLEM_RESPONSES)
+AppId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+
+
+def _versions(spec: str | None) -> SpecifierSet | None:
+    if spec is None:
+        return None
+    try:
+        return SpecifierSet(spec)
+    except InvalidSpecifier as exc:
+        raise BadRequestError(f"version: {spec!r} is not a version range like '>=1.0,<2'") from exc
+
+
+@router.get("")
+async def list_agents(
+    registry: RegistryDep,
+    skill: str | None = None,
+    tag: str | None = None,
+    health: Health | None = None,
+    version: Annotated[str | None, Query(description="A range such as '>=1.0,<2'.")] = None,
+) -> AgentList:
+    """Registered agents, filtered by skill, tag, health and version range."""
+    agents = registry.find(skill=skill, tag=tag, health=health, versions=_versions(version))
+    return AgentList(count=len(agents), agents=agents)
+
+
+@router.get("/search")
+async def search_agents(
+    registry: RegistryDep,
+    q: Annotated[str, Query(min_length=1, max_length=2000)],
+    limit: Annotated[int, Query(ge=1, le=50)] = 5,
+) -> list[AgentMatch]:
+    """Agents ranked by how well their skills match a text (what the router uses)."""
+    return registry.search(q, limit)
+
+
+@router.get("/refusals")
+async def list_refusals(registry: RegistryDep) -> RefusalList:
+    """Registrations the orchestrator refused, newest first, with the reason."""
+    return RefusalList(refusals=await registry.refusals())
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def register_agent(body: PullRegistration, registry: RegistryDep) -> AgentView:
+    """Register an agent that does not self-register: its card is fetched through Dapr."""
+    return await registry.register_pull(body.app_id)
+
+
+@router.get("/{app_id}")
+async def get_agent(app_id: AppId, registry: RegistryDep) -> AgentView:
+    return registry.view(app_id)
+
+
+@router.get("/{app_id}/card")
+async def get_agent_card(app_id: AppId, registry: RegistryDep) -> dict[str, Any]:
+    """The agent's A2A card as it registered."""
+    return registry.card(app_id)
+
+
+def subscribe(app: FastAPI, pubsub: str) -> None:
+    """Receive register/heartbeat/deregister messages on `agents.registry`."""
+
+    async def on_registration(
+        registry: RegistryDep, event: Annotated[dict[str, Any], Body()]
+    ) -> dict[str, str]:
+        try:
+            envelope = CloudEvent[RegistrationMessage].model_validate(event)
+        except ValidationError as exc:
+            log.warning("dropping malformed registration: %s", exc.errors()[:3])
+            return {"status": "DROP"}
+        try:
+            # Dapr sets the CloudEvent source to the publishing app's id.
+            await registry.handle(envelope.data, sender=envelope.source)
+        except DaprError:
+            log.exception("registration of %s not stored; asking for redelivery", envelope.source)
+            return {"status": "RETRY"}
+        return {"status": "SUCCESS"}
+
+    DaprApp(app).subscribe(pubsub=pubsub, topic=REGISTRY_TOPIC)(on_registration)

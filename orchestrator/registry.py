@@ -1,0 +1,128 @@
+"""The agent registry's domain: records, compatibility and health rules (no I/O).
+
+A record is one agent (one Dapr app-id), however many instances run it.
+Self-registered agents (push) stay alive through heartbeats of any instance;
+agents registered by pull stay alive through successful health probes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from chassis.card import CardError, HubspokeCard
+from chassis.contract import CONTRACT_VERSION
+from chassis.errors import UnprocessableError
+
+__all__ = [
+    "AgentRecord",
+    "CardRefusedError",
+    "Health",
+    "Refusal",
+    "Registration",
+    "RegistryPolicy",
+    "check_card",
+]
+
+
+class Registration(StrEnum):
+    PUSH = "push"  # the agent publishes register/heartbeat/deregister
+    PULL = "pull"  # the orchestrator fetched the card and probes the agent
+
+
+class Health(StrEnum):
+    HEALTHY = "healthy"
+    UNHEALTHY = "unhealthy"
+
+
+class AgentRecord(BaseModel):
+    """What the state store keeps per agent."""
+
+    app_id: str
+    card: dict[str, Any]
+    registration: Registration
+    # instance id -> time of its last heartbeat
+    instances: dict[str, datetime] = Field(default_factory=dict)
+    registered_at: datetime
+    last_seen: datetime
+
+
+class Refusal(BaseModel):
+    """Why a registration was refused; kept so an operator can see it."""
+
+    app_id: str
+    reason: str
+    at: datetime
+    card_version: str | None = None
+    contract_version: str | None = None
+
+
+class CardRefusedError(UnprocessableError):
+    """A card was refused; `refusal` says why."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(f"registration of {refusal.app_id!r} refused: {refusal.reason}")
+        self.refusal = refusal
+
+
+@dataclass(frozen=True)
+class RegistryPolicy:
+    supported_contract: str = CONTRACT_VERSION
+    unhealthy_after: timedelta = timedelta(seconds=15)
+    remove_after: timedelta = timedelta(seconds=60)
+    probe_failures_to_unhealthy: int = 2
+
+    def live_instances(self, record: AgentRecord, now: datetime) -> int:
+        return sum(1 for seen in record.instances.values() if now - seen <= self.unhealthy_after)
+
+    def health(self, record: AgentRecord, now: datetime, probe_failures: int) -> Health:
+        if probe_failures >= self.probe_failures_to_unhealthy:
+            return Health.UNHEALTHY
+        fresh = now - record.last_seen <= self.unhealthy_after
+        if record.registration is Registration.PUSH:
+            fresh = fresh and self.live_instances(record, now) > 0
+        return Health.HEALTHY if fresh else Health.UNHEALTHY
+
+    def expired(self, record: AgentRecord, now: datetime) -> bool:
+        return now - record.last_seen > self.remove_after
+
+
+def _contract_parts(contract: str) -> tuple[str, int]:
+    name, _, major = contract.partition("/v")
+    return name, int(major)
+
+
+def check_card(raw: Any, *, sender: str, policy: RegistryPolicy, now: datetime) -> HubspokeCard:
+    """Validate a card for registration by `sender`; CardRefusedError says why not."""
+    try:
+        card = HubspokeCard.parse(raw)
+    except CardError as exc:
+        raise CardRefusedError(
+            Refusal(app_id=sender, reason=f"invalid card: {exc}", at=now)
+        ) from exc
+
+    def refuse(reason: str) -> CardRefusedError:
+        return CardRefusedError(
+            Refusal(
+                app_id=sender,
+                reason=reason,
+                at=now,
+                card_version=card.card.version,
+                contract_version=card.hubspoke.contract_version,
+            )
+        )
+
+    if card.app_id != sender:
+        raise refuse(f"card app-id {card.app_id!r} differs from the sender {sender!r}")
+    if _contract_parts(card.hubspoke.contract_version) != _contract_parts(
+        policy.supported_contract
+    ):
+        raise refuse(
+            f"contract {card.hubspoke.contract_version} is incompatible with this orchestrator "
+            f"(supports {policy.supported_contract})"
+        )
+    return card

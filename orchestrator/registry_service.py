@@ -1,0 +1,338 @@
+"""Registry use cases: registrations, liveness, queries, and agent choice for tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from packaging.specifiers import SpecifierSet
+
+from chassis.card import CARD_PATH, HubspokeCard
+from chassis.contract import RegistrationKind, RegistrationMessage
+from chassis.dapr import DaprError, DaprPort, EtagMismatch
+from chassis.errors import NotFoundError, UnprocessableError, UpstreamError
+from orchestrator.agent_models import AgentMatch, AgentView, SkillView
+from orchestrator.catalog import Catalog
+from orchestrator.registry import (
+    AgentRecord,
+    CardRefusedError,
+    Health,
+    Refusal,
+    Registration,
+    RegistryPolicy,
+    check_card,
+)
+from orchestrator.registry_store import RegistryStore
+
+__all__ = ["AgentNotFound", "NoAgentAvailable", "RegistryService", "UnknownAgent"]
+
+log = logging.getLogger(__name__)
+
+# Digits joined by an operator, or "N% of": arithmetic goes to an "arithmetic" skill.
+_ARITHMETIC = re.compile(
+    r"\d\s*(?:[-+*/^x\N{MULTIPLICATION SIGN}\N{DIVISION SIGN}]|%\s*of|\*\*)\s*\(?\s*[-+]?\d"
+)
+Clock = Callable[[], datetime]
+
+
+class AgentNotFound(NotFoundError):
+    """No registered agent has that app-id."""
+
+
+class UnknownAgent(UnprocessableError):
+    """A task names an agent that is not registered."""
+
+
+class NoAgentAvailable(UpstreamError):
+    """The agent a task needs is registered but unhealthy, or none can take it."""
+
+    status = 503
+
+
+class RegistryService:
+    def __init__(
+        self,
+        *,
+        store: RegistryStore,
+        dapr: DaprPort,
+        policy: RegistryPolicy,
+        verify_cards: bool = True,
+        probe_timeout_s: float = 2.0,
+        clock: Clock = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._dapr = dapr
+        self._policy = policy
+        self._verify_cards = verify_cards
+        self._probe_timeout_s = probe_timeout_s
+        self._now = clock
+        self._records: dict[str, AgentRecord] = {}
+        self._probe_failures: dict[str, int] = {}
+        self.catalog = Catalog()
+
+    # -- state ----------------------------------------------------------------
+
+    async def load(self) -> None:
+        """Rebuild the in-memory view from the state store (start-up, and each sweep)."""
+        stored = await self._store.load_all()
+        for app_id in set(self._records) - set(stored):
+            self._forget(app_id)
+        for record, _ in stored.values():
+            self._remember(record)
+
+    def _remember(self, record: AgentRecord) -> None:
+        self._records[record.app_id] = record
+        self.catalog.put(HubspokeCard.parse(record.card))
+
+    def _forget(self, app_id: str) -> None:
+        self._records.pop(app_id, None)
+        self._probe_failures.pop(app_id, None)
+        self.catalog.remove(app_id)
+
+    async def _change(
+        self, app_id: str, change: Callable[[AgentRecord | None], AgentRecord | None]
+    ) -> AgentRecord | None:
+        """Read-modify-write one record under its ETag, retrying on a concurrent write."""
+        for _ in range(20):
+            found = await self._store.get(app_id)
+            current, etag = found if found is not None else (None, None)
+            wanted = change(current)
+            try:
+                if wanted is None and current is not None:
+                    await self._store.delete(app_id, etag)
+                elif wanted is not None:
+                    await self._store.save(wanted, etag)
+            except EtagMismatch:
+                continue
+            if wanted is None:
+                self._forget(app_id)
+            else:
+                self._remember(wanted)
+            return wanted
+        raise EtagMismatch(f"registry record {app_id!r} still contended")
+
+    # -- registration ---------------------------------------------------------
+
+    async def handle(self, message: RegistrationMessage, sender: str) -> None:
+        """Apply a message from `agents.registry` published by app `sender`."""
+        now = self._now()
+        if message.kind is RegistrationKind.DEREGISTER:
+            await self._change(message.app_id, lambda r: _without_instance(r, message.instance_id))
+            return
+        try:
+            if message.app_id != sender:
+                raise CardRefusedError(
+                    Refusal(
+                        app_id=sender,
+                        reason=f"message for {message.app_id!r} was sent by {sender!r}",
+                        at=now,
+                    )
+                )
+            card = check_card(message.card, sender=sender, policy=self._policy, now=now)
+            known = self._records.get(sender)
+            if known is None or known.card != message.card:
+                await self._verify(card, message.card)
+        except CardRefusedError as refused:
+            await self._refuse(refused.refusal)
+            return
+
+        def beat(record: AgentRecord | None) -> AgentRecord:
+            base = record or AgentRecord(
+                app_id=sender,
+                card=dict(message.card or {}),
+                registration=Registration.PUSH,
+                registered_at=now,
+                last_seen=now,
+            )
+            instances = {**base.instances, message.instance_id: now}
+            return base.model_copy(
+                update={
+                    "card": message.card,
+                    "registration": Registration.PUSH,
+                    "instances": instances,
+                    "last_seen": now,
+                }
+            )
+
+        is_new = sender not in self._records
+        await self._change(sender, beat)
+        self._probe_failures.pop(sender, None)
+        if is_new:
+            await self._store.set_refusal(sender, None)
+            log.info("agent registered", extra={"app_id": sender, "version": card.card.version})
+
+    async def _verify(self, card: HubspokeCard, published: object) -> None:
+        """Compare a new or changed card with the one the app itself serves through Dapr."""
+        if not self._verify_cards:
+            return
+        served = await self._dapr.invoke(
+            card.app_id, CARD_PATH, None, http_method="GET", timeout_s=self._probe_timeout_s
+        )
+        if served != published:
+            raise CardRefusedError(
+                Refusal(
+                    app_id=card.app_id,
+                    reason="the published card differs from the card the app serves",
+                    at=self._now(),
+                    card_version=card.card.version,
+                    contract_version=card.hubspoke.contract_version,
+                )
+            )
+
+    async def _refuse(self, refusal: Refusal) -> None:
+        log.warning("registration refused: %s", refusal.reason, extra={"app_id": refusal.app_id})
+        await self._store.set_refusal(refusal.app_id, refusal)
+
+    async def register_pull(self, app_id: str) -> AgentView:
+        """Fetch an agent's card through Dapr and register it (for agents that do not push)."""
+        try:
+            raw = await self._dapr.invoke(
+                app_id, CARD_PATH, None, http_method="GET", timeout_s=self._probe_timeout_s
+            )
+        except DaprError as exc:
+            raise UpstreamError(f"could not fetch the card of {app_id!r}: {exc}") from exc
+        now = self._now()
+        try:
+            card = check_card(raw, sender=app_id, policy=self._policy, now=now)
+        except CardRefusedError as refused:
+            await self._refuse(refused.refusal)
+            raise
+
+        def pulled(record: AgentRecord | None) -> AgentRecord:
+            if record is not None:
+                return record.model_copy(update={"card": raw, "last_seen": now})
+            return AgentRecord(
+                app_id=app_id,
+                card=raw,
+                registration=Registration.PULL,
+                registered_at=now,
+                last_seen=now,
+            )
+
+        await self._change(app_id, pulled)
+        await self._store.set_refusal(app_id, None)
+        log.info("agent registered by pull", extra={"app_id": app_id, "version": card.card.version})
+        return self.view(app_id)
+
+    # -- liveness -------------------------------------------------------------
+
+    async def sweep(self) -> None:
+        """Reload, probe every agent's /healthz through Dapr, remove expired agents."""
+        await self.load()
+        await asyncio.gather(*(self._probe(app_id) for app_id in list(self._records)))
+        now = self._now()
+        for app_id, record in list(self._records.items()):
+            if self._policy.expired(record, now):
+                await self._change(
+                    app_id, lambda r: None if r is None or self._policy.expired(r, now) else r
+                )
+                log.warning("agent removed after its TTL", extra={"app_id": app_id})
+
+    async def _probe(self, app_id: str) -> None:
+        try:
+            await self._dapr.invoke(
+                app_id, "healthz", None, http_method="GET", timeout_s=self._probe_timeout_s
+            )
+        except DaprError:
+            self._probe_failures[app_id] = self._probe_failures.get(app_id, 0) + 1
+            return
+        self._probe_failures.pop(app_id, None)
+        record = self._records.get(app_id)
+        if record is not None and record.registration is Registration.PULL:
+            now = self._now()
+            await self._change(
+                app_id, lambda r: None if r is None else r.model_copy(update={"last_seen": now})
+            )
+
+    # -- queries --------------------------------------------------------------
+
+    def health(self, app_id: str) -> Health:
+        return self._policy.health(
+            self._records[app_id], self._now(), self._probe_failures.get(app_id, 0)
+        )
+
+    def view(self, app_id: str) -> AgentView:
+        record = self._records.get(app_id)
+        entry = self.catalog.get(app_id)
+        if record is None or entry is None:
+            raise AgentNotFound(f"no registered agent {app_id!r}")
+        card = entry.card
+        return AgentView(
+            app_id=app_id,
+            name=card.card.name,
+            description=card.card.description,
+            version=card.card.version,
+            contract_version=card.hubspoke.contract_version,
+            owner=card.hubspoke.owner,
+            registration=record.registration,
+            health=self.health(app_id),
+            live_instances=self._policy.live_instances(record, self._now()),
+            skills=[
+                SkillView(id=s.id, name=s.name, description=s.description, tags=s.tags)
+                for s in card.card.skills
+            ],
+            registered_at=record.registered_at,
+            last_seen=record.last_seen,
+        )
+
+    def card(self, app_id: str) -> dict[str, object]:
+        if app_id not in self._records:
+            raise AgentNotFound(f"no registered agent {app_id!r}")
+        return self._records[app_id].card
+
+    def find(
+        self,
+        *,
+        skill: str | None = None,
+        tag: str | None = None,
+        health: Health | None = None,
+        versions: SpecifierSet | None = None,
+    ) -> list[AgentView]:
+        ids = self.catalog.filter(skill=skill, tag=tag, versions=versions)
+        if health is not None:
+            ids = [a for a in ids if self.health(a) is health]
+        return [self.view(a) for a in ids]
+
+    def search(self, text: str, limit: int = 5) -> list[AgentMatch]:
+        return [
+            AgentMatch(score=round(score, 4), agent=self.view(app_id))
+            for app_id, score in self.catalog.search(text, limit)
+        ]
+
+    async def refusals(self) -> list[Refusal]:
+        return sorted((await self._store.refusals()).values(), key=lambda r: r.at, reverse=True)
+
+    # -- routing --------------------------------------------------------------
+
+    def choose(self, text: str, requested: str | None) -> str:
+        """The healthy agent a task goes to: the one named, else the best-ranked match."""
+        if requested is not None:
+            if requested not in self._records:
+                known = self.catalog.ids()
+                raise UnknownAgent(
+                    f"unknown agent {requested!r}; registered agents: {', '.join(known) or 'none'}",
+                    known_agents=known,
+                )
+            if self.health(requested) is not Health.HEALTHY:
+                raise NoAgentAvailable(f"agent {requested!r} is registered but unhealthy")
+            return requested
+        if _ARITHMETIC.search(text):
+            candidates = self.catalog.filter(skill="arithmetic")
+        else:
+            candidates = [app_id for app_id, _ in self.catalog.search(text, limit=10)]
+        candidates += self.catalog.filter(tag="fallback")
+        for app_id in candidates:
+            if self.health(app_id) is Health.HEALTHY:
+                return app_id
+        raise NoAgentAvailable("no healthy registered agent can take this task")
+
+
+def _without_instance(record: AgentRecord | None, instance_id: str) -> AgentRecord | None:
+    """Drop one instance; the agent goes when its last instance says goodbye."""
+    if record is None:
+        return None
+    instances = {k: v for k, v in record.instances.items() if k != instance_id}
+    return record.model_copy(update={"instances": instances}) if instances else None

@@ -1,0 +1,76 @@
+"""Helpers for orchestrator tests: real agent cards, registration events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from agents.calculator.main import AGENT as CALCULATOR
+from agents.summarizer.main import AGENT as SUMMARIZER
+from chassis.agent import AgentDescription, build_card
+from chassis.settings import AgentSettings
+from chassis.testing import InMemoryDapr
+from orchestrator.main import build_app
+from orchestrator.settings import OrchestratorSettings
+
+REGISTRY_ROUTE = "/events/pubsub/agents.registry"
+
+
+def card_for(agent: AgentDescription, app_id: str) -> dict[str, Any]:
+    return build_card(agent, AgentSettings(app_id=app_id))
+
+
+def registration(
+    kind: str,
+    app_id: str,
+    *,
+    card: dict[str, Any] | None = None,
+    instance: str = "i1",
+    source: str | None = None,
+) -> dict[str, Any]:
+    """A CloudEvent as Dapr delivers it from `source` (default: the app itself)."""
+    return {
+        "id": f"{kind}-{app_id}-{instance}-{datetime.now(UTC).timestamp()}",
+        "source": source or app_id,
+        "type": "com.dapr.event.sent",
+        "specversion": "1.0",
+        "data": {
+            "kind": kind,
+            "app_id": app_id,
+            "instance_id": instance,
+            "card": card,
+            "sent_at": datetime.now(UTC).isoformat(),
+        },
+    }
+
+
+async def calculator(payload: Any) -> Any:
+    return {"agent": "calculator", "output": "5", "data": {"echo": payload["input"]}}
+
+
+async def summarizer(payload: Any) -> Any:
+    return {"agent": "summarizer", "output": "short", "data": {}}
+
+
+@pytest.fixture
+def dapr() -> InMemoryDapr:
+    return InMemoryDapr({"calculator": calculator, "summarizer": summarizer})
+
+
+@pytest.fixture
+def settings() -> OrchestratorSettings:
+    return OrchestratorSettings(app_id="orchestrator", verify_cards=False)
+
+
+@pytest.fixture
+def client(dapr: InMemoryDapr, settings: OrchestratorSettings) -> Iterator[TestClient]:
+    """An orchestrator with calculator and summarizer registered, no background sweeps."""
+    with TestClient(build_app(settings, dapr=dapr, monitor=False)) as test_client:
+        for agent, app_id in ((CALCULATOR, "calculator"), (SUMMARIZER, "summarizer")):
+            event = registration("register", app_id, card=card_for(agent, app_id))
+            assert test_client.post(REGISTRY_ROUTE, json=event).json() == {"status": "SUCCESS"}
+        yield test_client

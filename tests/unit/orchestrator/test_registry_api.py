@@ -1,0 +1,137 @@
+"""The registry through the orchestrator's API, with an in-memory Dapr port."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from agents.calculator.main import AGENT as CALCULATOR
+from chassis.testing import InMemoryDapr
+from orchestrator.main import build_app
+from orchestrator.settings import OrchestratorSettings
+from tests.unit.orchestrator.conftest import REGISTRY_ROUTE, card_for, registration
+
+
+def test_registered_agents_are_listed_healthy_with_their_skills(client: TestClient) -> None:
+    body = client.get("/v1/agents").json()
+    assert body["count"] == 2
+    calculator = body["agents"][0]
+    assert calculator["app_id"] == "calculator"
+    assert (calculator["health"], calculator["live_instances"]) == ("healthy", 1)
+    assert calculator["contract_version"] == "hubspoke.agent/v1"
+    assert [s["id"] for s in calculator["skills"]] == ["arithmetic"]
+
+
+def test_filters_by_skill_tag_health_and_version(client: TestClient) -> None:
+    def ids(**params: str) -> list[str]:
+        return [a["app_id"] for a in client.get("/v1/agents", params=params).json()["agents"]]
+
+    assert ids(skill="summarize") == ["summarizer"]
+    assert ids(tag="math") == ["calculator"]
+    assert ids(health="healthy") == ["calculator", "summarizer"]
+    assert ids(health="unhealthy") == []
+    assert ids(version=">=0.1,<1") == ["calculator", "summarizer"]
+    assert ids(version=">=1.0") == []
+
+
+def test_bad_version_range_is_400(client: TestClient) -> None:
+    response = client.get("/v1/agents", params={"version": "new-ish"})
+    assert response.status_code == 400
+    assert "not a version range" in response.json()["detail"]
+
+
+def test_search_ranks_agents_by_skill_text(client: TestClient) -> None:
+    def best(q: str) -> str:
+        return str(client.get("/v1/agents/search", params={"q": q}).json()[0]["agent"]["app_id"])
+
+    assert best("please summarize this long text") == "summarizer"
+    assert best("calculate a percentage") == "calculator"
+
+
+def test_instances_of_one_app_count_as_one_agent(client: TestClient) -> None:
+    card = card_for(CALCULATOR, "calculator")
+    client.post(
+        REGISTRY_ROUTE, json=registration("heartbeat", "calculator", card=card, instance="i2")
+    )
+    assert client.get("/v1/agents/calculator").json()["live_instances"] == 2
+    client.post(REGISTRY_ROUTE, json=registration("deregister", "calculator", instance="i2"))
+    assert client.get("/v1/agents/calculator").json()["live_instances"] == 1
+    client.post(REGISTRY_ROUTE, json=registration("deregister", "calculator", instance="i1"))
+    assert client.get("/v1/agents/calculator").status_code == 404
+
+
+def test_incompatible_contract_is_refused_with_a_visible_reason(client: TestClient) -> None:
+    card = card_for(CALCULATOR, "legacy")
+    card["capabilities"]["extensions"][0]["params"]["contractVersion"] = "hubspoke.agent/v2"
+    client.post(REGISTRY_ROUTE, json=registration("register", "legacy", card=card))
+    assert client.get("/v1/agents/legacy").status_code == 404
+    [refusal] = client.get("/v1/agents/refusals").json()["refusals"]
+    assert refusal["app_id"] == "legacy"
+    assert refusal["reason"] == (
+        "contract hubspoke.agent/v2 is incompatible with this orchestrator "
+        "(supports hubspoke.agent/v1)"
+    )
+
+
+def test_card_for_another_app_id_than_the_sender_is_refused(client: TestClient) -> None:
+    card = card_for(CALCULATOR, "calculator")
+    event = registration("register", "calculator", card=card, source="summarizer")
+    assert client.post(REGISTRY_ROUTE, json=event).json() == {"status": "SUCCESS"}
+    [refusal] = client.get("/v1/agents/refusals").json()["refusals"]
+    assert refusal["reason"] == "message for 'calculator' was sent by 'summarizer'"
+
+
+def test_invalid_card_is_refused_saying_what_is_wrong(client: TestClient) -> None:
+    card = card_for(CALCULATOR, "broken")
+    card["version"] = "one"
+    client.post(REGISTRY_ROUTE, json=registration("register", "broken", card=card))
+    [refusal] = client.get("/v1/agents/refusals").json()["refusals"]
+    assert "version 'one' is not SemVer" in refusal["reason"]
+
+
+def test_malformed_registration_is_dropped(client: TestClient) -> None:
+    response = client.post(REGISTRY_ROUTE, json={"id": "x", "data": {"kind": "hello"}})
+    assert response.json() == {"status": "DROP"}
+
+
+def test_published_card_must_match_the_card_the_app_serves(dapr: InMemoryDapr) -> None:
+    served = card_for(CALCULATOR, "calculator")
+    published = {**served, "description": "something else entirely"}
+
+    async def serve_card(_: Any) -> Any:
+        return served
+
+    dapr.agents["calculator/.well-known/agent-card.json"] = serve_card
+    settings = OrchestratorSettings(app_id="orchestrator", verify_cards=True)
+    with TestClient(build_app(settings, dapr=dapr, monitor=False)) as client:
+        client.post(REGISTRY_ROUTE, json=registration("register", "calculator", card=published))
+        assert client.get("/v1/agents/calculator").status_code == 404
+        client.post(REGISTRY_ROUTE, json=registration("register", "calculator", card=served))
+        assert client.get("/v1/agents/calculator").json()["health"] == "healthy"
+        assert client.get("/v1/agents/refusals").json()["refusals"] == []
+
+
+def test_pull_registration_fetches_the_card_through_dapr(dapr: InMemoryDapr) -> None:
+    async def serve_card(_: Any) -> Any:
+        return card_for(CALCULATOR, "quiet")
+
+    dapr.agents["quiet/.well-known/agent-card.json"] = serve_card
+    settings = OrchestratorSettings(app_id="orchestrator")
+    with TestClient(build_app(settings, dapr=dapr, monitor=False)) as client:
+        response = client.post("/v1/agents", json={"app_id": "quiet"})
+        assert response.status_code == 201
+        assert (response.json()["registration"], response.json()["health"]) == ("pull", "healthy")
+        unreachable = client.post("/v1/agents", json={"app_id": "nobody"})
+        assert unreachable.status_code == 502
+        assert client.post("/v1/agents", json={"app_id": "Bad Id"}).status_code == 422
+
+
+def test_registry_survives_an_orchestrator_restart(dapr: InMemoryDapr) -> None:
+    settings = OrchestratorSettings(app_id="orchestrator", verify_cards=False)
+    card = card_for(CALCULATOR, "calculator")
+    with TestClient(build_app(settings, dapr=dapr, monitor=False)) as first:
+        first.post(REGISTRY_ROUTE, json=registration("register", "calculator", card=card))
+        before = first.get("/v1/agents/calculator").json()
+    with TestClient(build_app(settings, dapr=dapr, monitor=False)) as second:
+        assert second.get("/v1/agents/calculator").json() == before

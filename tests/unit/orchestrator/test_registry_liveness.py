@@ -1,0 +1,139 @@
+"""Heartbeat windows, probes and TTL, with a clock the test moves."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from agents.calculator.main import AGENT as CALCULATOR
+from chassis.contract import RegistrationKind, RegistrationMessage
+from chassis.testing import InMemoryDapr
+from orchestrator.registry import Health, RegistryPolicy
+from orchestrator.registry_service import NoAgentAvailable, RegistryService
+from orchestrator.registry_store import RegistryStore
+from tests.unit.orchestrator.conftest import card_for
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 24, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+async def healthy(_: Any) -> Any:
+    return {"status": "ok"}
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def dapr() -> InMemoryDapr:
+    return InMemoryDapr({"calculator/healthz": healthy})
+
+
+@pytest.fixture
+def registry(dapr: InMemoryDapr, clock: Clock) -> RegistryService:
+    policy = RegistryPolicy(
+        unhealthy_after=timedelta(seconds=3), remove_after=timedelta(seconds=10)
+    )
+    return RegistryService(
+        store=RegistryStore(dapr, "statestore"),
+        dapr=dapr,
+        policy=policy,
+        verify_cards=False,
+        clock=clock,
+    )
+
+
+def beat(clock: Clock, kind: RegistrationKind = RegistrationKind.HEARTBEAT) -> RegistrationMessage:
+    return RegistrationMessage(
+        kind=kind,
+        app_id="calculator",
+        instance_id="i1",
+        card=card_for(CALCULATOR, "calculator"),
+        sent_at=clock.now,
+    )
+
+
+async def test_missed_heartbeats_make_an_agent_unhealthy_then_removed(
+    registry: RegistryService, clock: Clock
+) -> None:
+    await registry.handle(beat(clock, RegistrationKind.REGISTER), sender="calculator")
+    clock.advance(2.9)
+    assert registry.health("calculator") is Health.HEALTHY
+    clock.advance(0.2)
+    assert registry.health("calculator") is Health.UNHEALTHY
+    with pytest.raises(NoAgentAvailable):
+        registry.choose("2+3", None)
+    clock.advance(7)
+    await registry.sweep()
+    assert registry.find() == []
+
+
+async def test_a_recovered_agent_comes_back_by_itself(
+    registry: RegistryService, clock: Clock
+) -> None:
+    await registry.handle(beat(clock, RegistrationKind.REGISTER), sender="calculator")
+    clock.advance(5)
+    assert registry.health("calculator") is Health.UNHEALTHY
+    await registry.handle(beat(clock), sender="calculator")
+    assert registry.health("calculator") is Health.HEALTHY
+    assert registry.choose("2+3", None) == "calculator"
+
+
+async def test_failing_probes_mark_an_agent_unhealthy_despite_heartbeats(
+    registry: RegistryService, clock: Clock, dapr: InMemoryDapr
+) -> None:
+    await registry.handle(beat(clock, RegistrationKind.REGISTER), sender="calculator")
+    del dapr.agents["calculator/healthz"]
+    await registry.sweep()
+    assert registry.health("calculator") is Health.HEALTHY  # one failure may be a blip
+    await registry.sweep()
+    assert registry.health("calculator") is Health.UNHEALTHY
+    dapr.agents["calculator/healthz"] = healthy
+    await registry.sweep()
+    assert registry.health("calculator") is Health.HEALTHY
+
+
+async def test_concurrent_heartbeat_writes_are_retried_not_lost(
+    registry: RegistryService, clock: Clock, dapr: InMemoryDapr
+) -> None:
+    await registry.handle(beat(clock, RegistrationKind.REGISTER), sender="calculator")
+    clock.advance(1)
+    dapr.conflicts_to_inject = 3
+    await registry.handle(beat(clock), sender="calculator")
+    restarted = RegistryService(
+        store=RegistryStore(dapr, "statestore"),
+        dapr=dapr,
+        policy=RegistryPolicy(),
+        verify_cards=False,
+        clock=clock,
+    )
+    await restarted.load()
+    assert restarted.view("calculator").last_seen == clock.now
+
+
+async def test_agents_registering_at_once_are_all_indexed(
+    registry: RegistryService, clock: Clock, dapr: InMemoryDapr
+) -> None:
+    first = beat(clock, RegistrationKind.REGISTER)
+    second = first.model_copy(
+        update={"app_id": "calculator-2", "card": card_for(CALCULATOR, "calculator-2")}
+    )
+    await asyncio.gather(
+        registry.handle(first, sender="calculator"),
+        registry.handle(second, sender="calculator-2"),
+    )
+    await registry.load()
+    assert [a.app_id for a in registry.find()] == ["calculator", "calculator-2"]
