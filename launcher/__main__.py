@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 import threading
+import time
 from types import FrameType
 
 import httpx
@@ -27,6 +28,23 @@ def _parse() -> argparse.Namespace:
 
 def _say(text: str) -> None:
     print(f"\033[1m[launcher]\033[0m {text}", flush=True)
+
+
+def _wait_registered(stack: LocalStack, timeout_s: float = 30) -> None:
+    """Wait until the orchestrator's registry lists every other app as a healthy agent."""
+    expected = {a.app_id for a in stack.runfile.apps} - {"orchestrator"}
+    deadline = time.monotonic() + timeout_s
+    with stack.client("orchestrator") as client:
+        while True:
+            listed = client.get("/v1/agents", params={"health": "healthy"}).json()["agents"]
+            if expected <= {a["app_id"] for a in listed}:
+                _say(f"registered agents: {', '.join(sorted(expected))}")
+                return
+            if time.monotonic() > deadline:
+                missing = expected - {a["app_id"] for a in listed}
+                _say(f"still unregistered after {timeout_s:.0f}s: {', '.join(sorted(missing))}")
+                return
+            time.sleep(0.2)
 
 
 def _send_sample(stack: LocalStack) -> None:
@@ -64,6 +82,7 @@ def main() -> int:
     try:
         ports = stack.endpoints["orchestrator"]
         _say(f"all {len(stack.runfile.apps)} apps and sidecars are healthy")
+        _wait_registered(stack)
         if not args.no_sample:
             _send_sample(stack)
         _say(

@@ -9,6 +9,7 @@ start-up and kept current as registrations arrive.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -60,6 +61,8 @@ class Catalog:
         self._postings: dict[str, dict[str, int]] = defaultdict(dict)
         self._lengths: dict[str, int] = {}
         self._total_length = 0
+        # BM25 length normalisation per agent, recomputed after the catalog changed.
+        self._norms: dict[str, float] | None = None
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -97,6 +100,7 @@ class Catalog:
             posting[card.app_id] = posting.get(card.app_id, 0) + 1
         self._lengths[card.app_id] = len(words)
         self._total_length += len(words)
+        self._norms = None
 
     def remove(self, app_id: str) -> None:
         entry = self._entries.pop(app_id, None)
@@ -111,6 +115,7 @@ class Catalog:
             if not self._postings[word]:
                 del self._postings[word]
         self._total_length -= self._lengths.pop(app_id)
+        self._norms = None
 
     def filter(
         self,
@@ -139,7 +144,7 @@ class Catalog:
         """Agents ranked by BM25 relevance of their card to `text` (best first)."""
         if not self._entries:
             return []
-        average = self._total_length / len(self._entries)
+        norms = self._length_norms()
         count = len(self._entries)
         scores: dict[str, float] = defaultdict(float)
         for word in set(tokens(text)):
@@ -148,7 +153,14 @@ class Catalog:
                 continue
             idf = math.log(1 + (count - len(posting) + 0.5) / (len(posting) + 0.5))
             for app_id, frequency in posting.items():
-                norm = _K1 * (1 - _B + _B * self._lengths[app_id] / average)
-                scores[app_id] += idf * frequency * (_K1 + 1) / (frequency + norm)
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-        return ranked[:limit]
+                scores[app_id] += idf * frequency * (_K1 + 1) / (frequency + norms[app_id])
+        return heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
+
+    def _length_norms(self) -> dict[str, float]:
+        if self._norms is None:
+            average = self._total_length / len(self._entries)
+            self._norms = {
+                app_id: _K1 * (1 - _B + _B * length / average)
+                for app_id, length in self._lengths.items()
+            }
+        return self._norms

@@ -77,3 +77,11 @@ def test_run_file_ports_and_ids_are_unique() -> None:
     ports = [p for a in apps for p in (a.app_port, a.dapr_http_port, a.dapr_grpc_port)]
     assert len(set(ports)) == len(ports)
     assert len({a.app_id for a in apps}) == len(apps)
+
+
+def test_every_agent_may_publish_its_registration() -> None:
+    """An agent missing from the pub/sub scopes could never register itself."""
+    apps = {app.app_id for app in load_runfile(ROOT / "dapr.yaml").apps}
+    pubsub = yaml.safe_load((ROOT / "components" / "common" / "pubsub.yaml").read_text())
+    missing = apps - set(pubsub["scopes"])
+    assert not missing, f"add {sorted(missing)} to scopes in components/common/pubsub.yaml"
