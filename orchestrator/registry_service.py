@@ -138,6 +138,10 @@ class RegistryService:
         except CardRefusedError as refused:
             await self._refuse(refused.refusal)
             return
+        except DaprError as exc:
+            # The app may still be starting; its next heartbeat carries the card again.
+            log.warning("cannot verify the card of %s yet: %s", sender, exc)
+            return
 
         def beat(record: AgentRecord | None) -> AgentRecord:
             base = record or AgentRecord(
@@ -323,11 +327,17 @@ class RegistryService:
             candidates = self.catalog.filter(skill="arithmetic")
         else:
             candidates = [app_id for app_id, _ in self.catalog.search(text, limit=10)]
-        candidates += self.catalog.filter(tag="fallback")
+        # The fallback takes only what no skill matched: an arithmetic task must not
+        # land on a summarizer because the calculator is down.
+        candidates = candidates or self.catalog.filter(tag="fallback")
         for app_id in candidates:
             if self.health(app_id) is Health.HEALTHY:
                 return app_id
-        raise NoAgentAvailable("no healthy registered agent can take this task")
+        if candidates:
+            raise NoAgentAvailable(
+                f"agents able to take this task are unhealthy: {', '.join(candidates)}"
+            )
+        raise NoAgentAvailable("no registered agent can take this task")
 
 
 def _without_instance(record: AgentRecord | None, instance_id: str) -> AgentRecord | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Generator, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -38,14 +39,27 @@ AGENTS = ("calculator", "summarizer")
 
 
 def wait_registered(
-    stack: LocalStack, app_ids: tuple[str, ...] = AGENTS, timeout_s: float = 20
+    stack: LocalStack,
+    app_ids: tuple[str, ...] = AGENTS,
+    timeout_s: float = 20,
+    since: datetime | None = None,
 ) -> None:
-    """Wait until every agent in `app_ids` is listed healthy by the orchestrator."""
+    """Wait until every agent in `app_ids` is listed healthy by the orchestrator.
+
+    With `since`, also until a heartbeat newer than that reached it: after an
+    orchestrator restart, records loaded from the store look healthy before
+    heartbeats flow again (Dapr resumes the subscription once the app is healthy).
+    """
     deadline = time.monotonic() + timeout_s
     with stack.client("orchestrator") as client:
         while True:
             agents = client.get("/v1/agents", params={"health": "healthy"}).json()["agents"]
-            if set(app_ids) <= {a["app_id"] for a in agents}:
+            fresh = {
+                a["app_id"]
+                for a in agents
+                if since is None or datetime.fromisoformat(a["last_seen"]) > since
+            }
+            if set(app_ids) <= fresh:
                 return
             if time.monotonic() > deadline:
                 pytest.fail(f"agents {app_ids} not healthy in the registry: {agents}")
@@ -90,6 +104,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
 
 
+def _registry_snapshot(stack: LocalStack) -> str:
+    try:
+        with stack.client("orchestrator") as client:
+            return client.get("/v1/agents").text
+    except Exception as exc:  # the stack may be down: the snapshot is a hint, not a test
+        return f"unavailable: {exc!r}"
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
@@ -97,6 +119,7 @@ def pytest_runtest_makereport(
     report = yield
     if report.failed:
         for system in STACKS:
+            report.sections.append(("registry at failure", _registry_snapshot(system)))
             for process in system.supervisor.processes:
                 report.sections.append((f"log of {process.name}", process.tail(40)))
     return report

@@ -120,10 +120,11 @@ def test_instances_of_one_app_id_count_as_one_agent(stack: LocalStack) -> None:
 
 def test_registry_survives_an_orchestrator_restart(stack: LocalStack) -> None:
     before = agent(stack, "summarizer").json()
+    restarted_at = datetime.now(UTC)
     stack.kill_app("orchestrator")
     stack.start_app("orchestrator")
     # Read at once: the record comes from the state store, not from a new registration.
     after = agent(stack, "summarizer")
     assert after.status_code == 200, after.text
     assert after.json()["registered_at"] == before["registered_at"]
-    wait_registered(stack)
+    wait_registered(stack, since=restarted_at)

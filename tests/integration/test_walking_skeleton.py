@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -53,9 +54,10 @@ def test_task_is_read_back_from_the_state_store(stack: LocalStack) -> None:
 
 def test_tasks_survive_an_orchestrator_restart(stack: LocalStack) -> None:
     task = post_task(stack, {"input": "1+1"}).json()
+    restarted_at = datetime.now(UTC)
     stack.kill_app("orchestrator")
     stack.start_app("orchestrator")
-    wait_registered(stack)
+    wait_registered(stack, since=restarted_at)
     with stack.client("orchestrator") as client:
         assert client.get(f"/v1/tasks/{task['id']}").json() == task
 

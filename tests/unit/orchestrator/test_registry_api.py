@@ -135,3 +135,21 @@ def test_registry_survives_an_orchestrator_restart(dapr: InMemoryDapr) -> None:
         before = first.get("/v1/agents/calculator").json()
     with TestClient(build_app(settings, dapr=dapr, monitor=False)) as second:
         assert second.get("/v1/agents/calculator").json() == before
+
+
+def test_card_that_cannot_be_verified_yet_waits_for_the_next_heartbeat() -> None:
+    dapr = InMemoryDapr()  # the app does not answer yet
+    card = card_for(CALCULATOR, "calculator")
+    settings = OrchestratorSettings(app_id="orchestrator", verify_cards=True)
+    with TestClient(build_app(settings, dapr=dapr, monitor=False)) as client:
+        event = registration("register", "calculator", card=card)
+        assert client.post(REGISTRY_ROUTE, json=event).json() == {"status": "SUCCESS"}
+        assert client.get("/v1/agents/calculator").status_code == 404
+        assert client.get("/v1/agents/refusals").json()["refusals"] == []
+
+        async def serve_card(_: Any) -> Any:
+            return card
+
+        dapr.agents["calculator/.well-known/agent-card.json"] = serve_card
+        client.post(REGISTRY_ROUTE, json=registration("heartbeat", "calculator", card=card))
+        assert client.get("/v1/agents/calculator").status_code == 200

@@ -137,3 +137,23 @@ async def test_agents_registering_at_once_are_all_indexed(
     )
     await registry.load()
     assert [a.app_id for a in registry.find()] == ["calculator", "calculator-2"]
+
+
+async def test_a_task_needing_an_unhealthy_skill_is_not_sent_to_the_fallback(
+    registry: RegistryService, clock: Clock
+) -> None:
+    from agents.summarizer.main import AGENT as SUMMARIZER
+
+    await registry.handle(beat(clock, RegistrationKind.REGISTER), sender="calculator")
+    clock.advance(5)
+    summary = RegistrationMessage(
+        kind=RegistrationKind.REGISTER,
+        app_id="summarizer",
+        instance_id="s1",
+        card=card_for(SUMMARIZER, "summarizer"),
+        sent_at=clock.now,
+    )
+    await registry.handle(summary, sender="summarizer")
+    with pytest.raises(NoAgentAvailable, match="unhealthy: calculator"):
+        registry.choose("2+3", None)
+    assert registry.choose("hello there", None) == "summarizer"
