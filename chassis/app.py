@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
+from chassis.app_token import AppTokenGuard
 from chassis.limits import BodySizeLimit
 from chassis.problems import install_error_handlers
 from chassis.settings import ServiceSettings
@@ -31,8 +32,14 @@ def create_app(
     routers: Sequence[APIRouter],
     lifespan: Lifespan | None = None,
     description: str = "",
+    sidecar_only_paths: Sequence[str] = (),
 ) -> FastAPI:
-    """A FastAPI app with health, problem-JSON errors and a request size limit."""
+    """A FastAPI app with health, problem-JSON errors and a request size limit.
+
+    With APP_API_TOKEN set, requests must come through the sidecar: on every
+    path but /healthz, or only under `sidecar_only_paths` when given (the
+    orchestrator serves its public API on the same port).
+    """
     app = FastAPI(
         title=title,
         version=version,
@@ -41,6 +48,12 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    if settings.app_api_token is not None:
+        app.add_middleware(
+            AppTokenGuard,
+            token=settings.app_api_token.get_secret_value(),
+            guarded=sidecar_only_paths,
+        )
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Health:

@@ -4,6 +4,7 @@ Exception tree:
 
     ServiceError              base of every error a service raises on purpose
     ├── BadRequestError       400 - the request cannot be understood
+    ├── UnauthorizedError     401 - no or bad credentials
     ├── NotFoundError         404 - the named resource does not exist
     ├── ConflictError         409 - a concurrent write won
     ├── UnprocessableError    422 - well-formed, but cannot be acted on
@@ -22,6 +23,7 @@ __all__ = [
     "ConflictError",
     "NotFoundError",
     "ServiceError",
+    "UnauthorizedError",
     "UnprocessableError",
     "UpstreamError",
 ]
@@ -40,6 +42,10 @@ class ServiceError(Exception):
 
 class BadRequestError(ServiceError):
     status = 400
+
+
+class UnauthorizedError(ServiceError):
+    status = 401
 
 
 class NotFoundError(ServiceError):

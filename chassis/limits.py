@@ -8,10 +8,10 @@ that grows past the limit while streaming stops the read with an
 
 from __future__ import annotations
 
-import json
-
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from chassis.problems import send_problem
 
 __all__ = ["BodySizeLimit"]
 
@@ -45,12 +45,4 @@ class BodySizeLimit:
         await self.app(scope, counting_receive, send)
 
     async def _reject(self, send: Send) -> None:
-        body = json.dumps(
-            {"status": 413, "title": "Content Too Large", "detail": self._too_large()}
-        ).encode()
-        headers = [
-            (b"content-type", b"application/problem+json"),
-            (b"content-length", str(len(body)).encode()),
-        ]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_problem(send, 413, self._too_large())

@@ -7,6 +7,7 @@ sees an HTML page or a bare 500.
 
 from __future__ import annotations
 
+import json
 import logging
 from http import HTTPStatus
 from typing import Any
@@ -16,10 +17,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Send
 
 from chassis.errors import ServiceError
 
-__all__ = ["PROBLEM_RESPONSES", "Problem", "install_error_handlers", "problem_response"]
+__all__ = [
+    "PROBLEM_RESPONSES",
+    "Problem",
+    "install_error_handlers",
+    "problem_response",
+    "send_problem",
+]
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -45,6 +53,19 @@ def problem_response(status: int, detail: str, **extra: Any) -> JSONResponse:
     """Build a problem JSON response."""
     body = {"status": status, "title": HTTPStatus(status).phrase, "detail": detail, **extra}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+async def send_problem(send: Send, status: int, detail: str) -> None:
+    """Answer from plain ASGI middleware, before FastAPI's handlers are involved."""
+    body = json.dumps(
+        {"status": status, "title": HTTPStatus(status).phrase, "detail": detail}
+    ).encode()
+    headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _validation_detail(errors: list[dict[str, Any]]) -> str:

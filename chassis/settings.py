@@ -8,7 +8,7 @@ SDK and to `chassis.dapr`, which read the sidecar's ports themselves.
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["AgentSettings", "ServiceSettings"]
@@ -27,6 +27,8 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     # Requests above this size get 413 before any handler reads them.
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
+    # The token daprd presents to the app (daprd reads the same variable).
+    app_api_token: SecretStr | None = Field(default=None, validation_alias="APP_API_TOKEN")
 
 
 class AgentSettings(ServiceSettings):

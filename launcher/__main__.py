@@ -85,9 +85,13 @@ def main() -> int:
         _wait_registered(stack)
         if not args.no_sample:
             _send_sample(stack)
+        key_file = stack.run_dir / "api-key"
+        key_file.write_text(stack.api_key)
+        key_file.chmod(0o600)
+        _say(f"this run's API key is in {key_file} (a new one every run)")
         _say(
-            f"ready: curl -X POST {ports.app_url}/v1/tasks -H 'content-type: application/json' "
-            """-d '{"input":"2+3"}'  (Ctrl-C stops everything)"""
+            f'ready: curl -X POST {ports.app_url}/v1/tasks -H "X-API-Key: $(cat {key_file})" '
+            """-H 'content-type: application/json' -d '{"input":"2+3"}'  (Ctrl-C stops all)"""
         )
         while not stopping.wait(1):
             dead = [p.name for p in stack.supervisor.processes if not p.alive]

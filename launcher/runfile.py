@@ -30,6 +30,8 @@ class AppSpec(_Camel):
     dapr_grpc_port: int = Field(alias="daprGRPCPort")
     command: list[str] = Field(min_length=1)
     env: dict[str, str] = Field(default_factory=dict)
+    # The role's Dapr Configuration (access control differs by role).
+    config_file_path: str | None = Field(default=None, alias="configFilePath")
 
 
 class RunFile(_Camel):

@@ -16,9 +16,13 @@ import httpx
 
 from launcher.processes import ManagedProcess, Supervisor
 from launcher.runfile import AppSpec, RunFile, load_runfile
+from launcher.security import TRUST_DOMAIN, AppTokens, Sentry, new_api_key
 from launcher.toolchain import REPO_ROOT, daprd_path, redis_server_path
 
-__all__ = ["AppEndpoints", "LocalStack", "StackError", "StackOptions"]
+__all__ = ["PUBLIC_APP", "AppEndpoints", "LocalStack", "StackError", "StackOptions"]
+
+# The app whose port is the public edge (API key instead of the app token).
+PUBLIC_APP = "orchestrator"
 
 
 class StackError(RuntimeError):
@@ -38,6 +42,10 @@ class StackOptions:
     env: Mapping[str, str] = field(default_factory=dict)
     # Apps to run besides those of the run file (tests add agents of their own).
     extra_apps: tuple[AppSpec, ...] = ()
+    # Sentry and mTLS between sidecars: access control needs the identities.
+    mtls: bool = True
+    # The key of the orchestrator's public API; a new one per run when None.
+    api_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,9 @@ class LocalStack:
         self.supervisor = Supervisor(self.run_dir / "logs", echo=self.options.echo)
         self.daprd = daprd_path()
         self.endpoints = self._plan_ports()
+        self.tokens = {app.app_id: AppTokens() for app in self.runfile.apps}
+        self.api_key = self.options.api_key or new_api_key()
+        self._trust_anchors = ""
 
     @property
     def redis_address(self) -> str:
@@ -91,8 +102,14 @@ class LocalStack:
 
     def _plan_ports(self) -> dict[str, AppEndpoints]:
         apps = self.runfile.apps
-        spare = iter(list(_free_ports(5 * len(apps) + 1)))
+        spare = iter(list(_free_ports(5 * len(apps) + 4)))
         self.redis_port = next(spare) if self.options.free_ports else self.options.redis_port
+        self.sentry = Sentry(
+            port=next(spare),
+            healthz_port=next(spare),
+            metrics_port=next(spare),
+            credentials=self.run_dir / "sentry",
+        )
         plan = {}
         for app in apps:
             fixed = not self.options.free_ports
@@ -120,6 +137,8 @@ class LocalStack:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         try:
             self._start_redis(timeout_s)
+            if self.options.mtls:
+                self._trust_anchors = self.sentry.start(self.supervisor, self.run_dir, timeout_s)
             for app in self.runfile.apps:
                 self.start_app(app.app_id, wait=False)
             for app in self.runfile.apps:
@@ -158,7 +177,7 @@ class LocalStack:
             self.supervisor.restart(f"{app_id}.daprd")
         elif f"{app_id}.daprd" not in self._names:
             self.supervisor.start(
-                f"{app_id}.daprd", self._daprd_argv(app, ports), env=self._daprd_env(),
+                f"{app_id}.daprd", self._daprd_argv(app, ports), env=self._daprd_env(app_id),
                 cwd=self.run_dir,
             )  # fmt: skip
         self.supervisor.start(
@@ -207,6 +226,7 @@ class LocalStack:
             "--dapr-grpc-port", str(ports.dapr_grpc_port),
             "--dapr-internal-grpc-port", str(ports.dapr_internal_grpc_port),
             "--metrics-port", str(ports.metrics_port),
+            "--metrics-listen-address", "127.0.0.1",
             "--enable-app-health-check",
             "--app-health-check-path", common.app_health_check_path,
             "--app-health-probe-interval", "1",
@@ -214,18 +234,32 @@ class LocalStack:
         ]  # fmt: skip
         for path in self._resources_paths():
             argv += ["--resources-path", str(path)]
-        if common.config_file_path:
-            argv += ["--config", str(self.options.runfile.parent / common.config_file_path)]
+        config = app.config_file_path or common.config_file_path
+        if config:
+            argv += ["--config", str(self.options.runfile.parent / config)]
+        if self.options.mtls:
+            argv += [
+                "--enable-mtls",
+                "--sentry-address", self.sentry.address,
+                "--control-plane-trust-domain", TRUST_DOMAIN,
+            ]  # fmt: skip
         return argv
 
-    def _daprd_env(self) -> dict[str, str]:
-        return {
+    def _daprd_env(self, app_id: str) -> dict[str, str]:
+        tokens = self.tokens[app_id]
+        env = {
             **os.environ,
             # daprd cannot pick a host address on a loopback-only machine by itself.
             "DAPR_HOST_IP": "127.0.0.1",
             "HUBSPOKE_REDIS_HOST": self.redis_address,
+            # Calls to the app carry this token; calls to this sidecar must carry the other.
+            "APP_API_TOKEN": tokens.app_api_token,
+            "DAPR_API_TOKEN": tokens.dapr_api_token,
             **self.options.env,
         }
+        if self.options.mtls:
+            env["DAPR_TRUST_ANCHORS"] = self._trust_anchors  # the PEM itself, not a path
+        return env
 
     def _app_argv(self, app: AppSpec) -> list[str]:
         argv = list(app.command)
@@ -234,7 +268,8 @@ class LocalStack:
         return argv
 
     def _app_env(self, app: AppSpec, ports: AppEndpoints) -> dict[str, str]:
-        return {
+        tokens = self.tokens[app.app_id]
+        env = {
             **os.environ,
             **self.runfile.common.env,
             **app.env,
@@ -242,9 +277,14 @@ class LocalStack:
             "APP_PORT": str(ports.app_port),
             "DAPR_HTTP_PORT": str(ports.dapr_http_port),
             "DAPR_GRPC_PORT": str(ports.dapr_grpc_port),
+            "APP_API_TOKEN": tokens.app_api_token,
+            "DAPR_API_TOKEN": tokens.dapr_api_token,
             "PYTHONUNBUFFERED": "1",
             **self.options.env,
         }
+        if app.app_id == PUBLIC_APP:
+            env["ORCHESTRATOR_API_KEYS"] = self.api_key
+        return env
 
     # -- health -------------------------------------------------------------
 
@@ -276,11 +316,19 @@ class LocalStack:
             raise StackError(f"{process.name} exited early; its log:\n{process.tail()}")
 
     @contextmanager
-    def client(self, app_id: str, *, sidecar: bool = False) -> Iterator[httpx.Client]:
-        """An HTTP client for an app (or its sidecar)."""
+    def client(
+        self, app_id: str, *, sidecar: bool = False, credentials: bool = True
+    ) -> Iterator[httpx.Client]:
+        """An HTTP client for an app (or its sidecar), holding the tokens it takes."""
         ports = self.endpoints[app_id]
+        headers = {}
+        if credentials:
+            tokens = self.tokens[app_id]
+            headers["dapr-api-token"] = tokens.dapr_api_token if sidecar else tokens.app_api_token
+            if app_id == PUBLIC_APP and not sidecar:
+                headers = {"X-API-Key": self.api_key}
         with httpx.Client(
-            base_url=ports.dapr_url if sidecar else ports.app_url, timeout=30
+            base_url=ports.dapr_url if sidecar else ports.app_url, headers=headers, timeout=30
         ) as client:
             yield client
 

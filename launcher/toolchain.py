@@ -6,7 +6,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
-__all__ = ["REPO_ROOT", "ToolMissingError", "daprd_path", "daprd_version", "redis_server_path"]
+__all__ = [
+    "REPO_ROOT",
+    "ToolMissingError",
+    "daprd_path",
+    "daprd_version",
+    "redis_server_path",
+    "sentry_path",
+]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,15 +22,24 @@ class ToolMissingError(RuntimeError):
     """A binary the stack needs is not installed."""
 
 
-def daprd_path() -> Path:
-    """The daprd built (or linked) by tools/dapr/build.sh."""
-    path = REPO_ROOT / ".dapr" / "bin" / "daprd"
+def _dapr_binary(name: str) -> Path:
+    path = REPO_ROOT / ".dapr" / "bin" / name
     if not path.exists():
         raise ToolMissingError(
-            f"daprd not found at {path.relative_to(REPO_ROOT)}: run `make dapr` "
+            f"{name} not found at {path.relative_to(REPO_ROOT)}: run `make dapr` "
             "(bash tools/dapr/build.sh) to build the pinned runtime from the Go module proxy"
         )
     return path
+
+
+def daprd_path() -> Path:
+    """The daprd built (or linked) by tools/dapr/build.sh."""
+    return _dapr_binary("daprd")
+
+
+def sentry_path() -> Path:
+    """Dapr's certificate authority, built with daprd."""
+    return _dapr_binary("sentry")
 
 
 def daprd_version(path: Path) -> str:

@@ -6,7 +6,7 @@ import logging
 from typing import Annotated, Any
 
 from dapr.ext.fastapi import DaprApp
-from fastapi import APIRouter, Body, FastAPI, Path, Query, status
+from fastapi import APIRouter, Body, Depends, FastAPI, Path, Query, status
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pydantic import ValidationError
 
@@ -21,13 +21,18 @@ from orchestrator.agent_models import (
     PullRegistration,
     RefusalList,
 )
-from orchestrator.deps import RegistryDep
+from orchestrator.deps import RegistryDep, require_caller
 from orchestrator.registry import Health
 
 __all__ = ["router", "subscribe"]
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/v1/agents", tags=["agents"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/v1/agents",
+    tags=["agents"],
+    responses=PROBLEM_RESPONSES,
+    dependencies=[Depends(require_caller)],
+)
 AppId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 
 

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Depends, Path, Response, status
 
 from chassis.problems import PROBLEM_RESPONSES
-from orchestrator.deps import TaskServiceDep
+from orchestrator.deps import TaskServiceDep, require_caller
 from orchestrator.models import TaskRecord, TaskRequest
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1", tags=["tasks"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/v1",
+    tags=["tasks"],
+    responses=PROBLEM_RESPONSES,
+    dependencies=[Depends(require_caller)],
+)
 
 
 @router.post("/tasks", status_code=status.HTTP_201_CREATED)

@@ -15,6 +15,7 @@ from chassis.contract import TASK_COMPLETED_TOPIC
 from chassis.dapr import open_sidecar
 from orchestrator import agents_api
 from orchestrator.api import router as tasks_router
+from orchestrator.auth import build_authenticator
 from orchestrator.monitor import monitor_registry
 from orchestrator.persistence import TaskRepository
 from orchestrator.registry import RegistryPolicy
@@ -54,6 +55,7 @@ def build_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_sidecar(dapr) as sidecar:
+            app.state.authenticator = build_authenticator(settings)
             registry = build_registry(settings, sidecar)
             await registry.load()  # serve nothing before the stored registry is back
             app.state.registry = registry
@@ -82,6 +84,8 @@ def build_app(
         description="Public task API and agent registry; routes each task to an agent via Dapr.",
         routers=[tasks_router, agents_api.router],
         lifespan=lifespan,
+        # The public API is served on this port too; only Dapr's callbacks need the app token.
+        sidecar_only_paths=("/dapr/", "/events/"),
     )
     agents_api.subscribe(app, settings.pubsub)
     return app

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from chassis.settings import ServiceSettings
 
 __all__ = ["OrchestratorSettings"]
+
+_PLACEHOLDERS = {"change-me", "changeme", "secret", "password", "local-dev-key", "test"}
 
 
 class OrchestratorSettings(ServiceSettings):
@@ -25,3 +29,35 @@ class OrchestratorSettings(ServiceSettings):
     probe_timeout_seconds: float = Field(default=2.0, gt=0)
     # Compare a newly published card with the one the app serves (through Dapr).
     verify_cards: bool = True
+
+    # The public edge (see orchestrator/auth.py).
+    environment: Literal["local", "production"] = "local"
+    auth_mode: Literal["api-key", "entra"] = "api-key"
+    api_keys: SecretStr | None = Field(default=None, description="Comma-separated API keys.")
+    entra_tenant_id: str | None = None
+    entra_audience: str | None = None
+
+    def api_key_list(self) -> list[str]:
+        raw = self.api_keys.get_secret_value() if self.api_keys else ""
+        return [k.strip() for k in raw.split(",") if k.strip()]
+
+    @model_validator(mode="after")
+    def _credentials_are_real(self) -> Self:
+        if self.auth_mode == "entra":
+            if not (self.entra_tenant_id and self.entra_audience):
+                raise ValueError(
+                    "ORCHESTRATOR_AUTH_MODE=entra needs ORCHESTRATOR_ENTRA_TENANT_ID "
+                    "and ORCHESTRATOR_ENTRA_AUDIENCE"
+                )
+            return self
+        keys = self.api_key_list()
+        if not keys:
+            raise ValueError("ORCHESTRATOR_API_KEYS is required (comma-separated API keys)")
+        if self.environment == "production":
+            weak = [k for k in keys if len(k) < 32 or k.lower() in _PLACEHOLDERS]
+            if weak:
+                raise ValueError(
+                    f"{len(weak)} API key(s) look like placeholders or are shorter than 32 "
+                    "characters; generate keys with e.g. `openssl rand -base64 32`"
+                )
+        return self

@@ -34,6 +34,7 @@ LEGACY_AGENT = AppSpec(
     dapr_grpc_port=0,
     command=["python", "-m", "tests.integration.legacy_agent"],
     env={"HUBSPOKE_SELF_REGISTER": "false"},
+    config_file_path="./dapr-config/agent.yaml",
 )
 AGENTS = ("calculator", "summarizer")
 

@@ -85,3 +85,15 @@ def test_every_agent_may_publish_its_registration() -> None:
     pubsub = yaml.safe_load((ROOT / "components" / "common" / "pubsub.yaml").read_text())
     missing = apps - set(pubsub["scopes"])
     assert not missing, f"add {sorted(missing)} to scopes in components/common/pubsub.yaml"
+    metadata = {m["name"]: m.get("value", "") for m in pubsub["spec"]["metadata"]}
+    publishers = dict(p.split("=", 1) for p in metadata["publishingScopes"].split(";"))
+    for app in sorted(apps - {"orchestrator"}):
+        assert publishers.get(app) == "agents.registry", (
+            f"add {app}=agents.registry to publishingScopes in components/common/pubsub.yaml"
+        )
+
+
+def test_every_app_has_its_role_configuration() -> None:
+    for app in load_runfile(ROOT / "dapr.yaml").apps:
+        role = "orchestrator" if app.app_id == "orchestrator" else "agent"
+        assert app.config_file_path == f"./dapr-config/{role}.yaml", app.app_id

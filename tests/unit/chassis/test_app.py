@@ -105,3 +105,27 @@ def test_streamed_body_over_the_limit_gets_413_json() -> None:
     )
     assert response.status_code == 413
     assert response.json()["detail"] == "request body exceeds the limit of 2048 bytes"
+
+
+def guarded_client(guarded: tuple[str, ...] = ()) -> TestClient:
+    settings = ServiceSettings(app_id="svc", app_api_token="sidecar-secret")
+    app = create_app(
+        settings=settings, title="t", version="1", routers=[router], sidecar_only_paths=guarded
+    )
+    return TestClient(app)
+
+
+def test_with_an_app_token_only_the_sidecar_gets_in() -> None:
+    client = guarded_client()
+    body = {"text": "a", "count": 1}
+    assert client.post("/echo", json=body).status_code == 401
+    assert client.post("/echo", json=body, headers={"dapr-api-token": "nope"}).status_code == 401
+    allowed = client.post("/echo", json=body, headers={"dapr-api-token": "sidecar-secret"})
+    assert allowed.status_code == 200
+    assert client.get("/healthz").status_code == 200
+
+
+def test_app_token_can_guard_only_the_sidecar_paths() -> None:
+    client = guarded_client(guarded=("/conflict",))
+    assert client.post("/echo", json={"text": "a", "count": 1}).status_code == 200
+    assert client.get("/conflict").status_code == 401

@@ -18,6 +18,17 @@ from orchestrator.main import build_app
 from orchestrator.settings import OrchestratorSettings
 
 REGISTRY_ROUTE = "/events/pubsub/agents.registry"
+API_KEY = "unit-test-api-key"
+
+
+def orchestrator_settings(**overrides: Any) -> OrchestratorSettings:
+    return OrchestratorSettings(app_id="orchestrator", api_keys=API_KEY, **overrides)
+
+
+def public_client(dapr: InMemoryDapr, settings: OrchestratorSettings) -> TestClient:
+    """A client of the public API (with the API key); use it as a context manager."""
+    app = build_app(settings, dapr=dapr, monitor=False)
+    return TestClient(app, headers={"X-API-Key": API_KEY})
 
 
 def card_for(agent: AgentDescription, app_id: str) -> dict[str, Any]:
@@ -63,13 +74,13 @@ def dapr() -> InMemoryDapr:
 
 @pytest.fixture
 def settings() -> OrchestratorSettings:
-    return OrchestratorSettings(app_id="orchestrator", verify_cards=False)
+    return orchestrator_settings(verify_cards=False)
 
 
 @pytest.fixture
 def client(dapr: InMemoryDapr, settings: OrchestratorSettings) -> Iterator[TestClient]:
     """An orchestrator with calculator and summarizer registered, no background sweeps."""
-    with TestClient(build_app(settings, dapr=dapr, monitor=False)) as test_client:
+    with public_client(dapr, settings) as test_client:
         for agent, app_id in ((CALCULATOR, "calculator"), (SUMMARIZER, "summarizer")):
             event = registration("register", app_id, card=card_for(agent, app_id))
             assert test_client.post(REGISTRY_ROUTE, json=event).json() == {"status": "SUCCESS"}

@@ -8,9 +8,13 @@ from fastapi.testclient import TestClient
 
 from agents.calculator.main import AGENT as CALCULATOR
 from chassis.testing import InMemoryDapr
-from orchestrator.main import build_app
-from orchestrator.settings import OrchestratorSettings
-from tests.unit.orchestrator.conftest import REGISTRY_ROUTE, card_for, registration
+from tests.unit.orchestrator.conftest import (
+    REGISTRY_ROUTE,
+    card_for,
+    orchestrator_settings,
+    public_client,
+    registration,
+)
 
 
 def test_registered_agents_are_listed_healthy_with_their_skills(client: TestClient) -> None:
@@ -103,8 +107,8 @@ def test_published_card_must_match_the_card_the_app_serves(dapr: InMemoryDapr) -
         return served
 
     dapr.agents["calculator/.well-known/agent-card.json"] = serve_card
-    settings = OrchestratorSettings(app_id="orchestrator", verify_cards=True)
-    with TestClient(build_app(settings, dapr=dapr, monitor=False)) as client:
+    settings = orchestrator_settings(verify_cards=True)
+    with public_client(dapr, settings) as client:
         client.post(REGISTRY_ROUTE, json=registration("register", "calculator", card=published))
         assert client.get("/v1/agents/calculator").status_code == 404
         client.post(REGISTRY_ROUTE, json=registration("register", "calculator", card=served))
@@ -117,8 +121,8 @@ def test_pull_registration_fetches_the_card_through_dapr(dapr: InMemoryDapr) -> 
         return card_for(CALCULATOR, "quiet")
 
     dapr.agents["quiet/.well-known/agent-card.json"] = serve_card
-    settings = OrchestratorSettings(app_id="orchestrator")
-    with TestClient(build_app(settings, dapr=dapr, monitor=False)) as client:
+    settings = orchestrator_settings()
+    with public_client(dapr, settings) as client:
         response = client.post("/v1/agents", json={"app_id": "quiet"})
         assert response.status_code == 201
         assert (response.json()["registration"], response.json()["health"]) == ("pull", "healthy")
@@ -128,20 +132,20 @@ def test_pull_registration_fetches_the_card_through_dapr(dapr: InMemoryDapr) -> 
 
 
 def test_registry_survives_an_orchestrator_restart(dapr: InMemoryDapr) -> None:
-    settings = OrchestratorSettings(app_id="orchestrator", verify_cards=False)
+    settings = orchestrator_settings(verify_cards=False)
     card = card_for(CALCULATOR, "calculator")
-    with TestClient(build_app(settings, dapr=dapr, monitor=False)) as first:
+    with public_client(dapr, settings) as first:
         first.post(REGISTRY_ROUTE, json=registration("register", "calculator", card=card))
         before = first.get("/v1/agents/calculator").json()
-    with TestClient(build_app(settings, dapr=dapr, monitor=False)) as second:
+    with public_client(dapr, settings) as second:
         assert second.get("/v1/agents/calculator").json() == before
 
 
 def test_card_that_cannot_be_verified_yet_waits_for_the_next_heartbeat() -> None:
     dapr = InMemoryDapr()  # the app does not answer yet
     card = card_for(CALCULATOR, "calculator")
-    settings = OrchestratorSettings(app_id="orchestrator", verify_cards=True)
-    with TestClient(build_app(settings, dapr=dapr, monitor=False)) as client:
+    settings = orchestrator_settings(verify_cards=True)
+    with public_client(dapr, settings) as client:
         event = registration("register", "calculator", card=card)
         assert client.post(REGISTRY_ROUTE, json=event).json() == {"status": "SUCCESS"}
         assert client.get("/v1/agents/calculator").status_code == 404

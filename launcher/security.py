@@ -1,0 +1,82 @@
+"""Per-run secrets and the certificate authority of a local stack.
+
+- Sentry (Dapr's CA) generates a fresh trust root in the run folder and
+  issues each sidecar its SPIFFE identity, so access-control policies can
+  tell callers apart (without mTLS every call falls to the default action).
+- Each app gets two random tokens: APP_API_TOKEN (its sidecar proves itself
+  to the app) and DAPR_API_TOKEN (the app proves itself to its sidecar).
+- The orchestrator's public API gets a random API key.
+Nothing here is written to the repository; on AKS they come from secrets.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from launcher.processes import ManagedProcess, Supervisor
+from launcher.toolchain import REPO_ROOT, sentry_path
+
+__all__ = ["AppTokens", "Sentry", "new_api_key"]
+
+TRUST_DOMAIN = "localhost"  # sentry's --trust-domain = daprd's --control-plane-trust-domain
+
+
+def new_api_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class AppTokens:
+    app_api_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    dapr_api_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+
+
+@dataclass
+class Sentry:
+    port: int
+    healthz_port: int
+    metrics_port: int
+    credentials: Path
+    process: ManagedProcess | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, supervisor: Supervisor, run_dir: Path, timeout_s: float) -> str:
+        """Start sentry and return the PEM of the trust root it generated."""
+        self.credentials.mkdir(parents=True, exist_ok=True)
+        argv = [
+            str(sentry_path()),
+            "--config", str(REPO_ROOT / "dapr-config" / "sentry.yaml"),
+            "--issuer-credentials", str(self.credentials),
+            "--trust-domain", TRUST_DOMAIN,
+            "--port", str(self.port),
+            "--listen-address", "127.0.0.1",
+            "--healthz-port", str(self.healthz_port),
+            "--healthz-listen-address", "127.0.0.1",
+            "--metrics-port", str(self.metrics_port),
+            "--metrics-listen-address", "127.0.0.1",
+        ]  # fmt: skip
+        self.process = supervisor.start("sentry", argv, env=os.environ, cwd=run_dir)
+        deadline = time.monotonic() + timeout_s
+        root = self.credentials / "ca.crt"
+        with httpx.Client(timeout=2) as client:
+            while True:
+                if not self.process.alive:
+                    raise RuntimeError(f"sentry exited early; its log:\n{self.process.tail()}")
+                try:
+                    healthy = client.get(f"http://127.0.0.1:{self.healthz_port}/healthz")
+                    if healthy.status_code == 200 and root.exists():
+                        return root.read_text()
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"sentry not healthy after {timeout_s:.0f}s")
+                time.sleep(0.1)
