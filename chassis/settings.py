@@ -17,16 +17,19 @@ __all__ = ["AgentSettings", "ServiceSettings"]
 class ServiceSettings(BaseSettings):
     """What the chassis needs to serve one app next to its sidecar."""
 
-    model_config = SettingsConfigDict(env_prefix="HUBSPOKE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="HUBSPOKE_", extra="ignore", populate_by_name=True)
 
     app_id: str = Field(validation_alias=AliasChoices("APP_ID", "HUBSPOKE_APP_ID"))
     app_port: int = Field(
         default=8000, ge=1, le=65535, validation_alias=AliasChoices("APP_PORT", "HUBSPOKE_APP_PORT")
     )
-    app_host: str = "127.0.0.1"
-    log_level: str = "INFO"
+    # Fixed names (no per-service prefix): one variable tunes every service.
+    app_host: str = Field(default="127.0.0.1", validation_alias="HUBSPOKE_APP_HOST")
+    log_level: str = Field(default="INFO", validation_alias="HUBSPOKE_LOG_LEVEL")
     # Requests above this size get 413 before any handler reads them.
-    max_request_bytes: int = Field(default=1_048_576, ge=1024)
+    max_request_bytes: int = Field(
+        default=1_048_576, ge=1024, validation_alias="HUBSPOKE_MAX_REQUEST_BYTES"
+    )
     # The token daprd presents to the app (daprd reads the same variable).
     app_api_token: SecretStr | None = Field(default=None, validation_alias="APP_API_TOKEN")
 

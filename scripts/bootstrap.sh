@@ -37,3 +37,9 @@ if ! command -v go >/dev/null 2>&1; then
   exit 1
 fi
 bash tools/dapr/build.sh
+
+# --- kustomize (renders k8s/ in the tests) -----------------------------------
+if ! command -v kubectl >/dev/null 2>&1 && ! [ -x .dapr/bin/kustomize ]; then
+  say "building kustomize from the Go module proxy"
+  GOBIN="$PWD/.dapr/bin" GOFLAGS= go install sigs.k8s.io/kustomize/kustomize/v5@v5.8.3
+fi
