@@ -1,17 +1,13 @@
 """The in-memory index the router and the query API read: filters and ranked search.
 
-Lookups by id, skill and tag are dictionary hits; text search is BM25 over
-each agent's card (name, description, skills' names, descriptions, tags and
-examples) through an inverted index, so a query touches only the agents
-that share a word with it. The index is rebuilt from the state store at
-start-up and kept current as registrations arrive.
+Lookups by id, skill and tag are dictionary hits; text search is BM25
+(`orchestrator.ranking`) over each agent's card: name, description, and its
+skills' names, descriptions, tags and examples. The index is rebuilt from
+the state store at start-up and kept current as registrations arrive.
 """
 
 from __future__ import annotations
 
-import heapq
-import math
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -19,20 +15,9 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from chassis.card import HubspokeCard
+from orchestrator.ranking import Bm25Index
 
-__all__ = ["Catalog", "Entry"]
-
-_WORD = re.compile(r"[a-z0-9]+")
-_STOPWORDS = frozenset(
-    "a an and are as at be by for from in is it of on or the this to what with".split()
-)
-# BM25 parameters (the usual defaults).
-_K1 = 1.2
-_B = 0.75
-
-
-def tokens(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
+__all__ = ["Catalog", "Entry", "card_text"]
 
 
 @dataclass(frozen=True)
@@ -44,13 +29,14 @@ class Entry:
     tags: frozenset[str]
 
 
-def _document(card: HubspokeCard) -> list[str]:
+def card_text(card: HubspokeCard) -> str:
+    """The words a card is found by."""
     parts = [card.card.name, card.card.description]
     for skill in card.card.skills:
         # Tags and skill names say most about a skill: count them twice.
         emphasis = " ".join([skill.id, skill.name, *skill.tags])
         parts += [emphasis, emphasis, skill.description, *skill.examples]
-    return tokens(" ".join(parts))
+    return " ".join(parts)
 
 
 class Catalog:
@@ -58,11 +44,7 @@ class Catalog:
         self._entries: dict[str, Entry] = {}
         self._by_skill: dict[str, set[str]] = defaultdict(set)
         self._by_tag: dict[str, set[str]] = defaultdict(set)
-        self._postings: dict[str, dict[str, int]] = defaultdict(dict)
-        self._lengths: dict[str, int] = {}
-        self._total_length = 0
-        # BM25 length normalisation per agent, recomputed after the catalog changed.
-        self._norms: dict[str, float] | None = None
+        self._text = Bm25Index()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -88,19 +70,12 @@ class Catalog:
             version = None
         skills = frozenset(s.id for s in card.card.skills)
         tags = frozenset(t.lower() for s in card.card.skills for t in s.tags)
-        entry = Entry(card.app_id, card, version, skills, tags)
-        self._entries[card.app_id] = entry
+        self._entries[card.app_id] = Entry(card.app_id, card, version, skills, tags)
         for skill in skills:
             self._by_skill[skill].add(card.app_id)
         for tag in tags:
             self._by_tag[tag].add(card.app_id)
-        words = _document(card)
-        for word in words:
-            posting = self._postings[word]
-            posting[card.app_id] = posting.get(card.app_id, 0) + 1
-        self._lengths[card.app_id] = len(words)
-        self._total_length += len(words)
-        self._norms = None
+        self._text.add(card.app_id, card_text(card))
 
     def remove(self, app_id: str) -> None:
         entry = self._entries.pop(app_id, None)
@@ -110,12 +85,7 @@ class Catalog:
             self._by_skill[skill].discard(app_id)
         for tag in entry.tags:
             self._by_tag[tag].discard(app_id)
-        for word in set(_document(entry.card)):
-            self._postings[word].pop(app_id, None)
-            if not self._postings[word]:
-                del self._postings[word]
-        self._total_length -= self._lengths.pop(app_id)
-        self._norms = None
+        self._text.remove(app_id)
 
     def filter(
         self,
@@ -142,25 +112,4 @@ class Catalog:
 
     def search(self, text: str, limit: int = 5) -> list[tuple[str, float]]:
         """Agents ranked by BM25 relevance of their card to `text` (best first)."""
-        if not self._entries:
-            return []
-        norms = self._length_norms()
-        count = len(self._entries)
-        scores: dict[str, float] = defaultdict(float)
-        for word in set(tokens(text)):
-            posting = self._postings.get(word)
-            if not posting:
-                continue
-            idf = math.log(1 + (count - len(posting) + 0.5) / (len(posting) + 0.5))
-            for app_id, frequency in posting.items():
-                scores[app_id] += idf * frequency * (_K1 + 1) / (frequency + norms[app_id])
-        return heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
-
-    def _length_norms(self) -> dict[str, float]:
-        if self._norms is None:
-            average = self._total_length / len(self._entries)
-            self._norms = {
-                app_id: _K1 * (1 - _B + _B * length / average)
-                for app_id, length in self._lengths.items()
-            }
-        return self._norms
+        return self._text.search(text, limit)
