@@ -58,7 +58,8 @@ class TaskCompleted(BaseModel):
     """Published once a task has reached a final state."""
 
     task_id: str
-    agent: str
+    agent: str  # the agent that answered, or "orchestrator" when several or none did
+    agents: list[str] = Field(default_factory=list)
     status: str
     completed_at: datetime
 

@@ -9,11 +9,14 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import FastAPI
+from semantic_kernel.connectors.ai.chat_completion_client_base import ChatCompletionClientBase
 
 from chassis import DaprPort, create_app
 from chassis.contract import TASK_COMPLETED_TOPIC
 from chassis.dapr import open_sidecar
 from orchestrator import agents_api
+from orchestrator.ai import Planner
+from orchestrator.ai_services import build_chat_service
 from orchestrator.api import router as tasks_router
 from orchestrator.auth import build_authenticator
 from orchestrator.monitor import monitor_registry
@@ -26,7 +29,7 @@ from orchestrator.settings import OrchestratorSettings
 
 __all__ = ["VERSION", "build_app"]
 
-VERSION = "0.2.0"
+VERSION = "0.3.0"
 
 
 def build_registry(settings: OrchestratorSettings, dapr: DaprPort) -> RegistryService:
@@ -48,9 +51,11 @@ def build_app(
     dapr: DaprPort | None = None,
     *,
     monitor: bool = True,
+    chat_service: ChatCompletionClientBase | None = None,
 ) -> FastAPI:
     """The orchestrator app; tests pass settings, a fake Dapr port, and may skip the monitor."""
     settings = settings or OrchestratorSettings()
+    chat_service = chat_service or build_chat_service(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -63,6 +68,7 @@ def build_app(
                 dapr=sidecar,
                 tasks=TaskRepository(sidecar, settings.state_store),
                 agents=registry,
+                planner=lambda invoke: Planner(chat_service, invoke),
                 pubsub=settings.pubsub,
                 completed_topic=TASK_COMPLETED_TOPIC,
             )

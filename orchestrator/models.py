@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from chassis.contract import MAX_INPUT_CHARS
 
-__all__ = ["AgentId", "TaskId", "TaskRecord", "TaskRequest", "TaskStatus"]
+__all__ = ["AgentId", "TaskId", "TaskRecord", "TaskRequest", "TaskStatus", "TaskStep"]
 
 AgentId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 TaskId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
@@ -35,12 +35,28 @@ class TaskRequest(BaseModel):
     )
 
 
+class TaskStep(BaseModel):
+    """One agent call made for a task."""
+
+    agent: str
+    skill: str | None = None
+    input: str
+    status: TaskStatus
+    output: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+    error: str | None = None
+
+
 class TaskRecord(BaseModel):
     """A task as stored in the state store and returned by the API."""
 
     id: TaskId
     input: str
-    agent: str
+    agent: str | None = Field(
+        default=None, description="The agent that answered, when exactly one did."
+    )
+    agents: list[str] = Field(default_factory=list, description="Every agent that answered.")
+    steps: list[TaskStep] = Field(default_factory=list)
     status: TaskStatus
     output: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)

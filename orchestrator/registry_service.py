@@ -18,6 +18,7 @@ from orchestrator.agent_models import AgentMatch, AgentView, SkillView
 from orchestrator.catalog import Catalog
 from orchestrator.registry import (
     AgentRecord,
+    AgentSkill,
     CardRefusedError,
     Health,
     Refusal,
@@ -310,6 +311,20 @@ class RegistryService:
         return sorted((await self._store.refusals()).values(), key=lambda r: r.at, reverse=True)
 
     # -- routing --------------------------------------------------------------
+
+    def plannable_skills(self) -> list[AgentSkill]:
+        """Every skill of every registered agent (health is checked when one is called)."""
+        skills = []
+        for app_id in self.catalog.ids():
+            entry = self.catalog.get(app_id)
+            assert entry is not None
+            for skill in entry.card.card.skills:
+                skills.append(AgentSkill(app_id, skill.id, skill.description, tuple(skill.tags)))
+        return skills
+
+    def ensure_available(self, app_id: str) -> None:
+        """Raise unless `app_id` is registered and healthy."""
+        self.choose("", app_id)
 
     def choose(self, text: str, requested: str | None) -> str:
         """The healthy agent a task goes to: the one named, else the best-ranked match."""

@@ -1,9 +1,12 @@
-"""Task use cases: choose an agent, invoke it through Dapr, record, announce."""
+"""Task use cases: plan (or take the named agent), invoke through Dapr, record, announce."""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -11,13 +14,34 @@ from pydantic import ValidationError
 
 from chassis.contract import AGENT_INVOKE_METHOD, AgentRequest, AgentResponse, TaskCompleted
 from chassis.dapr import DaprError, DaprPort, InvocationFailed
-from chassis.errors import NotFoundError, UnprocessableError, UpstreamError
-from orchestrator.models import TaskRecord, TaskRequest, TaskStatus
+from chassis.errors import NotFoundError, ServiceError, UnprocessableError, UpstreamError
+from orchestrator.models import TaskRecord, TaskRequest, TaskStatus, TaskStep
 from orchestrator.persistence import TaskRepository
+from orchestrator.registry import AgentSkill
 
-__all__ = ["AgentDirectory", "AgentRejectedTask", "AgentUnavailable", "TaskNotFound", "TaskService"]
+__all__ = [
+    "AgentDirectory",
+    "AgentRejectedTask",
+    "AgentUnavailable",
+    "TaskNotFound",
+    "TaskPlanner",
+    "TaskService",
+]
 
 log = logging.getLogger(__name__)
+
+Outcome = tuple[TaskStep, ServiceError | None]
+
+
+@dataclass
+class _Run:
+    """The task being planned in this context (SK runs the calls in child tasks)."""
+
+    task_id: str
+    steps: list[Outcome] = field(default_factory=list)
+
+
+_run: ContextVar[_Run] = ContextVar("task_run")
 
 
 class TaskNotFound(NotFoundError):
@@ -32,16 +56,41 @@ class AgentUnavailable(UpstreamError):
     """The agent could not be reached, failed, or answered outside the contract."""
 
 
+class NoAgentCalled(UpstreamError):
+    """The plan called no agent at all."""
+
+    status = 503
+
+
 class AgentDirectory(Protocol):
-    """Knows which agent should take a task (the registry)."""
+    """The registry, as tasks see it."""
 
     def choose(self, text: str, requested: str | None) -> str:
-        """The app-id of a healthy agent for `text`; raises if there is none."""
+        """The app-id of a healthy agent for `text` (or the one requested); raises if none."""
+        ...
+
+    def ensure_available(self, app_id: str) -> None:
+        """Raise unless the agent is registered and healthy."""
+        ...
+
+    def plannable_skills(self) -> list[AgentSkill]:
+        """Every skill the planner may call."""
         ...
 
 
+SkillCall = Callable[[str, str, str], Awaitable[str]]  # (app_id, skill, input) -> output
+
+
+class TaskPlanner(Protocol):
+    """The AI layer: answers a request by calling agent skills."""
+
+    def refresh(self, skills: Sequence[AgentSkill]) -> None: ...
+
+    async def answer(self, request: str) -> str: ...
+
+
 class TaskService:
-    """Runs tasks synchronously: one agent per task, for now."""
+    """Runs tasks synchronously: the named agent, or a plan over every agent's skills."""
 
     def __init__(
         self,
@@ -49,34 +98,81 @@ class TaskService:
         dapr: DaprPort,
         tasks: TaskRepository,
         agents: AgentDirectory,
+        planner: Callable[[SkillCall], TaskPlanner],
         pubsub: str,
         completed_topic: str,
     ) -> None:
         self._dapr = dapr
         self._tasks = tasks
         self._agents = agents
+        # The planner's functions call back into this service: hand it our invoker.
+        self._planner = planner(self.skill_invoker)
         self._pubsub = pubsub
         self._completed_topic = completed_topic
 
     async def submit(self, request: TaskRequest) -> TaskRecord:
         """Run a task to its end and return it; failures are stored before raising."""
-        agent = self._agents.choose(request.input, request.agent)
+        if request.agent is not None:
+            self._agents.choose(request.input, request.agent)  # unknown or unhealthy: 4xx/5xx
         task = TaskRecord(
             id=uuid.uuid4().hex,
             input=request.input,
-            agent=agent,
             status=TaskStatus.RUNNING,
             created_at=datetime.now(UTC),
         )
         await self._tasks.save(task)
+        run = _Run(task.id)
+        token = _run.set(run)
         try:
-            answer = await self._call_agent(task)
-        except (AgentRejectedTask, AgentUnavailable) as exc:
-            await self._finish(task, TaskStatus.FAILED, error=exc.detail)
-            exc.extra["task_id"] = task.id
-            raise
+            if request.agent is not None:
+                answer = await self._run_step(task.id, request.agent, None, request.input)
+            else:
+                self._planner.refresh(self._agents.plannable_skills())
+                answer = await self._planner.answer(request.input)
+        finally:
+            _run.reset(token)
+        return await self._conclude(task, answer, run.steps)
+
+    async def skill_invoker(self, app_id: str, skill: str, text: str) -> str:
+        """What the planner's kernel functions call: one agent step of the current task."""
+        return await self._run_step(_run.get().task_id, app_id, skill, text)
+
+    async def _run_step(self, task_id: str, app_id: str, skill: str | None, text: str) -> str:
+        try:
+            self._agents.ensure_available(app_id)
+            answer = await self._call_agent(task_id, app_id, text)
+        except ServiceError as exc:
+            step = TaskStep(
+                agent=app_id, skill=skill, input=text, status=TaskStatus.FAILED, error=exc.detail
+            )
+            _run.get().steps.append((step, exc))
+            return f"(agent {app_id} failed: {exc.detail})"
+        step = TaskStep(
+            agent=app_id,
+            skill=skill,
+            input=text,
+            status=TaskStatus.COMPLETED,
+            output=answer.output,
+            data=answer.data,
+        )
+        _run.get().steps.append((step, None))
+        return answer.output
+
+    async def _conclude(self, task: TaskRecord, answer: str, steps: list[Outcome]) -> TaskRecord:
+        done = [s for s, error in steps if error is None]
+        agents = list(dict.fromkeys(s.agent for s in done))
+        recorded: dict[str, Any] = {"steps": [s for s, _ in steps], "agents": agents}
+        if not done:
+            failure = next((e for _, e in steps if e is not None), None) or NoAgentCalled(
+                "no registered agent can take this task"
+            )
+            await self._finish(task, TaskStatus.FAILED, error=failure.detail, **recorded)
+            failure.extra["task_id"] = task.id
+            raise failure
+        agent = agents[0] if len(agents) == 1 else None
+        data = done[0].data if len(steps) == 1 else {}
         return await self._finish(
-            task, TaskStatus.COMPLETED, output=answer.output, data=answer.data
+            task, TaskStatus.COMPLETED, output=answer, data=data, agent=agent, **recorded
         )
 
     async def get(self, task_id: str) -> TaskRecord:
@@ -86,25 +182,23 @@ class TaskService:
             raise TaskNotFound(f"no task with id {task_id!r}")
         return task
 
-    async def _call_agent(self, task: TaskRecord) -> AgentResponse:
-        request = AgentRequest(task_id=task.id, input=task.input)
+    async def _call_agent(self, task_id: str, app_id: str, text: str) -> AgentResponse:
+        request = AgentRequest(task_id=task_id, input=text)
         try:
-            raw = await self._dapr.invoke(task.agent, AGENT_INVOKE_METHOD, request.model_dump())
+            raw = await self._dapr.invoke(app_id, AGENT_INVOKE_METHOD, request.model_dump())
         except InvocationFailed as exc:
             reason = _reason(exc.body)
             if 400 <= exc.status < 500 and exc.status not in (403, 404, 408, 429):
-                raise AgentRejectedTask(
-                    f"agent {task.agent!r} rejected the task: {reason}"
-                ) from exc
+                raise AgentRejectedTask(f"agent {app_id!r} rejected the task: {reason}") from exc
             raise AgentUnavailable(
-                f"agent {task.agent!r} failed with HTTP {exc.status}: {reason}"
+                f"agent {app_id!r} failed with HTTP {exc.status}: {reason}"
             ) from exc
         except DaprError as exc:
-            raise AgentUnavailable(f"agent {task.agent!r} unreachable: {exc}") from exc
+            raise AgentUnavailable(f"agent {app_id!r} unreachable: {exc}") from exc
         try:
             return AgentResponse.model_validate(raw)
         except ValidationError as exc:
-            raise AgentUnavailable(f"agent {task.agent!r} answered outside the contract") from exc
+            raise AgentUnavailable(f"agent {app_id!r} answered outside the contract") from exc
 
     async def _finish(self, task: TaskRecord, status: TaskStatus, **changes: Any) -> TaskRecord:
         done = task.model_copy(
@@ -112,7 +206,11 @@ class TaskService:
         )
         await self._tasks.save(done)
         event = TaskCompleted(
-            task_id=done.id, agent=done.agent, status=done.status, completed_at=done.completed_at
+            task_id=done.id,
+            agent=done.agent or "orchestrator",
+            agents=done.agents,
+            status=done.status,
+            completed_at=done.completed_at,
         )
         try:
             await self._dapr.publish(

@@ -37,9 +37,38 @@ class OrchestratorSettings(ServiceSettings):
     entra_tenant_id: str | None = None
     entra_audience: str | None = None
 
+    # The planning model (see orchestrator/ai_services.py); local needs nothing.
+    ai_provider: Literal["local", "azure-openai", "openai-compatible"] = "local"
+    azure_openai_endpoint: str | None = None
+    azure_openai_deployment: str | None = None
+    azure_openai_api_version: str = "2024-10-21"
+    # Without a key, Entra ID through DefaultAzureCredential (workload identity on AKS).
+    azure_openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None  # e.g. http://localhost:11434/v1 for Ollama
+    openai_model: str | None = None
+    openai_api_key: SecretStr | None = None
+
     def api_key_list(self) -> list[str]:
         raw = self.api_keys.get_secret_value() if self.api_keys else ""
         return [k.strip() for k in raw.split(",") if k.strip()]
+
+    @model_validator(mode="after")
+    def _model_is_configured(self) -> Self:
+        if self.ai_provider == "azure-openai" and not (
+            self.azure_openai_endpoint and self.azure_openai_deployment
+        ):
+            raise ValueError(
+                "ORCHESTRATOR_AI_PROVIDER=azure-openai needs ORCHESTRATOR_AZURE_OPENAI_ENDPOINT "
+                "and ORCHESTRATOR_AZURE_OPENAI_DEPLOYMENT"
+            )
+        if self.ai_provider == "openai-compatible" and not (
+            self.openai_base_url and self.openai_model
+        ):
+            raise ValueError(
+                "ORCHESTRATOR_AI_PROVIDER=openai-compatible needs ORCHESTRATOR_OPENAI_BASE_URL "
+                "and ORCHESTRATOR_OPENAI_MODEL"
+            )
+        return self
 
     @model_validator(mode="after")
     def _credentials_are_real(self) -> Self:

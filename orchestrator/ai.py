@@ -1,0 +1,91 @@
+"""Planning with Semantic Kernel: agent skills as kernel functions, a chat model choosing.
+
+Every skill of every registered agent becomes a kernel function (plugin =
+the agent, function = the skill) whose body invokes the agent through Dapr.
+The chat model, local or cloud, picks the functions with automatic function
+calling; SK runs them (in parallel when the model asks for several) and the
+model writes the answer. The kernel is rebuilt only when the registry
+changes, so an agent registered at run time is plannable at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated, Any
+
+from semantic_kernel import Kernel
+from semantic_kernel.connectors.ai.chat_completion_client_base import ChatCompletionClientBase
+from semantic_kernel.connectors.ai.function_choice_behavior import FunctionChoiceBehavior
+from semantic_kernel.contents import ChatHistory
+from semantic_kernel.functions import KernelFunctionFromMethod, KernelPlugin, kernel_function
+
+from orchestrator.registry import AgentSkill
+
+__all__ = ["Planner", "SkillInvoker"]
+
+SYSTEM_PROMPT = (
+    "You are the Hubspoke orchestrator. Answer the user's request by calling the agent "
+    "functions: split it into independent parts, call the best function for each part "
+    "(in parallel when they do not depend on each other) with that part as input, then "
+    "answer using only what the functions returned, saying which agent gave what."
+)
+# Each plan may call at most this many rounds of functions.
+MAX_PLAN_ROUNDS = 3
+
+SkillInvoker = Callable[[str, str, str], Awaitable[str]]  # (app_id, skill_id, input) -> output
+
+
+def _identifier(text: str) -> str:
+    # SK plugin and function names allow letters, digits and underscores only.
+    return re.sub(r"[^0-9A-Za-z_]", "_", text)
+
+
+def _skill_function(skill: AgentSkill, invoke: SkillInvoker) -> KernelFunctionFromMethod:
+    description = f"{skill.description} (agent {skill.app_id}; tags: {', '.join(skill.tags)})"
+
+    @kernel_function(name=_identifier(skill.skill_id), description=description)
+    async def call_agent(
+        input: Annotated[str, "The part of the user's request this skill should handle."],
+    ) -> str:
+        return await invoke(skill.app_id, skill.skill_id, input)
+
+    return KernelFunctionFromMethod(method=call_agent, plugin_name=_identifier(skill.app_id))
+
+
+class Planner:
+    """Answers a request by letting the chat model call agent skills."""
+
+    def __init__(self, chat: ChatCompletionClientBase, invoke: SkillInvoker) -> None:
+        self._chat = chat
+        self._invoke = invoke
+        self._kernel = Kernel(services=[chat])
+        self._skills: tuple[AgentSkill, ...] = ()
+
+    def refresh(self, skills: Sequence[AgentSkill]) -> None:
+        """Offer exactly these skills from now on (cheap when nothing changed)."""
+        skills = tuple(skills)
+        if skills == self._skills:
+            return
+        plugins: dict[str, list[KernelFunctionFromMethod]] = {}
+        for skill in skills:
+            plugins.setdefault(_identifier(skill.app_id), []).append(
+                _skill_function(skill, self._invoke)
+            )
+        kernel = Kernel(services=[self._chat])
+        for name, functions in plugins.items():
+            kernel.add_plugin(KernelPlugin(name=name, functions=functions))
+        # Requests already planning keep the kernel they started with.
+        self._kernel, self._skills = kernel, skills
+
+    async def answer(self, request: str, **arguments: Any) -> str:
+        kernel = self._kernel
+        history = ChatHistory(system_message=SYSTEM_PROMPT)
+        history.add_user_message(request)
+        settings = self._chat.get_prompt_execution_settings_class()(
+            function_choice_behavior=FunctionChoiceBehavior.Auto(
+                maximum_auto_invoke_attempts=MAX_PLAN_ROUNDS
+            )
+        )
+        reply = await self._chat.get_chat_message_content(history, settings, kernel=kernel)
+        return "" if reply is None else str(reply.content or "")

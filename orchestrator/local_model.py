@@ -1,0 +1,142 @@
+"""A deterministic, offline chat model that plugs into Semantic Kernel.
+
+It is what the orchestrator plans with when no cloud model is configured,
+and it goes through exactly the same SK code path as Azure OpenAI: the
+kernel offers it the agent functions (function choice "auto"); it answers
+with function calls, one per part of the request, chosen by BM25 ranking of
+the function descriptions; SK invokes them and hands back the results; on
+that turn it answers with the results.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable
+from typing import ClassVar
+
+from pydantic import Field
+from semantic_kernel.connectors.ai.chat_completion_client_base import ChatCompletionClientBase
+from semantic_kernel.connectors.ai.function_call_choice_configuration import (
+    FunctionCallChoiceConfiguration,
+)
+from semantic_kernel.connectors.ai.function_choice_type import FunctionChoiceType
+from semantic_kernel.connectors.ai.prompt_execution_settings import PromptExecutionSettings
+from semantic_kernel.contents import (
+    AuthorRole,
+    ChatHistory,
+    ChatMessageContent,
+    FunctionCallContent,
+    FunctionResultContent,
+)
+
+from orchestrator.ranking import Bm25Index
+
+__all__ = ["LocalPlannerChatCompletion", "LocalPlannerSettings", "split_request"]
+
+# Where one request holds several: ";", a new line, or "and"/"?" before a new question.
+_QUESTION = (
+    r"(?:what|how|who|which|why|where|when|summari[sz]e|tell|list|explain|calculate|compute)"
+)
+_SPLIT = re.compile(rf"\s*(?:;|\n|,?\s+and\s+(?={_QUESTION}\b)|\?\s+(?={_QUESTION}\b))\s*", re.I)
+_ARITHMETIC = re.compile(
+    r"\d\s*(?:[-+*/^x\N{MULTIPLICATION SIGN}\N{DIVISION SIGN}]|%\s*of|\*\*)\s*\(?\s*[-+]?\d"
+)
+
+
+def split_request(text: str) -> list[str]:
+    """The independent parts of a request, in order."""
+    return [p.strip(" ,.?") for p in _SPLIT.split(text) if p and p.strip(" ,.?")]
+
+
+class LocalPlannerSettings(PromptExecutionSettings):
+    # name -> description of each function the kernel offers this turn
+    functions: dict[str, str] = Field(default_factory=dict)
+
+
+class LocalPlannerChatCompletion(ChatCompletionClientBase):
+    SUPPORTS_FUNCTION_CALLING: ClassVar[bool] = True
+
+    def get_prompt_execution_settings_class(self) -> type[PromptExecutionSettings]:
+        return LocalPlannerSettings
+
+    def _update_function_choice_settings_callback(
+        self,
+    ) -> Callable[
+        [FunctionCallChoiceConfiguration, PromptExecutionSettings, FunctionChoiceType], None
+    ]:
+        def offer(
+            configuration: FunctionCallChoiceConfiguration,
+            settings: PromptExecutionSettings,
+            _: FunctionChoiceType,
+        ) -> None:
+            if isinstance(settings, LocalPlannerSettings):
+                settings.functions = {
+                    f.fully_qualified_name: f.description or ""
+                    for f in configuration.available_functions or []
+                }
+
+        return offer
+
+    def _reset_function_choice_settings(self, settings: PromptExecutionSettings) -> None:
+        if isinstance(settings, LocalPlannerSettings):
+            settings.functions = {}
+
+    async def _inner_get_chat_message_contents(
+        self, chat_history: ChatHistory, settings: PromptExecutionSettings
+    ) -> list[ChatMessageContent]:
+        assert isinstance(settings, LocalPlannerSettings)
+        results = _results_since_last_request(chat_history)
+        if results or not settings.functions:
+            return [_answer(results)]
+        return [self._plan(_last_request(chat_history), settings.functions)]
+
+    def _plan(self, request: str, functions: dict[str, str]) -> ChatMessageContent:
+        index = Bm25Index()
+        for name, description in functions.items():
+            index.add(name, f"{name.replace('-', ' ').replace('_', ' ')} {description}")
+        fallback = [name for name, text in functions.items() if "fallback" in text.lower()]
+        calls: list[FunctionCallContent] = []
+        for part in split_request(request) or [request]:
+            query = f"{part} arithmetic calculate" if _ARITHMETIC.search(part) else part
+            ranked = [name for name, _ in index.search(query, 1)] or fallback[:1]
+            for name in ranked:
+                calls.append(
+                    FunctionCallContent(
+                        id=f"call_{uuid.uuid4().hex[:12]}",
+                        name=name,
+                        arguments=json.dumps({"input": part}),
+                    )
+                )
+        if not calls:
+            return ChatMessageContent(
+                role=AuthorRole.ASSISTANT, content="No registered agent can help with that."
+            )
+        return ChatMessageContent(role=AuthorRole.ASSISTANT, items=list(calls))
+
+
+def _last_request(history: ChatHistory) -> str:
+    return next(
+        (str(m.content) for m in reversed(history.messages) if m.role == AuthorRole.USER), ""
+    )
+
+
+def _results_since_last_request(history: ChatHistory) -> list[FunctionResultContent]:
+    found: list[FunctionResultContent] = []
+    for message in reversed(history.messages):
+        if message.role == AuthorRole.USER:
+            break
+        found[:0] = [i for i in message.items if isinstance(i, FunctionResultContent)]
+    return found
+
+
+def _answer(results: list[FunctionResultContent]) -> ChatMessageContent:
+    texts = [str(r.result) for r in results]
+    if len(texts) == 1:
+        content = texts[0]
+    elif texts:
+        content = "\n".join(f"- {r.plugin_name}: {t}" for r, t in zip(results, texts, strict=True))
+    else:
+        content = "No registered agent can help with that."
+    return ChatMessageContent(role=AuthorRole.ASSISTANT, content=content)
