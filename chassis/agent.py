@@ -7,7 +7,8 @@ self-registration (register, heartbeat, deregister) on `agents.registry`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,16 +108,19 @@ def create_agent_app(
     agent: AgentDescription,
     settings: AgentSettings,
     routers: Sequence[APIRouter],
-    setup: Callable[[FastAPI, DaprPort], None],
+    setup: Callable[[FastAPI, DaprPort], Awaitable[None] | None],
     dapr: DaprPort | None = None,
 ) -> FastAPI:
-    """An agent app: `setup(app, sidecar)` builds its service once the sidecar is ready."""
+    """An agent app: `setup(app, sidecar)` (sync or async) builds its service once the
+    sidecar is ready."""
     card = build_card(agent, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_sidecar(dapr) as sidecar:
-            setup(app, sidecar)
+            prepared = setup(app, sidecar)
+            if inspect.isawaitable(prepared):  # e.g. an index to build before serving
+                await prepared
             registrar = None
             if settings.self_register:
                 registrar = Registrar(

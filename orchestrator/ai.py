@@ -42,7 +42,9 @@ def _identifier(text: str) -> str:
 
 
 def _skill_function(skill: AgentSkill, invoke: SkillInvoker) -> KernelFunctionFromMethod:
-    description = f"{skill.description} (agent {skill.app_id}; tags: {', '.join(skill.tags)})"
+    # The app-id is already the plugin name; repeating a word in every description
+    # would make every function match every request that uses it.
+    description = f"{skill.description} (tags: {', '.join(skill.tags)})"
 
     @kernel_function(name=_identifier(skill.skill_id), description=description)
     async def call_agent(

@@ -36,7 +36,7 @@ LEGACY_AGENT = AppSpec(
     env={"HUBSPOKE_SELF_REGISTER": "false"},
     config_file_path="./dapr-config/agent.yaml",
 )
-AGENTS = ("calculator", "summarizer")
+AGENTS = ("calculator", "summarizer", "knowledge")
 
 
 def wait_registered(

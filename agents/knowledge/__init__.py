@@ -1,0 +1,1 @@
+"""The knowledge agent: answers from the project's own documents, with citations."""

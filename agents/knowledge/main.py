@@ -1,0 +1,52 @@
+"""Wiring: settings -> documents -> embeddings -> index -> service -> API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from agents.knowledge.api import router
+from agents.knowledge.documents import load_chunks
+from agents.knowledge.embeddings import HashingEmbeddingGenerator
+from agents.knowledge.index import ChunkIndex
+from agents.knowledge.service import KnowledgeService
+from agents.knowledge.settings import KnowledgeSettings
+from chassis.agent import AgentDescription, Skill, create_agent_app
+from chassis.dapr import DaprPort
+
+__all__ = ["AGENT", "build_app"]
+
+AGENT = AgentDescription(
+    name="Knowledge",
+    description="Answers questions from the project's documentation, with citations.",
+    version="0.1.0",
+    skills=(
+        Skill(
+            id="docs-qa",
+            name="Documentation questions",
+            description=(
+                "Answer questions about Hubspoke from its documentation (README, deployment "
+                "guide): what the docs say about a topic, how to do something, with citations."
+            ),
+            tags=("docs", "documentation", "readme", "knowledge", "question", "explain"),
+            examples=("what does the README say about access control?", "how do I add an agent?"),
+        ),
+    ),
+)
+
+
+def build_app(settings: KnowledgeSettings | None = None, dapr: DaprPort | None = None) -> FastAPI:
+    """The knowledge agent; the index is built from the documents before it serves."""
+    settings = settings or KnowledgeSettings()
+    index = ChunkIndex(HashingEmbeddingGenerator(ai_model_id="hubspoke-hashing-1024"))
+
+    async def setup(app: FastAPI, _: DaprPort) -> None:
+        await index.build(load_chunks(settings.documents, Path.cwd(), settings.chunk_chars))
+        app.state.service = KnowledgeService(
+            agent_id=settings.app_id, index=index, top_k=settings.top_k
+        )
+
+    return create_agent_app(
+        agent=AGENT, settings=settings, routers=[router], setup=setup, dapr=dapr
+    )

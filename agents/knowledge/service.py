@@ -1,0 +1,68 @@
+"""The knowledge agent's use case: retrieve the closest chunks, answer with citations."""
+
+from __future__ import annotations
+
+import re
+
+from agents.knowledge.embeddings import content_words
+from agents.knowledge.index import ChunkIndex, Hit
+from chassis.contract import AgentRequest, AgentResponse
+from chassis.errors import UnprocessableError
+
+__all__ = ["KnowledgeService", "NothingFoundError"]
+
+MAX_LINES = 4
+_MARKUP = re.compile(r"[`*|#>]+")
+
+
+class NothingFoundError(UnprocessableError):
+    """No document says anything about the question."""
+
+
+class KnowledgeService:
+    def __init__(self, *, agent_id: str, index: ChunkIndex, top_k: int) -> None:
+        self._agent_id = agent_id
+        self._index = index
+        self._top_k = top_k
+
+    async def answer(self, request: AgentRequest) -> AgentResponse:
+        """Quote the lines of the best-matching sections that share words with the question."""
+        hits = await self._index.search(request.input, self._top_k)
+        wanted = set(content_words(request.input))
+        quoted: list[tuple[str, int]] = []
+        for number, hit in enumerate(hits, start=1):
+            for line in _relevant_lines(hit, wanted):
+                if len(quoted) < MAX_LINES:
+                    quoted.append((line, number))
+        if not quoted:
+            raise NothingFoundError("the documents say nothing about that")
+        cited = sorted({n for _, n in quoted})
+        answer = " ".join(f"{line} [{n}]" for line, n in quoted)
+        sources = "; ".join(f"[{n}] {hits[n - 1].chunk.citation}" for n in cited)
+        return AgentResponse(
+            agent=self._agent_id,
+            output=f"{answer}\nSources: {sources}",
+            data={
+                "citations": [
+                    {
+                        "ref": n,
+                        "source": hits[n - 1].chunk.source,
+                        "section": hits[n - 1].chunk.heading,
+                        "lines": [hits[n - 1].chunk.first_line, hits[n - 1].chunk.last_line],
+                        "distance": round(hits[n - 1].distance, 4),
+                    }
+                    for n in cited
+                ]
+            },
+        )
+
+
+def _relevant_lines(hit: Hit, wanted: set[str]) -> list[str]:
+    """Lines sharing a word with the question; all of them when the section title does."""
+    whole_section = bool(wanted & set(content_words(hit.chunk.heading)))
+    lines = []
+    for raw in hit.chunk.text.splitlines():
+        line = " ".join(_MARKUP.sub(" ", raw).split())
+        if len(line) > 20 and (whole_section or wanted & set(content_words(line))):
+            lines.append(line[:400])
+    return lines

@@ -1,0 +1,20 @@
+"""Knowledge agent settings, from the environment (prefix KNOWLEDGE_)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from chassis.settings import AgentSettings
+
+__all__ = ["KnowledgeSettings"]
+
+
+class KnowledgeSettings(AgentSettings):
+    model_config = SettingsConfigDict(env_prefix="KNOWLEDGE_", extra="ignore")
+
+    app_id: str = Field(default="knowledge", validation_alias="APP_ID")
+    # Markdown files to answer from, relative to the working directory (the repo root).
+    documents: list[str] = Field(default_factory=lambda: ["README.md", "k8s/README.md"])
+    chunk_chars: int = Field(default=700, ge=200, le=4000)
+    top_k: int = Field(default=3, ge=1, le=10)

@@ -1,0 +1,53 @@
+"""Planning with Semantic Kernel (local model) over real agents and sidecars."""
+
+from __future__ import annotations
+
+import time
+
+from launcher import LocalStack
+from tests.integration.conftest import FAST_REGISTRY, wait_registered
+
+QUESTION = "what is 17% of 240, and what does the README say about access control?"
+
+
+def test_a_two_part_question_is_planned_into_two_agent_calls(stack: LocalStack) -> None:
+    with stack.client("orchestrator") as client:
+        response = client.post("/v1/tasks", json={"input": QUESTION})
+    assert response.status_code == 201, response.text
+    task = response.json()
+    assert task["agents"] == ["calculator", "knowledge"]
+    assert [(s["agent"], s["status"]) for s in task["steps"]] == [
+        ("calculator", "completed"),
+        ("knowledge", "completed"),
+    ]
+    assert task["steps"][0]["output"] == "40.8"
+    knowledge = task["steps"][1]
+    assert "access control" in knowledge["output"].lower()
+    assert knowledge["data"]["citations"][0]["source"] == "README.md"
+    assert task["output"].startswith("- calculator: 40.8\n- knowledge: ")
+
+
+def test_an_agent_that_comes_back_is_plannable_without_an_orchestrator_restart(
+    stack: LocalStack,
+) -> None:
+    question = {"input": "what does the documentation say about the agent registry?"}
+
+    def planned_agents() -> list[str]:
+        with stack.client("orchestrator") as client:
+            body = client.post("/v1/tasks", json=question).json()
+        assert "agents" in body, body
+        return list(body["agents"])
+
+    assert planned_agents() == ["knowledge"]
+    stack.kill_app("knowledge")
+    try:
+        deadline = time.monotonic() + float(FAST_REGISTRY["ORCHESTRATOR_REMOVE_AFTER_SECONDS"]) + 5
+        with stack.client("orchestrator") as client:
+            while client.get("/v1/agents/knowledge").status_code != 404:
+                assert time.monotonic() < deadline, "knowledge was never removed"
+                time.sleep(0.2)
+        assert planned_agents() == ["summarizer"]  # the fallback, while knowledge is gone
+    finally:
+        stack.start_app("knowledge")
+    wait_registered(stack)
+    assert planned_agents() == ["knowledge"]

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from agents.knowledge.documents import chunk_markdown
+from agents.knowledge.embeddings import embed
+from agents.knowledge.main import build_app
+from agents.knowledge.settings import KnowledgeSettings
+from chassis.testing import InMemoryDapr
+
+DOC = """# Guide
+
+Intro line that says hello to everyone reading.
+
+## Access control
+
+Agents deny every caller by default; only the orchestrator may invoke them.
+Identities come from mTLS certificates issued by Sentry.
+
+## Deployment
+
+Use kustomize to deploy the manifests to AKS clusters.
+```
+# not a heading inside code
+```
+"""
+
+
+def test_chunks_follow_headings_and_keep_line_numbers() -> None:
+    chunks = chunk_markdown("guide.md", DOC, max_chars=500)
+    assert [(c.heading, c.first_line, c.last_line) for c in chunks] == [
+        ("Guide", 3, 3),
+        ("Access control", 7, 8),
+        ("Deployment", 12, 15),
+    ]
+    assert chunks[1].citation == "guide.md § Access control, lines 7-8"
+
+
+def test_long_sections_are_split_under_the_size_limit() -> None:
+    text = "# T\n" + "\n".join(f"line number {i} with some words" for i in range(50))
+    chunks = chunk_markdown("t.md", text, max_chars=200)
+    assert len(chunks) > 5
+    assert all(len(c.text) <= 200 for c in chunks)
+
+
+def test_embeddings_are_unit_vectors_closer_for_related_text() -> None:
+    a, b, c = embed("access control policy"), embed("the access control"), embed("kustomize aks")
+    assert abs(float(a @ a) - 1) < 1e-9
+    assert float(a @ b) > float(a @ c)
+
+
+@pytest.fixture
+def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    (tmp_path / "guide.md").write_text(DOC)
+    monkeypatch.chdir(tmp_path)
+    settings = KnowledgeSettings(app_id="knowledge", documents=["guide.md", "missing.md"])
+    with TestClient(build_app(settings, dapr=InMemoryDapr())) as test_client:
+        yield test_client
+
+
+def test_answers_with_the_relevant_lines_and_citations(client: TestClient) -> None:
+    response = client.post(
+        "/v1/invoke",
+        json={"task_id": "t", "input": "what does the guide say about access control?"},
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["output"].startswith("Agents deny every caller by default")
+    assert "Sources: [1] guide.md § Access control, lines 7-8" in body["output"]
+    assert body["data"]["citations"][0]["section"] == "Access control"
+
+
+def test_question_the_documents_do_not_cover_is_422(client: TestClient) -> None:
+    response = client.post("/v1/invoke", json={"task_id": "t", "input": "zebra migration"})
+    assert response.status_code == 422
