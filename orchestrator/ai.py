@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from typing import Annotated, Any
 
 from semantic_kernel import Kernel
 from semantic_kernel.connectors.ai.chat_completion_client_base import ChatCompletionClientBase
 from semantic_kernel.connectors.ai.function_choice_behavior import FunctionChoiceBehavior
-from semantic_kernel.contents import ChatHistory
+from semantic_kernel.contents import ChatHistory, FunctionCallContent
+from semantic_kernel.filters import AutoFunctionInvocationContext, FilterTypes
 from semantic_kernel.functions import KernelFunctionFromMethod, KernelPlugin, kernel_function
 
 from orchestrator.registry import AgentSkill
 
-__all__ = ["Planner", "SkillInvoker"]
+__all__ = ["PlanObserver", "Planner", "SkillInvoker", "plan_observer"]
 
 SYSTEM_PROMPT = (
     "You are the Hubspoke orchestrator. Answer the user's request by calling the agent "
@@ -34,6 +36,25 @@ SYSTEM_PROMPT = (
 MAX_PLAN_ROUNDS = 3
 
 SkillInvoker = Callable[[str, str, str], Awaitable[str]]  # (app_id, skill_id, input) -> output
+# Told the calls of each planning round: [{"function": "calculator-arithmetic", "input": ...}]
+PlanObserver = Callable[[int, list[dict[str, str]]], None]
+plan_observer: ContextVar[PlanObserver | None] = ContextVar("plan_observer", default=None)
+
+
+async def _report_plan(
+    context: AutoFunctionInvocationContext,
+    next: Callable[[AutoFunctionInvocationContext], Awaitable[None]],  # SK passes it by this name
+) -> None:
+    """Kernel filter: before the first call of a round, tell the observer the whole round."""
+    observer = plan_observer.get()
+    if observer is not None and context.function_sequence_index == 0 and context.chat_history:
+        calls = [
+            {"function": item.name or "", "input": str(item.to_kernel_arguments().get("input", ""))}
+            for item in context.chat_history.messages[-1].items
+            if isinstance(item, FunctionCallContent)
+        ]
+        observer(context.request_sequence_index, calls)
+    await next(context)
 
 
 def _identifier(text: str) -> str:
@@ -75,6 +96,7 @@ class Planner:
                 _skill_function(skill, self._invoke)
             )
         kernel = Kernel(services=[self._chat])
+        kernel.add_filter(FilterTypes.AUTO_FUNCTION_INVOCATION, _report_plan)
         for name, functions in plugins.items():
             kernel.add_plugin(KernelPlugin(name=name, functions=functions))
         # Requests already planning keep the kernel they started with.

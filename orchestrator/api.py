@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from chassis.problems import PROBLEM_RESPONSES
 from orchestrator.deps import TaskServiceDep, require_caller
@@ -26,6 +28,26 @@ async def create_task(body: TaskRequest, service: TaskServiceDep, response: Resp
     task = await service.submit(body)
     response.headers["Location"] = f"/v1/tasks/{task.id}"
     return task
+
+
+def _runnable(body: TaskRequest, service: TaskServiceDep) -> TaskRequest:
+    # A dependency runs before the stream starts: refusals stay plain 4xx/5xx responses.
+    service.check(body)
+    return body
+
+
+@router.post("/tasks/stream", response_class=EventSourceResponse)
+async def stream_task(
+    body: Annotated[TaskRequest, Depends(_runnable)], service: TaskServiceDep
+) -> AsyncIterator[ServerSentEvent]:
+    """Run a task and stream its progress as server-sent events.
+
+    Events: `task` (its id), `plan` (the agent calls chosen for a round),
+    `step.started` / `step.finished` (each agent call, with its output: the
+    partial answer), then `answer` (the stored task) or `error` (problem JSON).
+    """
+    async for event in service.stream(body):
+        yield ServerSentEvent(event=event.name, data=event.data)
 
 
 @router.get("/tasks/{task_id}")

@@ -105,6 +105,7 @@ class LocalPlannerChatCompletion(ChatCompletionClientBase):
                 calls.append(
                     FunctionCallContent(
                         id=f"call_{uuid.uuid4().hex[:12]}",
+                        index=len(calls),
                         name=name,
                         arguments=json.dumps({"input": part}),
                     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from pydantic import ValidationError
 from chassis.contract import AGENT_INVOKE_METHOD, AgentRequest, AgentResponse, TaskCompleted
 from chassis.dapr import DaprError, DaprPort, InvocationFailed
 from chassis.errors import NotFoundError, ServiceError, UnprocessableError, UpstreamError
+from orchestrator.ai import plan_observer
 from orchestrator.models import TaskRecord, TaskRequest, TaskStatus, TaskStep
 from orchestrator.persistence import TaskRepository
 from orchestrator.registry import AgentSkill
@@ -23,6 +25,7 @@ __all__ = [
     "AgentDirectory",
     "AgentRejectedTask",
     "AgentUnavailable",
+    "TaskEvent",
     "TaskNotFound",
     "TaskPlanner",
     "TaskService",
@@ -33,12 +36,31 @@ log = logging.getLogger(__name__)
 Outcome = tuple[TaskStep, ServiceError | None]
 
 
+EventSink = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class TaskEvent:
+    """One server-sent event of a streamed task."""
+
+    name: str  # task | plan | step.started | step.finished | answer | error
+    data: dict[str, Any]
+
+
 @dataclass
 class _Run:
     """The task being planned in this context (SK runs the calls in child tasks)."""
 
     task_id: str
     steps: list[Outcome] = field(default_factory=list)
+    emit: EventSink = field(default=lambda name, data: None)
+    _planned_rounds: set[int] = field(default_factory=set)
+
+    def report_plan(self, round_: int, calls: list[dict[str, str]]) -> None:
+        # Once per round, however many of the round's calls announce it.
+        if round_ not in self._planned_rounds:
+            self._planned_rounds.add(round_)
+            self.emit("plan", {"round": round_, "calls": calls})
 
 
 _run: ContextVar[_Run] = ContextVar("task_run")
@@ -110,10 +132,35 @@ class TaskService:
         self._pubsub = pubsub
         self._completed_topic = completed_topic
 
-    async def submit(self, request: TaskRequest) -> TaskRecord:
-        """Run a task to its end and return it; failures are stored before raising."""
+    def check(self, request: TaskRequest) -> None:
+        """Refuse at once what cannot run: a named agent that is unknown or unhealthy."""
         if request.agent is not None:
-            self._agents.choose(request.input, request.agent)  # unknown or unhealthy: 4xx/5xx
+            self._agents.choose(request.input, request.agent)
+
+    async def stream(self, request: TaskRequest) -> AsyncIterator[TaskEvent]:
+        """Run a task, yielding its progress; the task runs to its end even if nobody listens."""
+        queue: asyncio.Queue[TaskEvent | None] = asyncio.Queue()
+
+        async def run() -> None:
+            try:
+                task = await self.submit(
+                    request, emit=lambda name, data: queue.put_nowait(TaskEvent(name, data))
+                )
+                queue.put_nowait(TaskEvent("answer", task.model_dump(mode="json")))
+            except ServiceError as exc:
+                problem = {"status": exc.status, "detail": exc.detail, **exc.extra}
+                queue.put_nowait(TaskEvent("error", problem))
+            finally:
+                queue.put_nowait(None)
+
+        runner = asyncio.create_task(run())
+        while (event := await queue.get()) is not None:
+            yield event
+        await runner
+
+    async def submit(self, request: TaskRequest, emit: EventSink | None = None) -> TaskRecord:
+        """Run a task to its end and return it; failures are stored before raising."""
+        self.check(request)
         task = TaskRecord(
             id=uuid.uuid4().hex,
             input=request.input,
@@ -121,8 +168,10 @@ class TaskService:
             created_at=datetime.now(UTC),
         )
         await self._tasks.save(task)
-        run = _Run(task.id)
+        run = _Run(task.id) if emit is None else _Run(task.id, emit=emit)
+        run.emit("task", {"id": task.id, "status": task.status})
         token = _run.set(run)
+        observed = plan_observer.set(run.report_plan)
         try:
             if request.agent is not None:
                 answer = await self._run_step(task.id, request.agent, None, request.input)
@@ -130,6 +179,7 @@ class TaskService:
                 self._planner.refresh(self._agents.plannable_skills())
                 answer = await self._planner.answer(request.input)
         finally:
+            plan_observer.reset(observed)
             _run.reset(token)
         return await self._conclude(task, answer, run.steps)
 
@@ -138,6 +188,8 @@ class TaskService:
         return await self._run_step(_run.get().task_id, app_id, skill, text)
 
     async def _run_step(self, task_id: str, app_id: str, skill: str | None, text: str) -> str:
+        run = _run.get()
+        run.emit("step.started", {"agent": app_id, "skill": skill, "input": text})
         try:
             self._agents.ensure_available(app_id)
             answer = await self._call_agent(task_id, app_id, text)
@@ -145,7 +197,8 @@ class TaskService:
             step = TaskStep(
                 agent=app_id, skill=skill, input=text, status=TaskStatus.FAILED, error=exc.detail
             )
-            _run.get().steps.append((step, exc))
+            run.steps.append((step, exc))
+            run.emit("step.finished", step.model_dump(mode="json"))
             return f"(agent {app_id} failed: {exc.detail})"
         step = TaskStep(
             agent=app_id,
@@ -155,7 +208,8 @@ class TaskService:
             output=answer.output,
             data=answer.data,
         )
-        _run.get().steps.append((step, None))
+        run.steps.append((step, None))
+        run.emit("step.finished", step.model_dump(mode="json"))
         return answer.output
 
     async def _conclude(self, task: TaskRecord, answer: str, steps: list[Outcome]) -> TaskRecord:

@@ -51,3 +51,17 @@ def test_an_agent_that_comes_back_is_plannable_without_an_orchestrator_restart(
         stack.start_app("knowledge")
     wait_registered(stack)
     assert planned_agents() == ["knowledge"]
+
+
+def test_a_planned_task_streams_its_progress(stack: LocalStack) -> None:
+    with (
+        stack.client("orchestrator") as client,
+        client.stream("POST", "/v1/tasks/stream", json={"input": QUESTION}) as response,
+    ):
+        assert response.headers["content-type"].startswith("text/event-stream")
+        names = [
+            line.split(": ", 1)[1] for line in response.iter_lines() if line.startswith("event: ")
+        ]
+    assert names[:2] == ["task", "plan"]
+    assert sorted(names[2:-1]) == ["step.finished"] * 2 + ["step.started"] * 2
+    assert names[-1] == "answer"
