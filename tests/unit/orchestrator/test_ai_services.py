@@ -120,3 +120,27 @@ async def test_azure_openai_with_an_api_key_uses_no_credential() -> None:
 def test_cloud_providers_say_what_is_missing(provider: str, missing: str) -> None:
     with pytest.raises(ValueError, match=missing):
         orchestrator_settings(ai_provider=provider)
+
+
+async def test_openai_compatible_endpoint_gets_the_request() -> None:
+    from semantic_kernel.contents import ChatHistory
+
+    seen: list[httpx2.Request] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request)
+        return completion(request)
+
+    settings = orchestrator_settings(
+        ai_provider="openai-compatible",
+        openai_base_url="http://127.0.0.1:11434/v1",
+        openai_model="llama3.2",
+    )
+    service = build_chat_service(
+        settings, http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(handler))
+    )
+    history = ChatHistory()
+    history.add_user_message("hi")
+    await service.get_chat_message_content(history, service.get_prompt_execution_settings_class()())
+    assert str(seen[0].url) == "http://127.0.0.1:11434/v1/chat/completions"
+    assert json.loads(seen[0].content)["model"] == "llama3.2"
