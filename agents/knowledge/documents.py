@@ -1,7 +1,7 @@
 """The document collection: Markdown split into citable chunks (knowledge layer).
 
 A chunk never crosses a heading, so every chunk can be cited as
-"file, section, lines".
+"file, section, lines". Fenced code blocks are left out.
 """
 
 from __future__ import annotations
@@ -52,8 +52,12 @@ def chunk_markdown(source: str, text: str, max_chars: int) -> list[Chunk]:
 
     in_code = False
     for number, line in enumerate(text.splitlines(), start=1):
-        in_code ^= line.lstrip().startswith("```")
-        match = None if in_code else _HEADING.match(line)
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+            continue
+        if in_code:  # examples and listings: quoted back, they answer nothing
+            continue
+        match = _HEADING.match(line)
         if match:
             flush()
             heading = match.group(2)

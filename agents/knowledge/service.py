@@ -12,7 +12,8 @@ from chassis.errors import UnprocessableError
 __all__ = ["KnowledgeService", "NothingFoundError"]
 
 MAX_LINES = 4
-_MARKUP = re.compile(r"[`*|#>]+")
+_MARKUP = re.compile(r"[`*|#>]+|-{3,}")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(`*])")
 
 
 class NothingFoundError(UnprocessableError):
@@ -57,12 +58,24 @@ class KnowledgeService:
         )
 
 
+def _units(text: str) -> list[str]:
+    """Sentences of the prose (Markdown wraps them across lines) and table rows."""
+    units: list[str] = []
+    prose: list[str] = []
+    for raw in text.splitlines():
+        if raw.lstrip().startswith("|"):
+            units.append(raw)
+        else:
+            prose.append(raw)
+    units += _SENTENCE_END.split(" ".join(prose))
+    return [" ".join(_MARKUP.sub(" ", u).split()) for u in units]
+
+
 def _relevant_lines(hit: Hit, wanted: set[str]) -> list[str]:
-    """Lines sharing a word with the question; all of them when the section title does."""
+    """Sentences sharing a word with the question; all of them when the section title does."""
     whole_section = bool(wanted & set(content_words(hit.chunk.heading)))
-    lines = []
-    for raw in hit.chunk.text.splitlines():
-        line = " ".join(_MARKUP.sub(" ", raw).split())
-        if len(line) > 20 and (whole_section or wanted & set(content_words(line))):
-            lines.append(line[:400])
-    return lines
+    return [
+        unit[:400]
+        for unit in _units(hit.chunk.text)
+        if len(unit) > 20 and (whole_section or wanted & set(content_words(unit)))
+    ]

@@ -35,7 +35,7 @@ def test_chunks_follow_headings_and_keep_line_numbers() -> None:
     assert [(c.heading, c.first_line, c.last_line) for c in chunks] == [
         ("Guide", 3, 3),
         ("Access control", 7, 8),
-        ("Deployment", 12, 15),
+        ("Deployment", 12, 12),
     ]
     assert chunks[1].citation == "guide.md § Access control, lines 7-8"
 
