@@ -54,6 +54,8 @@ class _Run:
     task_id: str
     steps: list[Outcome] = field(default_factory=list)
     emit: EventSink = field(default=lambda name, data: None)
+    started: int = 0  # calls started so far: a step's place in the plan
+    positions: list[int] = field(default_factory=list)  # places of the finished steps
     _planned_rounds: set[int] = field(default_factory=set)
 
     def report_plan(self, round_: int, calls: list[dict[str, str]]) -> None:
@@ -189,6 +191,7 @@ class TaskService:
 
     async def _run_step(self, task_id: str, app_id: str, skill: str | None, text: str) -> str:
         run = _run.get()
+        position, run.started = run.started, run.started + 1
         run.emit("step.started", {"agent": app_id, "skill": skill, "input": text})
         try:
             self._agents.ensure_available(app_id)
@@ -197,7 +200,7 @@ class TaskService:
             step = TaskStep(
                 agent=app_id, skill=skill, input=text, status=TaskStatus.FAILED, error=exc.detail
             )
-            run.steps.append((step, exc))
+            run.steps.insert(_place(run, position), (step, exc))
             run.emit("step.finished", step.model_dump(mode="json"))
             return f"(agent {app_id} failed: {exc.detail})"
         step = TaskStep(
@@ -208,7 +211,7 @@ class TaskService:
             output=answer.output,
             data=answer.data,
         )
-        run.steps.append((step, None))
+        run.steps.insert(_place(run, position), (step, None))
         run.emit("step.finished", step.model_dump(mode="json"))
         return answer.output
 
@@ -274,6 +277,13 @@ class TaskService:
             # The task itself is stored; a lost notification must not fail it.
             log.warning("could not publish %s for task %s", self._completed_topic, done.id)
         return done
+
+
+def _place(run: _Run, position: int) -> int:
+    """Where a finished step goes so that steps stay in plan order, not finishing order."""
+    run.positions.append(position)
+    run.positions.sort()
+    return run.positions.index(position)
 
 
 def _reason(body: Any) -> str:

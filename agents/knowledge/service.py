@@ -12,6 +12,7 @@ from chassis.errors import UnprocessableError
 __all__ = ["KnowledgeService", "NothingFoundError"]
 
 MAX_LINES = 4
+_WORD = re.compile(r"[a-z0-9]+")
 _MARKUP = re.compile(r"[`*|#>]+|-{3,}")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(`*])")
 
@@ -28,7 +29,9 @@ class KnowledgeService:
 
     async def answer(self, request: AgentRequest) -> AgentResponse:
         """Quote the lines of the best-matching sections that share words with the question."""
-        hits = await self._index.search(request.input, self._top_k)
+        hits = _prefer_named_documents(
+            await self._index.search(request.input, 2 * self._top_k), request.input
+        )[: self._top_k]
         wanted = set(content_words(request.input))
         quoted: list[tuple[str, int]] = []
         for number, hit in enumerate(hits, start=1):
@@ -56,6 +59,16 @@ class KnowledgeService:
                 ]
             },
         )
+
+
+def _prefer_named_documents(hits: list[Hit], question: str) -> list[Hit]:
+    """Hits from a document the question names ("the README") first, order kept otherwise."""
+    words = set(_WORD.findall(question.lower()))
+
+    def named(hit: Hit) -> bool:
+        return set(_WORD.findall(hit.chunk.source.lower().removesuffix(".md"))) <= words
+
+    return sorted(hits, key=lambda hit: not named(hit))
 
 
 def _units(text: str) -> list[str]:

@@ -23,7 +23,8 @@ def test_a_two_part_question_is_planned_into_two_agent_calls(stack: LocalStack) 
     assert task["steps"][0]["output"] == "40.8"
     knowledge = task["steps"][1]
     assert "access control" in knowledge["output"].lower()
-    assert knowledge["data"]["citations"][0]["source"] == "README.md"
+    citation = knowledge["data"]["citations"][0]
+    assert (citation["source"], citation["section"]) == ("README.md", "Zero-trust boundaries")
     assert task["output"].startswith("- calculator: 40.8\n- knowledge: ")
 
 

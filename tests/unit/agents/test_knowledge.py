@@ -77,3 +77,18 @@ def test_answers_with_the_relevant_lines_and_citations(client: TestClient) -> No
 def test_question_the_documents_do_not_cover_is_422(client: TestClient) -> None:
     response = client.post("/v1/invoke", json={"task_id": "t", "input": "zebra migration"})
     assert response.status_code == 422
+
+
+def test_a_document_named_in_the_question_is_cited_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "guide.md").write_text(DOC)
+    (tmp_path / "notes.md").write_text("# Access control\n\nAccess control access control notes.\n")
+    monkeypatch.chdir(tmp_path)
+    settings = KnowledgeSettings(app_id="knowledge", documents=["notes.md", "guide.md"])
+    with TestClient(build_app(settings, dapr=InMemoryDapr())) as client:
+        body = client.post(
+            "/v1/invoke",
+            json={"task_id": "t", "input": "what does the guide say on access control"},
+        ).json()
+    assert body["data"]["citations"][0]["source"] == "guide.md"
