@@ -12,7 +12,8 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, Field
 
-from chassis.dapr import DaprPort, EtagMismatch
+from chassis.dapr import DaprPort
+from chassis.documents import update_document
 from orchestrator.registry import AgentRecord, Refusal
 
 __all__ = ["RegistryStore"]
@@ -35,10 +36,9 @@ def _key(app_id: str) -> str:
 
 
 class RegistryStore:
-    def __init__(self, dapr: DaprPort, store: str, attempts: int = 20) -> None:
+    def __init__(self, dapr: DaprPort, store: str) -> None:
         self._dapr = dapr
         self._store = store
-        self._attempts = attempts
 
     async def load_all(self) -> dict[str, tuple[AgentRecord, str | None]]:
         """Every stored record with its ETag."""
@@ -74,25 +74,14 @@ class RegistryStore:
         await self._update_index(lambda ids: ids - {app_id})
 
     async def _update_index(self, change: Callable[[set[str]], set[str]]) -> None:
-        for _ in range(self._attempts):
-            item = await self._dapr.get_state(self._store, _INDEX)
-            current = set() if item is None else set(_Index.model_validate_json(item.data).ids)
-            wanted = change(current)
-            if wanted == current:
-                return
-            data = _Index(ids=sorted(wanted)).model_dump_json().encode()
-            try:
-                await self._dapr.save_state(
-                    self._store,
-                    _INDEX,
-                    data,
-                    etag=None if item is None else item.etag,
-                    create_only=item is None,
-                )
-                return
-            except EtagMismatch:
-                continue
-        raise EtagMismatch(f"registry index still contended after {self._attempts} attempts")
+        def apply(index: _Index) -> bool:
+            wanted = change(set(index.ids))
+            if wanted == set(index.ids):
+                return False
+            index.ids = sorted(wanted)
+            return True
+
+        await update_document(self._dapr, self._store, _INDEX, _Index, apply)
 
     async def refusals(self) -> dict[str, Refusal]:
         item = await self._dapr.get_state(self._store, _REFUSALS)
@@ -100,26 +89,13 @@ class RegistryStore:
 
     async def set_refusal(self, app_id: str, refusal: Refusal | None) -> None:
         """Record why `app_id` was refused, or clear it (None) once it registered."""
-        for _ in range(self._attempts):
-            item = await self._dapr.get_state(self._store, _REFUSALS)
-            current = _Refusals() if item is None else _Refusals.model_validate_json(item.data)
-            if refusal is None and app_id not in current.by_app:
-                return
+
+        def apply(refusals: _Refusals) -> bool:
             if refusal is None:
-                current.by_app.pop(app_id)
-            else:
-                current.by_app[app_id] = refusal
-                newest = sorted(current.by_app.values(), key=lambda r: r.at)[-MAX_REFUSALS:]
-                current.by_app = {r.app_id: r for r in newest}
-            try:
-                await self._dapr.save_state(
-                    self._store,
-                    _REFUSALS,
-                    current.model_dump_json().encode(),
-                    etag=None if item is None else item.etag,
-                    create_only=item is None,
-                )
-                return
-            except EtagMismatch:
-                continue
-        raise EtagMismatch(f"refusals still contended after {self._attempts} attempts")
+                return refusals.by_app.pop(app_id, None) is not None
+            refusals.by_app[app_id] = refusal
+            newest = sorted(refusals.by_app.values(), key=lambda r: r.at)[-MAX_REFUSALS:]
+            refusals.by_app = {r.app_id: r for r in newest}
+            return True
+
+        await update_document(self._dapr, self._store, _REFUSALS, _Refusals, apply)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from agents.summarizer.models import Activity
-from chassis.dapr import DaprPort, EtagMismatch
+from chassis.dapr import DaprPort
+from chassis.documents import update_document
 
 __all__ = ["ActivityRepository"]
 
@@ -15,10 +16,9 @@ _KEY = "activity"
 class ActivityRepository:
     """One document, updated with ETag checks so concurrent replicas lose nothing."""
 
-    def __init__(self, dapr: DaprPort, store: str, attempts: int = 10) -> None:
+    def __init__(self, dapr: DaprPort, store: str) -> None:
         self._dapr = dapr
         self._store = store
-        self._attempts = attempts
 
     async def load(self) -> Activity:
         item = await self._dapr.get_state(self._store, _KEY)
@@ -26,20 +26,4 @@ class ActivityRepository:
 
     async def update(self, change: Callable[[Activity], bool]) -> bool:
         """Apply `change` and save it, re-reading on a concurrent write; return its answer."""
-        for _ in range(self._attempts):
-            item = await self._dapr.get_state(self._store, _KEY)
-            activity = Activity() if item is None else Activity.model_validate_json(item.data)
-            if not change(activity):
-                return False
-            try:
-                await self._dapr.save_state(
-                    self._store,
-                    _KEY,
-                    activity.model_dump_json().encode(),
-                    etag=None if item is None else item.etag,
-                    create_only=item is None,
-                )
-            except EtagMismatch:
-                continue
-            return True
-        raise EtagMismatch(f"activity still contended after {self._attempts} attempts")
+        return await update_document(self._dapr, self._store, _KEY, Activity, change)

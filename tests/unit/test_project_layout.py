@@ -38,6 +38,7 @@ PURE_CHASSIS = {
     "chassis.card",
     "chassis.contract",
     "chassis.dapr",
+    "chassis.documents",
     "chassis.errors",
     "chassis.settings",
 }
