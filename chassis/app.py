@@ -12,6 +12,7 @@ from chassis.app_token import AppTokenGuard
 from chassis.limits import BodySizeLimit
 from chassis.problems import install_error_handlers
 from chassis.settings import ServiceSettings
+from chassis.telemetry import configure_telemetry, instrument_app
 
 __all__ = ["Health", "create_app"]
 
@@ -61,4 +62,6 @@ def create_app(
 
     for router in routers:
         app.include_router(router)
+    configure_telemetry(settings.app_id, version)
+    instrument_app(app)
     return app

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import httpx
+import yaml
 
 from launcher.processes import ManagedProcess, Supervisor
 from launcher.runfile import AppSpec, RunFile, load_runfile
@@ -46,6 +47,8 @@ class StackOptions:
     mtls: bool = True
     # The key of the orchestrator's public API; a new one per run when None.
     api_key: str | None = None
+    # Where the OTLP/HTTP trace receiver listens (free port in tests).
+    otlp_port: int = 4318
 
 
 @dataclass(frozen=True)
@@ -102,8 +105,9 @@ class LocalStack:
 
     def _plan_ports(self) -> dict[str, AppEndpoints]:
         apps = self.runfile.apps
-        spare = iter(list(_free_ports(5 * len(apps) + 4)))
+        spare = iter(list(_free_ports(5 * len(apps) + 5)))
         self.redis_port = next(spare) if self.options.free_ports else self.options.redis_port
+        self.otlp_port = next(spare) if self.options.free_ports else self.options.otlp_port
         self.sentry = Sentry(
             port=next(spare),
             healthz_port=next(spare),
@@ -137,6 +141,7 @@ class LocalStack:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         try:
             self._start_redis(timeout_s)
+            self._start_collector(timeout_s)
             if self.options.mtls:
                 self._trust_anchors = self.sentry.start(self.supervisor, self.run_dir, timeout_s)
             for app in self.runfile.apps:
@@ -168,6 +173,35 @@ class LocalStack:
             if time.monotonic() > deadline:
                 raise StackError(f"redis did not answer PING in {timeout_s:.0f}s")
             time.sleep(0.05)
+
+    @property
+    def traces_file(self) -> Path:
+        return self.run_dir / "traces.jsonl"
+
+    def _start_collector(self, timeout_s: float) -> None:
+        argv = [
+            sys.executable, "-m", "launcher.collector",
+            "--port", str(self.otlp_port), "--out", str(self.traces_file),
+        ]  # fmt: skip
+        process = self.supervisor.start("otlp", argv, env=os.environ, cwd=REPO_ROOT)
+        deadline = time.monotonic() + timeout_s
+        with httpx.Client(timeout=1) as client:
+            while not _answers(client, f"http://127.0.0.1:{self.otlp_port}/healthz"):
+                self._check_alive(process)
+                if time.monotonic() > deadline:
+                    raise StackError(f"the OTLP receiver did not start in {timeout_s:.0f}s")
+                time.sleep(0.05)
+
+    def _rendered_config(self, path: Path) -> Path:
+        """The Configuration with this run's trace endpoint (daprd has no env lookup there)."""
+        config = yaml.safe_load(path.read_text())
+        otel = config.get("spec", {}).get("tracing", {}).get("otel")
+        if otel is not None:
+            otel["endpointAddress"] = f"127.0.0.1:{self.otlp_port}"
+        rendered = self.run_dir / "dapr-config" / path.name
+        rendered.parent.mkdir(parents=True, exist_ok=True)
+        rendered.write_text(yaml.safe_dump(config, sort_keys=False))
+        return rendered
 
     def start_app(self, app_id: str, *, wait: bool = True, timeout_s: float = 60) -> None:
         """Start (or start again) one app and its sidecar."""
@@ -236,7 +270,7 @@ class LocalStack:
             argv += ["--resources-path", str(path)]
         config = app.config_file_path or common.config_file_path
         if config:
-            argv += ["--config", str(self.options.runfile.parent / config)]
+            argv += ["--config", str(self._rendered_config(self.options.runfile.parent / config))]
         if self.options.mtls:
             argv += [
                 "--enable-mtls",
@@ -279,6 +313,8 @@ class LocalStack:
             "DAPR_GRPC_PORT": str(ports.dapr_grpc_port),
             "APP_API_TOKEN": tokens.app_api_token,
             "DAPR_API_TOKEN": tokens.dapr_api_token,
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{self.otlp_port}",
+            "OTEL_BSP_SCHEDULE_DELAY": "500",  # spans reach the receiver within a second
             "PYTHONUNBUFFERED": "1",
             **self.options.env,
         }

@@ -19,6 +19,7 @@ from orchestrator.ai import Planner
 from orchestrator.ai_services import build_chat_service
 from orchestrator.api import router as tasks_router
 from orchestrator.auth import build_authenticator
+from orchestrator.metrics import observe_registry
 from orchestrator.monitor import monitor_registry
 from orchestrator.persistence import TaskRepository
 from orchestrator.registry import RegistryPolicy
@@ -63,6 +64,7 @@ def build_app(
             app.state.authenticator = build_authenticator(settings)
             registry = build_registry(settings, sidecar)
             await registry.load()  # serve nothing before the stored registry is back
+            observe_registry(registry.count_by_health)
             app.state.registry = registry
             app.state.task_service = TaskService(
                 dapr=sidecar,

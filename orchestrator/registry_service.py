@@ -254,6 +254,12 @@ class RegistryService:
 
     # -- queries --------------------------------------------------------------
 
+    def count_by_health(self) -> dict[str, int]:
+        counts = {h.value: 0 for h in Health}
+        for app_id in list(self._records):
+            counts[self.health(app_id).value] += 1
+        return counts
+
     def health(self, app_id: str) -> Health:
         return self._policy.health(
             self._records[app_id], self._now(), self._probe_failures.get(app_id, 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextvars import ContextVar
@@ -17,6 +18,7 @@ from chassis.contract import AGENT_INVOKE_METHOD, AgentRequest, AgentResponse, T
 from chassis.dapr import DaprError, DaprPort, InvocationFailed
 from chassis.errors import NotFoundError, ServiceError, UnprocessableError, UpstreamError
 from orchestrator.ai import plan_observer
+from orchestrator.metrics import TaskMetrics
 from orchestrator.models import TaskRecord, TaskRequest, TaskStatus, TaskStep
 from orchestrator.persistence import TaskRepository
 from orchestrator.registry import AgentSkill
@@ -131,6 +133,7 @@ class TaskService:
         self._agents = agents
         # The planner's functions call back into this service: hand it our invoker.
         self._planner = planner(self.skill_invoker)
+        self._metrics = TaskMetrics()
         self._pubsub = pubsub
         self._completed_topic = completed_topic
 
@@ -193,16 +196,19 @@ class TaskService:
         run = _run.get()
         position, run.started = run.started, run.started + 1
         run.emit("step.started", {"agent": app_id, "skill": skill, "input": text})
+        started = time.perf_counter()
         try:
             self._agents.ensure_available(app_id)
             answer = await self._call_agent(task_id, app_id, text)
         except ServiceError as exc:
+            self._metrics.agent_called(app_id, type(exc).__name__, time.perf_counter() - started)
             step = TaskStep(
                 agent=app_id, skill=skill, input=text, status=TaskStatus.FAILED, error=exc.detail
             )
             run.steps.insert(_place(run, position), (step, exc))
             run.emit("step.finished", step.model_dump(mode="json"))
             return f"(agent {app_id} failed: {exc.detail})"
+        self._metrics.agent_called(app_id, "ok", time.perf_counter() - started)
         step = TaskStep(
             agent=app_id,
             skill=skill,
@@ -262,6 +268,10 @@ class TaskService:
             update={"status": status, "completed_at": datetime.now(UTC), **changes}
         )
         await self._tasks.save(done)
+        self._metrics.task_finished(done.status)
+        log.info(
+            "task %s", done.status, extra={"task_id": done.id, "agents": ",".join(done.agents)}
+        )
         event = TaskCompleted(
             task_id=done.id,
             agent=done.agent or "orchestrator",

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from agents.calculator.arithmetic import ExpressionError, evaluate
 from chassis.contract import AgentRequest, AgentResponse
 from chassis.errors import UnprocessableError
 
 __all__ = ["CalculatorService", "NoArithmeticError"]
+
+log = logging.getLogger(__name__)
 
 
 class NoArithmeticError(UnprocessableError):
@@ -22,7 +26,9 @@ class CalculatorService:
         try:
             result = evaluate(request.input)
         except ExpressionError as exc:
+            log.info("no arithmetic: %s", exc, extra={"task_id": request.task_id})
             raise NoArithmeticError(str(exc)) from exc
+        log.info("evaluated %s", result.expression, extra={"task_id": request.task_id})
         return AgentResponse(
             agent=self._agent_id,
             output=_format(result.value),

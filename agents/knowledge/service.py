@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from agents.knowledge.embeddings import content_words
@@ -10,6 +11,8 @@ from chassis.contract import AgentRequest, AgentResponse
 from chassis.errors import UnprocessableError
 
 __all__ = ["KnowledgeService", "NothingFoundError"]
+
+log = logging.getLogger(__name__)
 
 MAX_LINES = 4
 _WORD = re.compile(r"[a-z0-9]+")
@@ -40,6 +43,7 @@ class KnowledgeService:
                     quoted.append((line, number))
         if not quoted:
             raise NothingFoundError("the documents say nothing about that")
+        log.info("answered from %d sections", len(hits), extra={"task_id": request.task_id})
         cited = sorted({n for _, n in quoted})
         answer = " ".join(f"{line} [{n}]" for line, n in quoted)
         sources = "; ".join(f"[{n}] {hits[n - 1].chunk.citation}" for n in cited)

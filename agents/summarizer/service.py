@@ -27,6 +27,7 @@ class SummarizerService:
     def answer(self, request: AgentRequest) -> AgentResponse:
         """Summarize the task's text in at most two sentences."""
         summary = summarize(request.input)
+        log.info("summarized %d chars", len(request.input), extra={"task_id": request.task_id})
         if not summary:
             raise NothingToSummarizeError("the input has no text to summarize")
         return AgentResponse(

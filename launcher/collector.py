@@ -1,0 +1,111 @@
+"""A minimal OTLP/HTTP trace receiver: spans from apps and sidecars, as JSON lines.
+
+`python -m launcher.collector --port 4318 --out .run/traces.jsonl`. It takes
+what an OpenTelemetry collector's OTLP/HTTP receiver takes (protobuf or JSON
+on /v1/traces; /v1/metrics and /v1/logs are accepted and dropped) and writes
+one line per span: trace and span ids, parent, name, service, kind, times.
+`python -m launcher.traces` prints them as a waterfall. Use a real collector
+(or Azure Monitor) in production: point OTEL_EXPORTER_OTLP_ENDPOINT and the
+Dapr Configuration's tracing endpoint at it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from google.protobuf import json_format
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+
+__all__ = ["main", "spans_of"]
+
+_KINDS = {0: "unspecified", 1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
+
+
+def _attributes(items: Any) -> dict[str, Any]:
+    found = {}
+    for item in items:
+        value = item.value
+        kind = value.WhichOneof("value")
+        found[item.key] = getattr(value, kind) if kind else None
+    return {k: v for k, v in found.items() if isinstance(v, str | int | float | bool)}
+
+
+def spans_of(request: ExportTraceServiceRequest) -> list[dict[str, Any]]:
+    """Flatten an OTLP export into one dict per span."""
+    spans = []
+    for resource_spans in request.resource_spans:
+        resource = _attributes(resource_spans.resource.attributes)
+        for scope_spans in resource_spans.scope_spans:
+            for span in scope_spans.spans:
+                spans.append(
+                    {
+                        "trace_id": span.trace_id.hex(),
+                        "span_id": span.span_id.hex(),
+                        "parent_span_id": span.parent_span_id.hex(),
+                        "name": span.name,
+                        "service": resource.get("service.name", "unknown"),
+                        # A sidecar and its app share the service name; daprd's resource
+                        # names no SDK language, the apps' OpenTelemetry SDK does.
+                        "process": "app" if "telemetry.sdk.language" in resource else "daprd",
+                        "kind": _KINDS.get(span.kind, str(span.kind)),
+                        "start_ns": span.start_time_unix_nano,
+                        "end_ns": span.end_time_unix_nano,
+                        "attributes": _attributes(span.attributes),
+                    }
+                )
+    return spans
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    out: Path
+    lock = threading.Lock()
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("content-length") or 0))
+        if self.path.rstrip("/") == "/v1/traces":
+            request = ExportTraceServiceRequest()
+            if "json" in (self.headers.get("content-type") or ""):
+                json_format.Parse(body, request)
+            else:
+                request.ParseFromString(body)
+            lines = "".join(json.dumps(s) + "\n" for s in spans_of(request))
+            with self.lock, self.out.open("a") as sink:
+                sink.write(lines)
+        reply = ExportTraceServiceResponse().SerializeToString()
+        self.send_response(200)
+        self.send_header("content-type", "application/x-protobuf")
+        self.send_header("content-length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def do_GET(self) -> None:
+        self.send_response(200 if self.path == "/healthz" else 404)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return  # one line per export would drown the launcher's output
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m launcher.collector")
+    parser.add_argument("--port", type=int, default=4318)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    _Receiver.out = args.out
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), _Receiver)
+    print(f"OTLP/HTTP receiver on 127.0.0.1:{args.port}, spans to {args.out}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
