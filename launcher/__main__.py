@@ -82,6 +82,11 @@ def main() -> int:
     try:
         ports = stack.endpoints["orchestrator"]
         _say(f"all {len(stack.runfile.apps)} apps and sidecars are healthy")
+        metrics = ", ".join(
+            f"{e.app_id} :{e.metrics_port}/metrics" for e in stack.endpoints.values()
+        )
+        _say(f"daprd Prometheus metrics: {metrics}")
+        _say(f"traces: {stack.traces_file} (python -m launcher.traces [trace-id])")
         _wait_registered(stack)
         if not args.no_sample:
             _send_sample(stack)
