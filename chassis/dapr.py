@@ -56,7 +56,7 @@ class InvocationFailed(DaprError):
     """A service invocation returned a non-2xx status."""
 
     def __init__(self, app_id: str, status: int, body: Any) -> None:
-        super().__init__(f"invoking {app_id!r} returned HTTP {status}")
+        super().__init__(f"invoking {app_id!r} returned HTTP {status}: {str(body)[:300]}")
         self.app_id = app_id
         self.status = status
         self.body = body

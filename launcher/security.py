@@ -50,8 +50,24 @@ class Sentry:
         return f"127.0.0.1:{self.port}"
 
     def start(self, supervisor: Supervisor, run_dir: Path, timeout_s: float) -> str:
-        """Start sentry and return the PEM of the trust root it generated."""
+        """Start sentry and return the PEM of its trust root.
+
+        Sentry generates missing credentials, but then notices its own writes
+        and restarts its CA server two seconds later, while sidecars are
+        asking it for certificates. So a first run only generates them; the
+        sentry that serves starts on files that no longer change.
+        """
         self.credentials.mkdir(parents=True, exist_ok=True)
+        files = [self.credentials / n for n in ("ca.crt", "issuer.crt", "issuer.key")]
+        if not all(f.exists() for f in files):
+            self._run(supervisor, "sentry-init", run_dir, timeout_s, files)
+            supervisor.stop("sentry-init")
+        self.process = self._run(supervisor, "sentry", run_dir, timeout_s, files)
+        return files[0].read_text()
+
+    def _run(
+        self, supervisor: Supervisor, name: str, run_dir: Path, timeout_s: float, files: list[Path]
+    ) -> ManagedProcess:
         argv = [
             str(sentry_path()),
             "--config", str(REPO_ROOT / "dapr-config" / "sentry.yaml"),
@@ -64,19 +80,18 @@ class Sentry:
             "--metrics-port", str(self.metrics_port),
             "--metrics-listen-address", "127.0.0.1",
         ]  # fmt: skip
-        self.process = supervisor.start("sentry", argv, env=os.environ, cwd=run_dir)
+        process = supervisor.start(name, argv, env=os.environ, cwd=run_dir)
         deadline = time.monotonic() + timeout_s
-        root = self.credentials / "ca.crt"
         with httpx.Client(timeout=2) as client:
             while True:
-                if not self.process.alive:
-                    raise RuntimeError(f"sentry exited early; its log:\n{self.process.tail()}")
+                if not process.alive:
+                    raise RuntimeError(f"{name} exited early; its log:\n{process.tail()}")
                 try:
                     healthy = client.get(f"http://127.0.0.1:{self.healthz_port}/healthz")
-                    if healthy.status_code == 200 and root.exists():
-                        return root.read_text()
+                    if healthy.status_code == 200 and all(f.exists() for f in files):
+                        return process
                 except httpx.TransportError:
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"sentry not healthy after {timeout_s:.0f}s")
+                    raise RuntimeError(f"{name} not healthy after {timeout_s:.0f}s")
                 time.sleep(0.1)

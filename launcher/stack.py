@@ -98,6 +98,7 @@ class LocalStack:
         self.tokens = {app.app_id: AppTokens() for app in self.runfile.apps}
         self.api_key = self.options.api_key or new_api_key()
         self._trust_anchors = ""
+        self._rendered: set[Path] = set()
 
     @property
     def redis_address(self) -> str:
@@ -193,14 +194,23 @@ class LocalStack:
                 time.sleep(0.05)
 
     def _rendered_config(self, path: Path) -> Path:
-        """The Configuration with this run's trace endpoint (daprd has no env lookup there)."""
+        """The Configuration with this run's trace endpoint (daprd has no env lookup there).
+
+        Written once per run and atomically: sidecars already started read the
+        same file, and a half-written one would silently give them defaults.
+        """
+        rendered = self.run_dir / "dapr-config" / path.name
+        if rendered in self._rendered:
+            return rendered
         config = yaml.safe_load(path.read_text())
         otel = config.get("spec", {}).get("tracing", {}).get("otel")
         if otel is not None:
             otel["endpointAddress"] = f"127.0.0.1:{self.otlp_port}"
-        rendered = self.run_dir / "dapr-config" / path.name
         rendered.parent.mkdir(parents=True, exist_ok=True)
-        rendered.write_text(yaml.safe_dump(config, sort_keys=False))
+        partial = rendered.with_suffix(".tmp")
+        partial.write_text(yaml.safe_dump(config, sort_keys=False))
+        partial.replace(rendered)
+        self._rendered.add(rendered)
         return rendered
 
     def start_app(self, app_id: str, *, wait: bool = True, timeout_s: float = 60) -> None:
@@ -327,23 +337,24 @@ class LocalStack:
     def wait_healthy(self, app_id: str, timeout_s: float = 60) -> None:
         """Wait until the app answers /healthz and its sidecar reports healthy."""
         ports = self.endpoints[app_id]
-        checks = [
-            (
-                self.supervisor[app_id],
-                f"{ports.app_url}{self.runfile.common.app_health_check_path}",
-            ),
-            (self.supervisor[f"{app_id}.daprd"], f"{ports.dapr_url}/v1.0/healthz"),
-        ]
+        health_path = self.runfile.common.app_health_check_path
+        checks = {
+            f"{ports.app_url}{health_path}": self.supervisor[app_id],
+            f"{ports.dapr_url}/v1.0/healthz": self.supervisor[f"{app_id}.daprd"],
+        }
         deadline = time.monotonic() + timeout_s
         with httpx.Client(timeout=2) as client:
-            for process, url in checks:
-                while not _answers(client, url):
+            while checks:
+                for process in checks.values():  # either dying fails the start at once
                     self._check_alive(process)
-                    if time.monotonic() > deadline:
-                        raise StackError(
-                            f"{process.name} not healthy after {timeout_s:.0f}s ({url})\n"
-                            f"{process.tail()}"
-                        )
+                checks = {url: p for url, p in checks.items() if not _answers(client, url)}
+                if checks and time.monotonic() > deadline:
+                    url, process = next(iter(checks.items()))
+                    raise StackError(
+                        f"{process.name} not healthy after {timeout_s:.0f}s ({url})\n"
+                        f"{process.tail()}"
+                    )
+                if checks:
                     time.sleep(0.1)
 
     @staticmethod

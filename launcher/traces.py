@@ -63,7 +63,8 @@ def main() -> None:
     if args.trace_id:
         print(waterfall([s for s in spans if s["trace_id"] == args.trace_id]))
         return
-    roots = [s for s in spans if not s["parent_span_id"] and s.get("process") == "app"]
+    # Requests that came in from outside (not the background heartbeats and probes).
+    roots = [s for s in spans if not s["parent_span_id"] and s["kind"] == "server"]
     for root in sorted(roots, key=lambda s: s["start_ns"])[-args.last :]:
         duration = (root["end_ns"] - root["start_ns"]) / 1e6
         print(f"{root['trace_id']}  {duration:8.1f} ms  {root['service']}: {root['name']}")

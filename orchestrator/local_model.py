@@ -124,12 +124,17 @@ def _last_request(history: ChatHistory) -> str:
 
 
 def _results_since_last_request(history: ChatHistory) -> list[FunctionResultContent]:
+    """The function results of this request, in the order the calls were made
+    (SK appends them as they finish, and parallel calls finish in any order)."""
     found: list[FunctionResultContent] = []
+    calls: list[str | None] = []
     for message in reversed(history.messages):
         if message.role == AuthorRole.USER:
             break
         found[:0] = [i for i in message.items if isinstance(i, FunctionResultContent)]
-    return found
+        calls[:0] = [i.id for i in message.items if isinstance(i, FunctionCallContent)]
+    order = {call_id: n for n, call_id in enumerate(calls)}
+    return sorted(found, key=lambda r: order.get(r.id, len(order)))
 
 
 def _answer(results: list[FunctionResultContent]) -> ChatMessageContent:
