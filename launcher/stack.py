@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Literal
 
 import httpx
-import yaml
 
+from launcher.observability import LocalTracing
 from launcher.processes import ManagedProcess, Supervisor
 from launcher.runfile import AppSpec, RunFile, load_runfile
 from launcher.security import TRUST_DOMAIN, AppTokens, Sentry, new_api_key
@@ -98,7 +98,6 @@ class LocalStack:
         self.tokens = {app.app_id: AppTokens() for app in self.runfile.apps}
         self.api_key = self.options.api_key or new_api_key()
         self._trust_anchors = ""
-        self._rendered: set[Path] = set()
 
     @property
     def redis_address(self) -> str:
@@ -108,7 +107,8 @@ class LocalStack:
         apps = self.runfile.apps
         spare = iter(list(_free_ports(5 * len(apps) + 5)))
         self.redis_port = next(spare) if self.options.free_ports else self.options.redis_port
-        self.otlp_port = next(spare) if self.options.free_ports else self.options.otlp_port
+        otlp_port = next(spare) if self.options.free_ports else self.options.otlp_port
+        self.tracing = LocalTracing(self.run_dir, otlp_port)
         self.sentry = Sentry(
             port=next(spare),
             healthz_port=next(spare),
@@ -142,7 +142,7 @@ class LocalStack:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         try:
             self._start_redis(timeout_s)
-            self._start_collector(timeout_s)
+            self.tracing.start_receiver(self.supervisor, timeout_s)
             if self.options.mtls:
                 self._trust_anchors = self.sentry.start(self.supervisor, self.run_dir, timeout_s)
             for app in self.runfile.apps:
@@ -177,41 +177,7 @@ class LocalStack:
 
     @property
     def traces_file(self) -> Path:
-        return self.run_dir / "traces.jsonl"
-
-    def _start_collector(self, timeout_s: float) -> None:
-        argv = [
-            sys.executable, "-m", "launcher.collector",
-            "--port", str(self.otlp_port), "--out", str(self.traces_file),
-        ]  # fmt: skip
-        process = self.supervisor.start("otlp", argv, env=os.environ, cwd=REPO_ROOT)
-        deadline = time.monotonic() + timeout_s
-        with httpx.Client(timeout=1) as client:
-            while not _answers(client, f"http://127.0.0.1:{self.otlp_port}/healthz"):
-                self._check_alive(process)
-                if time.monotonic() > deadline:
-                    raise StackError(f"the OTLP receiver did not start in {timeout_s:.0f}s")
-                time.sleep(0.05)
-
-    def _rendered_config(self, path: Path) -> Path:
-        """The Configuration with this run's trace endpoint (daprd has no env lookup there).
-
-        Written once per run and atomically: sidecars already started read the
-        same file, and a half-written one would silently give them defaults.
-        """
-        rendered = self.run_dir / "dapr-config" / path.name
-        if rendered in self._rendered:
-            return rendered
-        config = yaml.safe_load(path.read_text())
-        otel = config.get("spec", {}).get("tracing", {}).get("otel")
-        if otel is not None:
-            otel["endpointAddress"] = f"127.0.0.1:{self.otlp_port}"
-        rendered.parent.mkdir(parents=True, exist_ok=True)
-        partial = rendered.with_suffix(".tmp")
-        partial.write_text(yaml.safe_dump(config, sort_keys=False))
-        partial.replace(rendered)
-        self._rendered.add(rendered)
-        return rendered
+        return self.tracing.traces_file
 
     def start_app(self, app_id: str, *, wait: bool = True, timeout_s: float = 60) -> None:
         """Start (or start again) one app and its sidecar."""
@@ -280,7 +246,7 @@ class LocalStack:
             argv += ["--resources-path", str(path)]
         config = app.config_file_path or common.config_file_path
         if config:
-            argv += ["--config", str(self._rendered_config(self.options.runfile.parent / config))]
+            argv += ["--config", str(self.tracing.render(self.options.runfile.parent / config))]
         if self.options.mtls:
             argv += [
                 "--enable-mtls",
@@ -323,7 +289,7 @@ class LocalStack:
             "DAPR_GRPC_PORT": str(ports.dapr_grpc_port),
             "APP_API_TOKEN": tokens.app_api_token,
             "DAPR_API_TOKEN": tokens.dapr_api_token,
-            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{self.otlp_port}",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": self.tracing.endpoint,
             "OTEL_BSP_SCHEDULE_DELAY": "500",  # spans reach the receiver within a second
             "PYTHONUNBUFFERED": "1",
             **self.options.env,

@@ -1,0 +1,73 @@
+"""Tracing for a local stack: the OTLP receiver process, and configs that point at it."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import yaml
+
+from launcher.processes import Supervisor
+from launcher.toolchain import REPO_ROOT
+
+__all__ = ["LocalTracing"]
+
+
+class LocalTracing:
+    def __init__(self, run_dir: Path, port: int) -> None:
+        self.run_dir = run_dir
+        self.port = port
+        self._rendered: set[Path] = set()
+
+    @property
+    def endpoint(self) -> str:
+        """What apps get as OTEL_EXPORTER_OTLP_ENDPOINT."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def traces_file(self) -> Path:
+        return self.run_dir / "traces.jsonl"
+
+    def start_receiver(self, supervisor: Supervisor, timeout_s: float) -> None:
+        """Start `launcher.collector` and wait until it answers."""
+        argv = [
+            sys.executable, "-m", "launcher.collector",
+            "--port", str(self.port), "--out", str(self.traces_file),
+        ]  # fmt: skip
+        process = supervisor.start("otlp", argv, env=os.environ, cwd=REPO_ROOT)
+        deadline = time.monotonic() + timeout_s
+        with httpx.Client(timeout=1) as client:
+            while True:
+                if not process.alive:
+                    raise RuntimeError(f"the OTLP receiver exited early:\n{process.tail()}")
+                try:
+                    if client.get(f"{self.endpoint}/healthz").status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the OTLP receiver did not start in {timeout_s:.0f}s")
+                time.sleep(0.05)
+
+    def render(self, path: Path) -> Path:
+        """The Configuration with this run's trace endpoint (daprd has no env lookup there).
+
+        Written once per run and atomically: sidecars already started read the
+        same file, and a half-written one would silently give them defaults.
+        """
+        rendered = self.run_dir / "dapr-config" / path.name
+        if rendered in self._rendered:
+            return rendered
+        config = yaml.safe_load(path.read_text())
+        otel = config.get("spec", {}).get("tracing", {}).get("otel")
+        if otel is not None:
+            otel["endpointAddress"] = f"127.0.0.1:{self.port}"
+        rendered.parent.mkdir(parents=True, exist_ok=True)
+        partial = rendered.with_suffix(".tmp")
+        partial.write_text(yaml.safe_dump(config, sort_keys=False))
+        partial.replace(rendered)
+        self._rendered.add(rendered)
+        return rendered
