@@ -30,7 +30,17 @@ def seconds_until(check: Any, timeout_s: float) -> float:
     return time.monotonic() - start
 
 
-def publish_registration(stack: LocalStack, via: str, message: dict[str, Any]) -> None:
+def publish_calculator_message(stack: LocalStack, *, via: str, kind: str, instance: str) -> None:
+    """Publish a registration message for the calculator (with its real card) from `via`."""
+    with stack.client("calculator") as client:
+        card = client.get("/.well-known/agent-card.json").json()
+    message = {
+        "kind": kind,
+        "app_id": "calculator",
+        "instance_id": instance,
+        "card": card,
+        "sent_at": datetime.now(UTC).isoformat(),
+    }
     with stack.client(via, sidecar=True) as sidecar:
         response = sidecar.post("/v1.0/publish/pubsub/agents.registry", json=message)
     assert response.status_code == 204, response.text
@@ -79,16 +89,7 @@ def test_incompatible_contract_is_refused_with_its_reason(stack: LocalStack) -> 
 
 
 def test_registration_sent_by_another_app_is_refused(stack: LocalStack) -> None:
-    with stack.client("calculator") as client:
-        card = client.get("/.well-known/agent-card.json").json()
-    message = {
-        "kind": "register",
-        "app_id": "calculator",
-        "instance_id": "impostor",
-        "card": card,
-        "sent_at": datetime.now(UTC).isoformat(),
-    }
-    publish_registration(stack, via="summarizer", message=message)
+    publish_calculator_message(stack, via="summarizer", kind="register", instance="impostor")
 
     def refused() -> bool:
         with stack.client("orchestrator") as client:
@@ -100,16 +101,7 @@ def test_registration_sent_by_another_app_is_refused(stack: LocalStack) -> None:
 
 
 def test_instances_of_one_app_id_count_as_one_agent(stack: LocalStack) -> None:
-    with stack.client("calculator") as client:
-        card = client.get("/.well-known/agent-card.json").json()
-    message = {
-        "kind": "heartbeat",
-        "app_id": "calculator",
-        "instance_id": "second-instance",
-        "card": card,
-        "sent_at": datetime.now(UTC).isoformat(),
-    }
-    publish_registration(stack, via="calculator", message=message)
+    publish_calculator_message(stack, via="calculator", kind="heartbeat", instance="second")
     seconds_until(lambda: agent(stack, "calculator").json()["live_instances"] == 2, 10)
     # The second instance sends nothing more: it drops out of the count, the agent stays.
     seconds_until(
