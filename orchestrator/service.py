@@ -134,6 +134,7 @@ class TaskService:
         # The planner's functions call back into this service: hand it our invoker.
         self._planner = planner(self.skill_invoker)
         self._metrics = TaskMetrics()
+        self._running: set[asyncio.Task[None]] = set()
         self._pubsub = pubsub
         self._completed_topic = completed_topic
 
@@ -155,13 +156,20 @@ class TaskService:
             except ServiceError as exc:
                 problem = {"status": exc.status, "detail": exc.detail, **exc.extra}
                 queue.put_nowait(TaskEvent("error", problem))
+            except Exception:
+                log.exception("streamed task failed unexpectedly")
+                problem = {"status": 500, "detail": "internal error; the service log has it"}
+                queue.put_nowait(TaskEvent("error", problem))
             finally:
                 queue.put_nowait(None)
 
+        # Held here, not only by the generator: a client that goes away closes the
+        # generator, and the task must still run to its end and be stored.
         runner = asyncio.create_task(run())
+        self._running.add(runner)
+        runner.add_done_callback(self._running.discard)
         while (event := await queue.get()) is not None:
             yield event
-        await runner
 
     async def submit(self, request: TaskRequest, emit: EventSink | None = None) -> TaskRecord:
         """Run a task to its end and return it; failures are stored before raising."""
