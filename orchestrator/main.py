@@ -73,6 +73,7 @@ def build_app(
                 planner=lambda invoke: Planner(chat_service, invoke),
                 pubsub=settings.pubsub,
                 completed_topic=TASK_COMPLETED_TOPIC,
+                max_steps=settings.max_plan_steps,
             )
             sweeper = None
             if monitor:

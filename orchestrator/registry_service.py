@@ -328,6 +328,14 @@ class RegistryService:
                 skills.append(AgentSkill(app_id, skill.id, skill.description, tuple(skill.tags)))
         return skills
 
+    def alternatives(self, skill: str, *, exclude: str) -> list[str]:
+        """Other healthy agents offering `skill` (for failover)."""
+        return [
+            app_id
+            for app_id in self.catalog.filter(skill=skill)
+            if app_id != exclude and self.health(app_id) is Health.HEALTHY
+        ]
+
     def ensure_available(self, app_id: str) -> None:
         """Raise unless `app_id` is registered and healthy."""
         self.choose("", app_id)

@@ -82,6 +82,10 @@ class AgentUnavailable(UpstreamError):
     """The agent could not be reached, failed, or answered outside the contract."""
 
 
+class PlanTooLong(UnprocessableError):
+    """The plan asked for more agent calls than one task may make."""
+
+
 class NoAgentCalled(UpstreamError):
     """The plan called no agent at all."""
 
@@ -101,6 +105,10 @@ class AgentDirectory(Protocol):
 
     def plannable_skills(self) -> list[AgentSkill]:
         """Every skill the planner may call."""
+        ...
+
+    def alternatives(self, skill: str, *, exclude: str) -> list[str]:
+        """Other healthy agents offering `skill`."""
         ...
 
 
@@ -127,8 +135,10 @@ class TaskService:
         planner: Callable[[SkillCall], TaskPlanner],
         pubsub: str,
         completed_topic: str,
+        max_steps: int = 8,
     ) -> None:
         self._dapr = dapr
+        self._max_steps = max_steps
         self._tasks = tasks
         self._agents = agents
         # The planner's functions call back into this service: hand it our invoker.
@@ -187,7 +197,7 @@ class TaskService:
         observed = plan_observer.set(run.report_plan)
         try:
             if request.agent is not None:
-                answer = await self._run_step(task.id, request.agent, None, request.input)
+                answer, _ = await self._run_step(task.id, request.agent, None, request.input)
             else:
                 self._planner.refresh(self._agents.plannable_skills())
                 answer = await self._planner.answer(request.input)
@@ -197,12 +207,35 @@ class TaskService:
         return await self._conclude(task, answer, run.steps)
 
     async def skill_invoker(self, app_id: str, skill: str, text: str) -> str:
-        """What the planner's kernel functions call: one agent step of the current task."""
-        return await self._run_step(_run.get().task_id, app_id, skill, text)
+        """What the planner's kernel functions call: one step of the current task.
 
-    async def _run_step(self, task_id: str, app_id: str, skill: str | None, text: str) -> str:
+        If the agent is down or failing, another healthy agent with the same
+        skill takes the step; an agent that rejects the input is not retried
+        elsewhere (the input is the problem). The failed attempt stays in the
+        task's steps, so the answer shows the failover.
+        """
+        run = _run.get()
+        output, error = await self._run_step(run.task_id, app_id, skill, text)
+        if isinstance(error, AgentRejectedTask):
+            return output
+        for other in self._agents.alternatives(skill, exclude=app_id) if error else []:
+            output, error = await self._run_step(run.task_id, other, skill, text)
+            if error is None:
+                break
+        return output
+
+    async def _run_step(
+        self, task_id: str, app_id: str, skill: str | None, text: str
+    ) -> tuple[str, ServiceError | None]:
         run = _run.get()
         position, run.started = run.started, run.started + 1
+        if position >= self._max_steps:
+            exc: ServiceError = PlanTooLong(f"the plan exceeds {self._max_steps} agent calls")
+            step = TaskStep(
+                agent=app_id, skill=skill, input=text, status=TaskStatus.FAILED, error=exc.detail
+            )
+            run.steps.insert(_place(run, position), (step, exc))
+            return f"(not run: {exc.detail})", exc
         run.emit("step.started", {"agent": app_id, "skill": skill, "input": text})
         started = time.perf_counter()
         try:
@@ -215,7 +248,7 @@ class TaskService:
             )
             run.steps.insert(_place(run, position), (step, exc))
             run.emit("step.finished", step.model_dump(mode="json"))
-            return f"(agent {app_id} failed: {exc.detail})"
+            return f"(agent {app_id} failed: {exc.detail})", exc
         self._metrics.agent_called(app_id, "ok", time.perf_counter() - started)
         step = TaskStep(
             agent=app_id,
@@ -227,7 +260,7 @@ class TaskService:
         )
         run.steps.insert(_place(run, position), (step, None))
         run.emit("step.finished", step.model_dump(mode="json"))
-        return answer.output
+        return answer.output, None
 
     async def _conclude(self, task: TaskRecord, answer: str, steps: list[Outcome]) -> TaskRecord:
         done = [s for s, error in steps if error is None]

@@ -29,6 +29,8 @@ class OrchestratorSettings(ServiceSettings):
     probe_timeout_seconds: float = Field(default=2.0, gt=0)
     # Compare a newly published card with the one the app serves (through Dapr).
     verify_cards: bool = True
+    # A plan may make at most this many agent calls (failovers included).
+    max_plan_steps: int = Field(default=8, ge=1, le=64)
 
     # The public edge (see orchestrator/auth.py).
     environment: Literal["local", "production"] = "local"

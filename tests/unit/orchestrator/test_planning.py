@@ -6,9 +6,17 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from agents.calculator.main import AGENT as CALCULATOR
+from agents.summarizer.main import AGENT as SUMMARIZER
 from chassis.agent import AgentDescription, Skill
-from chassis.testing import InMemoryDapr
-from tests.unit.orchestrator.conftest import REGISTRY_ROUTE, card_for, registration
+from chassis.testing import InMemoryDapr, failing_agent
+from tests.unit.orchestrator.conftest import (
+    REGISTRY_ROUTE,
+    card_for,
+    orchestrator_settings,
+    public_client,
+    registration,
+)
 
 
 def test_a_request_with_two_parts_is_planned_into_two_agent_calls(
@@ -71,3 +79,52 @@ def test_an_agent_registered_at_run_time_becomes_plannable(
     assert client.post(REGISTRY_ROUTE, json=event).json() == {"status": "SUCCESS"}
     after = client.post("/v1/tasks", json={"input": "weather forecast for Oslo"}).json()
     assert (after["agent"], after["output"]) == ("weather", "sunny")
+
+
+def register_second_calculator(client: TestClient, dapr: InMemoryDapr, output: str) -> None:
+
+    async def answer(payload: Any) -> Any:
+        return {"agent": "calculator-b", "output": output, "data": {}}
+
+    dapr.agents["calculator-b"] = answer
+    event = registration("register", "calculator-b", card=card_for(CALCULATOR, "calculator-b"))
+    assert client.post(REGISTRY_ROUTE, json=event).json() == {"status": "SUCCESS"}
+
+
+def test_a_failing_agent_fails_over_to_another_with_the_same_skill(
+    client: TestClient, dapr: InMemoryDapr
+) -> None:
+    register_second_calculator(client, dapr, output="5 (from b)")
+    del dapr.agents["calculator"]  # down
+    task = client.post("/v1/tasks", json={"input": "2+3"}).json()
+    assert task["status"] == "completed"
+    assert task["output"] == "5 (from b)"
+    assert [(s["agent"], s["status"]) for s in task["steps"]] == [
+        ("calculator", "failed"),
+        ("calculator-b", "completed"),
+    ]
+    assert task["agents"] == ["calculator-b"]
+
+
+def test_an_agent_that_rejects_the_input_is_not_retried_elsewhere(
+    client: TestClient, dapr: InMemoryDapr
+) -> None:
+    register_second_calculator(client, dapr, output="never")
+    dapr.agents["calculator"] = failing_agent(422, "no arithmetic expression found")
+    response = client.post("/v1/tasks", json={"input": "2+3"})
+    assert response.status_code == 422
+    assert "calculator-b" not in [a for a, _, _ in dapr.invocations]
+
+
+def test_a_plan_is_bounded_in_agent_calls(dapr: InMemoryDapr) -> None:
+
+    settings = orchestrator_settings(verify_cards=False, max_plan_steps=2)
+    with public_client(dapr, settings) as client:
+        for agent, app_id in ((CALCULATOR, "calculator"), (SUMMARIZER, "summarizer")):
+            client.post(
+                REGISTRY_ROUTE, json=registration("register", app_id, card=card_for(agent, app_id))
+            )
+        text = "what is 1+1; what is 2+2; what is 3+3"
+        task = client.post("/v1/tasks", json={"input": text}).json()
+    assert [s["status"] for s in task["steps"]] == ["completed", "completed", "failed"]
+    assert task["steps"][2]["error"] == "the plan exceeds 2 agent calls"

@@ -57,4 +57,3 @@ def test_an_unknown_named_agent_is_refused_before_streaming(client: TestClient) 
     response = client.post("/v1/tasks/stream", json={"input": "2+3", "agent": "nobody"})
     assert response.status_code == 422
     assert "unknown agent 'nobody'" in response.json()["detail"]
-
