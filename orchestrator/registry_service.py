@@ -164,8 +164,10 @@ class RegistryService:
 
         is_new = sender not in self._records
         await self._change(sender, beat)
-        self._probe_failures.pop(sender, None)
         if is_new:
+            # A heartbeat proves the process runs, not that calls reach it (a circuit
+            # breaker may still be open): only a new registration starts probes afresh.
+            self._probe_failures.pop(sender, None)
             await self._store.set_refusal(sender, None)
             log.info("agent registered", extra={"app_id": sender, "version": card.card.version})
 

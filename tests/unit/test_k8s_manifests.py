@@ -45,7 +45,11 @@ def _dapr_crd_schema(kind: str) -> dict[str, Any]:
         timeout=60,
     ).stdout.strip()
     crds = Path(module_dir) / "charts" / "dapr" / "crds"
-    name = {"Component": "components.yaml", "Configuration": "configuration.yaml"}[kind]
+    name = {
+        "Component": "components.yaml",
+        "Configuration": "configuration.yaml",
+        "Resiliency": "resiliency.yaml",
+    }[kind]
     crd = next(d for d in yaml.safe_load_all((crds / name).read_text()) if d)
     served = next(v for v in crd["spec"]["versions"] if v["name"] == "v1alpha1")
     return dict(served["schema"]["openAPIV3Schema"])
@@ -103,3 +107,13 @@ def test_local_and_cluster_access_control_agree() -> None:
     local_ops = local["spec"]["accessControl"]["policies"][0]["operations"]
     cluster_ops = cluster["spec"]["accessControl"]["policies"][0]["operations"]
     assert local_ops == cluster_ops
+
+
+def test_local_dapr_resources_match_the_pinned_crds() -> None:
+    paths = [*(ROOT / "components").rglob("*.yaml"), *(ROOT / "dapr-config").glob("*.yaml")]
+    kinds = set()
+    for path in paths:
+        doc = yaml.safe_load(path.read_text())
+        jsonschema.validate(doc, _dapr_crd_schema(doc["kind"]))
+        kinds.add(doc["kind"])
+    assert kinds == {"Component", "Configuration", "Resiliency"}
