@@ -139,6 +139,6 @@ def test_agent_down_is_an_error_naming_it_and_recovers_when_back(stack: LocalSta
     # The orchestrator's circuit breaker for the calculator may have opened; it
     # lets a trial call through 5 s later (components/common/resiliency.yaml).
     def answered() -> bool:
-        return post_task(stack, {"input": "2+2"}).json().get("output") == "4"
+        return bool(post_task(stack, {"input": "2+2"}).json().get("output") == "4")
 
     assert eventually(answered, timeout_s=15), "the calculator never answered again"
