@@ -84,9 +84,13 @@ class Planner:
         self._invoke = invoke
         self._kernel = Kernel(services=[chat])
         self._skills: tuple[AgentSkill, ...] = ()
+        self._source: Sequence[AgentSkill] | None = None
 
     def refresh(self, skills: Sequence[AgentSkill]) -> None:
         """Offer exactly these skills from now on (cheap when nothing changed)."""
+        if skills is self._source:  # the registry hands out one list per catalog version
+            return
+        self._source = skills
         skills = tuple(skills)
         if skills == self._skills:
             return

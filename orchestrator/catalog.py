@@ -45,6 +45,8 @@ class Catalog:
         self._by_skill: dict[str, set[str]] = defaultdict(set)
         self._by_tag: dict[str, set[str]] = defaultdict(set)
         self._text = Bm25Index()
+        # Bumped on every change: lets readers cache what they derive from the catalog.
+        self.version = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -76,6 +78,7 @@ class Catalog:
         for tag in tags:
             self._by_tag[tag].add(card.app_id)
         self._text.add(card.app_id, card_text(card))
+        self.version += 1
 
     def remove(self, app_id: str) -> None:
         entry = self._entries.pop(app_id, None)
@@ -86,6 +89,7 @@ class Catalog:
         for tag in entry.tags:
             self._by_tag[tag].discard(app_id)
         self._text.remove(app_id)
+        self.version += 1
 
     def filter(
         self,

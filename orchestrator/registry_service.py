@@ -73,6 +73,7 @@ class RegistryService:
         self._records: dict[str, AgentRecord] = {}
         self._probe_failures: dict[str, int] = {}
         self.catalog = Catalog()
+        self._skills: tuple[int, list[AgentSkill]] = (-1, [])
 
     # -- state ----------------------------------------------------------------
 
@@ -321,13 +322,22 @@ class RegistryService:
     # -- routing --------------------------------------------------------------
 
     def plannable_skills(self) -> list[AgentSkill]:
-        """Every skill of every registered agent (health is checked when one is called)."""
-        skills = []
-        for app_id in self.catalog.ids():
-            entry = self.catalog.get(app_id)
-            assert entry is not None
-            for skill in entry.card.card.skills:
-                skills.append(AgentSkill(app_id, skill.id, skill.description, tuple(skill.tags)))
+        """Every skill of every registered agent (health is checked when one is called).
+
+        Asked on every planned task: rebuilt only when the catalog changed, and
+        the same (read-only) list is returned until then.
+        """
+        version, skills = self._skills
+        if version != self.catalog.version:
+            skills = []
+            for app_id in self.catalog.ids():
+                entry = self.catalog.get(app_id)
+                assert entry is not None
+                for skill in entry.card.card.skills:
+                    skills.append(
+                        AgentSkill(app_id, skill.id, skill.description, tuple(skill.tags))
+                    )
+            self._skills = (self.catalog.version, skills)
         return skills
 
     def alternatives(self, skill: str, *, exclude: str) -> list[str]:
