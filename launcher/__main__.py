@@ -12,7 +12,8 @@ from types import FrameType
 
 import httpx
 
-from launcher.stack import LocalStack, StackError, StackOptions
+from launcher.processes import StartupError
+from launcher.stack import LocalStack, StackOptions
 from launcher.toolchain import ToolMissingError, daprd_version
 
 SAMPLE_TASK = {"input": "2+3"}
@@ -76,7 +77,7 @@ def main() -> int:
     _say(f"daprd {daprd_version(stack.daprd)}; run folder {stack.run_dir}")
     try:
         stack.start()
-    except StackError as exc:
+    except StartupError as exc:
         _say(f"start failed: {exc}")
         return 1
     try:

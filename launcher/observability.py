@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import yaml
 
-from launcher.processes import Supervisor
+from launcher.processes import Supervisor, http_ok, wait_until_ready
 from launcher.toolchain import REPO_ROOT
 
 __all__ = ["LocalTracing"]
@@ -38,19 +36,10 @@ class LocalTracing:
             "--port", str(self.port), "--out", str(self.traces_file),
         ]  # fmt: skip
         process = supervisor.start("otlp", argv, env=os.environ, cwd=REPO_ROOT)
-        deadline = time.monotonic() + timeout_s
-        with httpx.Client(timeout=1) as client:
-            while True:
-                if not process.alive:
-                    raise RuntimeError(f"the OTLP receiver exited early:\n{process.tail()}")
-                try:
-                    if client.get(f"{self.endpoint}/healthz").status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the OTLP receiver did not start in {timeout_s:.0f}s")
-                time.sleep(0.05)
+        wait_until_ready(
+            process, lambda: http_ok(f"{self.endpoint}/healthz"), timeout_s=timeout_s,
+            what="answering", interval_s=0.05,
+        )  # fmt: skip
 
     def render(self, path: Path) -> Path:
         """The Configuration with this run's trace endpoint (daprd has no env lookup there).

@@ -17,12 +17,15 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-__all__ = ["ManagedProcess", "Supervisor"]
+import httpx
+
+__all__ = ["ManagedProcess", "StartupError", "Supervisor", "http_ok", "wait_until_ready"]
 
 _COLOURS = itertools.cycle(["36", "33", "35", "32", "34", "31"])
 _PR_SET_PDEATHSIG = 1
@@ -31,6 +34,10 @@ _PR_SET_PDEATHSIG = 1
 def _die_with_parent() -> None:
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class StartupError(RuntimeError):
+    """A process did not come up; the message carries the end of its log."""
 
 
 @dataclass
@@ -155,3 +162,31 @@ class Supervisor:
         if process._pump is not None:
             process._pump.join(timeout=2)
         return True
+
+
+def http_ok(url: str, timeout_s: float = 2) -> bool:
+    """Whether `url` answers 200 or 204 now."""
+    try:
+        return httpx.get(url, timeout=timeout_s).status_code in (200, 204)
+    except httpx.TransportError:
+        return False
+
+
+def wait_until_ready(
+    process: ManagedProcess,
+    ready: Callable[[], bool],
+    *,
+    timeout_s: float,
+    what: str = "ready",
+    interval_s: float = 0.1,
+) -> None:
+    """Poll `ready` until it holds; StartupError if the process dies or time runs out."""
+    deadline = time.monotonic() + timeout_s
+    while not ready():
+        if not process.alive:
+            raise StartupError(f"{process.name} exited early; its log:\n{process.tail()}")
+        if time.monotonic() > deadline:
+            raise StartupError(
+                f"{process.name} not {what} after {timeout_s:.0f}s; its log:\n{process.tail()}"
+            )
+        time.sleep(interval_s)

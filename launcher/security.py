@@ -13,13 +13,10 @@ from __future__ import annotations
 
 import os
 import secrets
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
-from launcher.processes import ManagedProcess, Supervisor
+from launcher.processes import ManagedProcess, Supervisor, http_ok, wait_until_ready
 from launcher.toolchain import REPO_ROOT, sentry_path
 
 __all__ = ["AppTokens", "Sentry", "new_api_key"]
@@ -81,17 +78,11 @@ class Sentry:
             "--metrics-listen-address", "127.0.0.1",
         ]  # fmt: skip
         process = supervisor.start(name, argv, env=os.environ, cwd=run_dir)
-        deadline = time.monotonic() + timeout_s
-        with httpx.Client(timeout=2) as client:
-            while True:
-                if not process.alive:
-                    raise RuntimeError(f"{name} exited early; its log:\n{process.tail()}")
-                try:
-                    healthy = client.get(f"http://127.0.0.1:{self.healthz_port}/healthz")
-                    if healthy.status_code == 200 and all(f.exists() for f in files):
-                        return process
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"{name} not healthy after {timeout_s:.0f}s")
-                time.sleep(0.1)
+        healthz = f"http://127.0.0.1:{self.healthz_port}/healthz"
+        wait_until_ready(
+            process,
+            lambda: all(f.exists() for f in files) and http_ok(healthz),
+            timeout_s=timeout_s,
+            what="healthy with its credentials",
+        )
+        return process

@@ -15,7 +15,7 @@ from typing import Literal
 import httpx
 
 from launcher.observability import LocalTracing
-from launcher.processes import ManagedProcess, Supervisor
+from launcher.processes import ManagedProcess, StartupError, Supervisor, wait_until_ready
 from launcher.runfile import AppSpec, RunFile, load_runfile
 from launcher.security import TRUST_DOMAIN, AppTokens, Sentry, new_api_key
 from launcher.toolchain import REPO_ROOT, daprd_path, redis_server_path
@@ -26,7 +26,7 @@ __all__ = ["PUBLIC_APP", "AppEndpoints", "LocalStack", "StackError", "StackOptio
 PUBLIC_APP = "orchestrator"
 
 
-class StackError(RuntimeError):
+class StackError(StartupError):
     """The stack could not be started; the message carries the failing process's log."""
 
 
@@ -168,12 +168,10 @@ class LocalStack:
             "--protected-mode", "yes",
         ]  # fmt: skip
         process = self.supervisor.start("redis", argv, env=os.environ, cwd=self.run_dir)
-        deadline = time.monotonic() + timeout_s
-        while not _redis_answers(self.redis_port):
-            self._check_alive(process)
-            if time.monotonic() > deadline:
-                raise StackError(f"redis did not answer PING in {timeout_s:.0f}s")
-            time.sleep(0.05)
+        wait_until_ready(
+            process, lambda: _redis_answers(self.redis_port), timeout_s=timeout_s,
+            what="answering PING", interval_s=0.05,
+        )  # fmt: skip
 
     @property
     def traces_file(self) -> Path:
