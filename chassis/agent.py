@@ -1,8 +1,9 @@
 """Write an agent as: describe it, write its service logic, run it.
 
 `create_agent_app` adds to the plain app factory what every agent has: its
-card at `/.well-known/agent-card.json`, the sidecar connection, and
-self-registration (register, heartbeat, deregister) on `agents.registry`.
+card at `/.well-known/agent-card.json`, the sidecar connection,
+self-registration (register, heartbeat, deregister) on `agents.registry`,
+and the inbox for asynchronous work on `agent.requests.<app-id>`.
 """
 
 from __future__ import annotations
@@ -11,17 +12,25 @@ import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Body, FastAPI, Request
 from pydantic import BaseModel
 
 from chassis.app import create_app
 from chassis.card import CARD_PATH, HUBSPOKE_EXTENSION_URI
-from chassis.contract import CONTRACT_VERSION, AgentRequest, AgentResponse
+from chassis.contract import (
+    CONTRACT_VERSION,
+    DEAD_LETTER_TOPIC,
+    AgentRequest,
+    AgentResponse,
+    agent_requests_topic,
+)
 from chassis.dapr import DaprPort, open_sidecar
+from chassis.inbox import WorkInbox
 from chassis.registration import Registrar
 from chassis.settings import AgentSettings
+from chassis.subscriptions import subscriptions
 
 __all__ = ["AgentDescription", "Skill", "build_card", "create_agent_app"]
 
@@ -92,6 +101,7 @@ def build_card(agent: AgentDescription, settings: AgentSettings) -> dict[str, An
                         "contractVersion": agent.contract_version,
                         "owner": settings.owner,
                         "skills": schemas,
+                        "asyncWork": settings.async_work,
                     },
                 }
             ],
@@ -121,6 +131,15 @@ def create_agent_app(
             prepared = setup(app, sidecar)
             if inspect.isawaitable(prepared):  # e.g. an index to build before serving
                 await prepared
+            token = settings.app_api_token
+            app.state.inbox = WorkInbox(
+                dapr=sidecar,
+                store=settings.state_store,
+                pubsub=settings.pubsub,
+                app_id=settings.app_id,
+                app=app,
+                app_token=None if token is None else token.get_secret_value(),
+            )
             registrar = None
             if settings.self_register:
                 registrar = Registrar(
@@ -134,6 +153,7 @@ def create_agent_app(
             yield
             if registrar is not None:
                 await registrar.stop()
+            await app.state.inbox.aclose()
 
     app = create_app(
         settings=settings,
@@ -148,4 +168,20 @@ def create_agent_app(
     async def agent_card() -> dict[str, Any]:
         return card
 
+    if settings.async_work:
+        _subscribe_inbox(app, settings)
     return app
+
+
+def _subscribe_inbox(app: FastAPI, settings: AgentSettings) -> None:
+    """Serve work from agent.requests.<app-id>; what cannot be read goes to the dead letters."""
+
+    async def on_work(request: Request, event: Annotated[Any, Body()]) -> dict[str, str]:
+        inbox: WorkInbox = request.app.state.inbox
+        return {"status": await inbox.handle(event)}
+
+    subscriptions(app).subscribe(
+        pubsub=settings.pubsub,
+        topic=agent_requests_topic(settings.app_id),
+        dead_letter_topic=DEAD_LETTER_TOPIC,
+    )(on_work)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
 from chassis.app_token import AppTokenGuard
+from chassis.deadline import DeadlineGuard
 from chassis.limits import BodySizeLimit
 from chassis.problems import install_error_handlers
 from chassis.settings import ServiceSettings
@@ -35,7 +36,7 @@ def create_app(
     description: str = "",
     sidecar_only_paths: Sequence[str] = (),
 ) -> FastAPI:
-    """A FastAPI app with health, problem-JSON errors and a request size limit.
+    """A FastAPI app with health, problem-JSON errors, a request size limit and deadlines.
 
     With APP_API_TOKEN set, requests must come through the sidecar: on every
     path but /healthz, or only under `sidecar_only_paths` when given (the
@@ -48,6 +49,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(DeadlineGuard)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     if settings.app_api_token is not None:
         app.add_middleware(

@@ -119,6 +119,8 @@ class HubspokeExtension(_A2A):
     contract_version: str = Field(pattern=_CONTRACT)
     owner: str = Field(min_length=1, max_length=200)
     skills: dict[str, SkillSchemas] = Field(default_factory=dict)
+    # The agent takes work over pub/sub (agent.requests.<app-id>), not only by invocation.
+    async_work: bool = False
 
 
 class HubspokeCard(BaseModel):

@@ -1,12 +1,18 @@
 """The orchestrator-agent contract, version 1: the models both sides validate.
 
 Agents serve `POST /v1/invoke` taking `AgentRequest` and answering
-`AgentResponse`. The orchestrator publishes `TaskCompleted` on the
-`task.completed` topic. Changing a field here is a contract change.
+`AgentResponse`; the orchestrator sends the task's deadline in the
+`Hubspoke-Deadline` header (Unix seconds) and the agent gives up after it.
+For asynchronous tasks the same request travels as `AgentWork` on the
+agent's own topic `agent.requests.<app-id>`, and the agent publishes an
+`AgentResult` on `agent.results`, using the work's message id as its own.
+The orchestrator publishes `TaskCompleted` on `task.completed`. Poison
+messages go to `tasks.deadletter`. Changing a field here is a contract change.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
@@ -15,15 +21,24 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "AGENT_INVOKE_METHOD",
+    "AGENT_RESULTS_TOPIC",
     "CONTRACT_VERSION",
+    "DEADLINE_HEADER",
+    "DEAD_LETTER_TOPIC",
     "REGISTRY_TOPIC",
+    "TASKS_REQUESTED_TOPIC",
     "TASK_COMPLETED_TOPIC",
     "AgentRequest",
     "AgentResponse",
+    "AgentResult",
+    "AgentWork",
     "CloudEvent",
     "RegistrationKind",
     "RegistrationMessage",
     "TaskCompleted",
+    "agent_requests_topic",
+    "deadline_headers",
+    "remaining_seconds",
 ]
 
 CONTRACT_VERSION = "hubspoke.agent/v1"
@@ -31,6 +46,11 @@ AGENT_INVOKE_METHOD = "v1/invoke"
 TASK_COMPLETED_TOPIC = "task.completed"
 # Agents announce themselves here; they never need the right to invoke the orchestrator.
 REGISTRY_TOPIC = "agents.registry"
+# Asynchronous tasks: the orchestrator's own queue, per-agent work, results, poison.
+TASKS_REQUESTED_TOPIC = "tasks.requested"
+AGENT_RESULTS_TOPIC = "agent.results"
+DEAD_LETTER_TOPIC = "tasks.deadletter"
+DEADLINE_HEADER = "Hubspoke-Deadline"
 
 MAX_INPUT_CHARS = 20_000
 
@@ -52,6 +72,44 @@ class AgentResponse(BaseModel):
     agent: str
     output: str
     data: dict[str, Any] = Field(default_factory=dict)
+
+
+def deadline_headers(deadline: datetime) -> dict[str, str]:
+    """The header that carries a task's deadline to an agent."""
+    return {DEADLINE_HEADER: f"{deadline.timestamp():.3f}"}
+
+
+def remaining_seconds(deadline: datetime) -> float:
+    """Seconds left before `deadline` (negative once past)."""
+    return deadline.timestamp() - time.time()
+
+
+def agent_requests_topic(app_id: str) -> str:
+    """The topic an agent takes asynchronous work from (only it may subscribe)."""
+    return f"agent.requests.{app_id}"
+
+
+class AgentWork(BaseModel):
+    """An `AgentRequest` sent over pub/sub, with what the answer must quote back."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task_id: str = Field(min_length=1, max_length=64)
+    step_id: str = Field(pattern=r"^[0-9a-f]{32,64}$")
+    agent: str = Field(description="The app-id the work is addressed to.")
+    input: str = Field(min_length=1, max_length=MAX_INPUT_CHARS)
+    deadline: datetime
+
+
+class AgentResult(BaseModel):
+    """An agent's answer to `AgentWork`: its response, or the HTTP status and reason it failed."""
+
+    task_id: str
+    step_id: str
+    agent: str
+    response: AgentResponse | None = None
+    status: int = 200
+    error: str | None = None
 
 
 class TaskCompleted(BaseModel):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -85,8 +85,12 @@ class DaprPort(Protocol):
         *,
         http_method: str = "POST",
         timeout_s: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
-        """Call `method` on `app_id` through Dapr; return the decoded JSON answer."""
+        """Call `method` on `app_id` through Dapr; return the decoded JSON answer.
+
+        Dapr forwards `headers` to the target app (e.g. the task's deadline).
+        """
         ...
 
     async def get_state(self, store: str, key: str) -> StateItem | None:
@@ -101,12 +105,14 @@ class DaprPort(Protocol):
         *,
         etag: str | None = None,
         create_only: bool = False,
+        ttl_s: int | None = None,
     ) -> None:
         """Write JSON `data` under `key`.
 
         With `etag`: only if unchanged since it was read. With `create_only`:
         only if the key does not exist yet. Else EtagMismatch; without
-        either, the write replaces whatever is there.
+        either, the write replaces whatever is there. With `ttl_s`, the
+        store deletes the key after that many seconds.
         """
         ...
 
@@ -118,8 +124,15 @@ class DaprPort(Protocol):
         """Delete one key; with `etag`, only if unchanged since read (else EtagMismatch)."""
         ...
 
-    async def publish(self, pubsub: str, topic: str, data: bytes) -> None:
-        """Publish a JSON event; Dapr wraps it in a CloudEvent."""
+    async def publish(
+        self, pubsub: str, topic: str, data: bytes, *, metadata: Mapping[str, str] | None = None
+    ) -> None:
+        """Publish a JSON event; Dapr wraps it in a CloudEvent.
+
+        `metadata` goes to Dapr as is: `cloudevent.id` sets the message id
+        (subscribers dedupe by it), `ttlInSeconds` makes Dapr drop the message
+        once stale.
+        """
         ...
 
 
@@ -183,10 +196,13 @@ class DaprSidecar:
         *,
         http_method: str = "POST",
         timeout_s: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         extra: dict[str, Any] = {} if http_method == "GET" else {"json": payload}
         if timeout_s is not None:
             extra["timeout"] = timeout_s
+        if headers:
+            extra["headers"] = headers
         response = await self._send(
             http_method, f"/v1.0/invoke/{app_id}/method/{method.lstrip('/')}", **extra
         )
@@ -210,10 +226,13 @@ class DaprSidecar:
         *,
         etag: str | None = None,
         create_only: bool = False,
+        ttl_s: int | None = None,
     ) -> None:
         item: dict[str, Any] = {"key": key}
         if etag is not None:
             item["etag"] = etag
+        if ttl_s is not None:
+            item["metadata"] = {"ttlInSeconds": str(ttl_s)}
         if etag is not None or create_only:
             # first-write without an ETag means "insert only if absent" in Dapr's stores.
             item["options"] = {"concurrency": "first-write"}
@@ -253,12 +272,16 @@ class DaprSidecar:
         if not response.is_success:
             raise DaprError(f"deleting {store}/{key}: HTTP {response.status_code} {response.text}")
 
-    async def publish(self, pubsub: str, topic: str, data: bytes) -> None:
+    async def publish(
+        self, pubsub: str, topic: str, data: bytes, *, metadata: Mapping[str, str] | None = None
+    ) -> None:
+        params = {f"metadata.{key}": value for key, value in (metadata or {}).items()}
         response = await self._send(
             "POST",
             f"/v1.0/publish/{pubsub}/{topic}",
             content=data,
             headers=_JSON_HEADERS,
+            params=params,
         )
         if not response.is_success:
             raise DaprError(f"publishing to {pubsub}/{topic}: HTTP {response.status_code}")

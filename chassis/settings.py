@@ -46,3 +46,7 @@ class AgentSettings(ServiceSettings):
     # The URL written into the card's A2A interface; defaults to the app's own address.
     public_url: str | None = Field(default=None, validation_alias="HUBSPOKE_PUBLIC_URL")
     owner: str = Field(default="hubspoke", validation_alias="HUBSPOKE_AGENT_OWNER")
+    # Where the agent keeps its own state (keys prefixed with its app-id by Dapr).
+    state_store: str = Field(default="statestore", validation_alias="HUBSPOKE_STATE_STORE")
+    # Take asynchronous work from agent.requests.<app-id> (needs pub/sub and state scopes).
+    async_work: bool = Field(default=True, validation_alias="HUBSPOKE_ASYNC_WORK")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
 from chassis.dapr import EtagMismatch, InvocationFailed, SidecarUnavailable, StateItem
@@ -16,6 +16,7 @@ from chassis.dapr import EtagMismatch, InvocationFailed, SidecarUnavailable, Sta
 __all__ = ["InMemoryDapr", "failing_agent"]
 
 Handler = Callable[[Any], Awaitable[Any]]
+PublishReaction = Callable[[str, Any, dict[str, str]], Coroutine[Any, Any, None]]
 
 
 class InMemoryDapr:
@@ -30,6 +31,13 @@ class InMemoryDapr:
         self.state: dict[tuple[str, str], StateItem] = {}
         self.published: list[tuple[str, str, Any]] = []
         self.invocations: list[tuple[str, str, Any]] = []
+        self.invocation_headers: list[dict[str, str]] = []
+        self.publish_metadata: list[dict[str, str]] = []
+        self.publish_fails = False
+        # Called (as a background task) with (topic, event, metadata) after each publish:
+        # a test plays the subscribers, e.g. agents answering asynchronous work.
+        self.on_publish: PublishReaction | None = None
+        self._reactions: set[asyncio.Task[None]] = set()
         self.conflicts_to_inject = 0
         self._version = 0
 
@@ -41,8 +49,10 @@ class InMemoryDapr:
         *,
         http_method: str = "POST",
         timeout_s: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         self.invocations.append((app_id, method, payload))
+        self.invocation_headers.append(dict(headers or {}))
         route = f"{app_id}/{method.lstrip('/')}"
         handler = self.agents.get(route) or self.agents.get(app_id)
         if handler is None:
@@ -61,6 +71,7 @@ class InMemoryDapr:
         *,
         etag: str | None = None,
         create_only: bool = False,
+        ttl_s: int | None = None,
     ) -> None:
         await asyncio.sleep(0)
         current = self.state.get((store, key))
@@ -84,8 +95,18 @@ class InMemoryDapr:
             raise EtagMismatch(f"{key}: etag {etag} is stale")
         self.state.pop((store, key), None)
 
-    async def publish(self, pubsub: str, topic: str, data: bytes) -> None:
-        self.published.append((pubsub, topic, json.loads(data)))
+    async def publish(
+        self, pubsub: str, topic: str, data: bytes, *, metadata: Mapping[str, str] | None = None
+    ) -> None:
+        if self.publish_fails:
+            raise SidecarUnavailable("the broker is down (injected)")
+        event = json.loads(data)
+        self.published.append((pubsub, topic, event))
+        self.publish_metadata.append(dict(metadata or {}))
+        if self.on_publish is not None:
+            reaction = asyncio.create_task(self.on_publish(topic, event, dict(metadata or {})))
+            self._reactions.add(reaction)
+            reaction.add_done_callback(self._reactions.discard)
 
 
 def failing_agent(status: int, detail: str) -> Handler:

@@ -260,6 +260,8 @@ class LocalStack:
             # daprd cannot pick a host address on a loopback-only machine by itself.
             "DAPR_HOST_IP": "127.0.0.1",
             "HUBSPOKE_REDIS_HOST": self.redis_address,
+            # Redelivery of unacknowledged messages (see components/common/pubsub.yaml).
+            "HUBSPOKE_PUBSUB_PROCESSING_TIMEOUT": "60s",
             # Calls to the app carry this token; calls to this sidecar must carry the other.
             "APP_API_TOKEN": tokens.app_api_token,
             "DAPR_API_TOKEN": tokens.dapr_api_token,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from dapr.ext.fastapi import DaprApp
 from fastapi import APIRouter, Body, Depends, FastAPI, Path, Query, status
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pydantic import ValidationError
@@ -14,6 +13,7 @@ from chassis.contract import REGISTRY_TOPIC, CloudEvent, RegistrationMessage
 from chassis.dapr import DaprError
 from chassis.errors import BadRequestError
 from chassis.problems import PROBLEM_RESPONSES
+from chassis.subscriptions import subscriptions
 from orchestrator.agent_models import (
     AgentList,
     AgentMatch,
@@ -110,4 +110,4 @@ def subscribe(app: FastAPI, pubsub: str) -> None:
             return {"status": "RETRY"}
         return {"status": "SUCCESS"}
 
-    DaprApp(app).subscribe(pubsub=pubsub, topic=REGISTRY_TOPIC)(on_registration)
+    subscriptions(app).subscribe(pubsub=pubsub, topic=REGISTRY_TOPIC)(on_registration)

@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Response, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
+from chassis.errors import UnprocessableError
 from chassis.problems import PROBLEM_RESPONSES
 from orchestrator.deps import TaskServiceDep, require_caller
-from orchestrator.models import TaskRecord, TaskRequest
+from orchestrator.models import TaskMode, TaskRecord, TaskRequest
 
 __all__ = ["router"]
 
@@ -22,16 +23,27 @@ router = APIRouter(
 )
 
 
-@router.post("/tasks", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/tasks",
+    status_code=status.HTTP_201_CREATED,
+    responses={202: {"model": TaskRecord, "description": "Accepted (mode=async): poll Location."}},
+)
 async def create_task(body: TaskRequest, service: TaskServiceDep, response: Response) -> TaskRecord:
-    """Run a task on an agent and return it with the agent's answer."""
-    task = await service.submit(body)
+    """Run a task and answer with the agents' answer; with `mode: async`, queue it and
+    answer 202 at once (the task runs over pub/sub; GET /v1/tasks/{id} shows its progress)."""
+    if body.mode is TaskMode.ASYNC:
+        task = await service.accept(body)
+        response.status_code = status.HTTP_202_ACCEPTED
+    else:
+        task = await service.submit(body)
     response.headers["Location"] = f"/v1/tasks/{task.id}"
     return task
 
 
 def _runnable(body: TaskRequest, service: TaskServiceDep) -> TaskRequest:
     # A dependency runs before the stream starts: refusals stay plain 4xx/5xx responses.
+    if body.mode is TaskMode.ASYNC:
+        raise UnprocessableError("a streamed task runs in the request: leave mode out")
     service.check(body)
     return body
 

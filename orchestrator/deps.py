@@ -8,10 +8,18 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from orchestrator.auth import Authenticator
+from orchestrator.persistence import DeadLetterLog
 from orchestrator.registry_service import RegistryService
 from orchestrator.service import TaskService
+from orchestrator.step_results import StepResults
 
-__all__ = ["RegistryDep", "TaskServiceDep", "require_caller"]
+__all__ = [
+    "DeadLetterLogDep",
+    "RegistryDep",
+    "StepResultsDep",
+    "TaskServiceDep",
+    "require_caller",
+]
 
 # Declared for the OpenAPI document; the checks are the authenticator's.
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
@@ -26,8 +34,18 @@ def get_registry(request: Request) -> RegistryService:
     return cast(RegistryService, request.app.state.registry)
 
 
+def get_step_results(request: Request) -> StepResults:
+    return cast(StepResults, request.app.state.step_results)
+
+
+def get_dead_letters(request: Request) -> DeadLetterLog:
+    return cast(DeadLetterLog, request.app.state.dead_letters)
+
+
 TaskServiceDep = Annotated[TaskService, Depends(get_task_service)]
 RegistryDep = Annotated[RegistryService, Depends(get_registry)]
+StepResultsDep = Annotated[StepResults, Depends(get_step_results)]
+DeadLetterLogDep = Annotated[DeadLetterLog, Depends(get_dead_letters)]
 
 
 def require_caller(

@@ -14,21 +14,23 @@ from semantic_kernel.connectors.ai.chat_completion_client_base import ChatComple
 from chassis import DaprPort, create_app
 from chassis.contract import TASK_COMPLETED_TOPIC
 from chassis.dapr import open_sidecar
-from orchestrator import agents_api
+from orchestrator import agents_api, events_api
 from orchestrator.ai import Planner
 from orchestrator.ai_services import build_chat_service
 from orchestrator.api import router as tasks_router
 from orchestrator.auth import build_authenticator
 from orchestrator.metrics import observe_registry
 from orchestrator.monitor import monitor_registry
-from orchestrator.persistence import TaskRepository
+from orchestrator.persistence import DeadLetterLog, TaskRepository
 from orchestrator.registry import RegistryPolicy
 from orchestrator.registry_service import RegistryService
 from orchestrator.registry_store import RegistryStore
-from orchestrator.service import TaskService
+from orchestrator.service import TaskPolicy, TaskService
 from orchestrator.settings import OrchestratorSettings
+from orchestrator.step_results import StepResults
+from orchestrator.transports import InvocationTransport, PubSubTransport
 
-__all__ = ["VERSION", "build_app"]
+__all__ = ["VERSION", "build_app", "build_task_service"]
 
 VERSION = "0.3.0"
 
@@ -44,6 +46,39 @@ def build_registry(settings: OrchestratorSettings, dapr: DaprPort) -> RegistrySe
         policy=policy,
         verify_cards=settings.verify_cards,
         probe_timeout_s=settings.probe_timeout_seconds,
+    )
+
+
+def build_task_service(
+    settings: OrchestratorSettings,
+    dapr: DaprPort,
+    registry: RegistryService,
+    results: StepResults,
+    chat_service: ChatCompletionClientBase,
+) -> TaskService:
+    invocation = InvocationTransport(dapr, timeout_s=settings.agent_timeout_seconds)
+    messaging = PubSubTransport(
+        dapr,
+        pubsub=settings.pubsub,
+        results=results,
+        timeout_s=settings.agent_timeout_seconds,
+        takes_work=registry.takes_async_work,
+        fallback=invocation,
+    )
+    return TaskService(
+        dapr=dapr,
+        tasks=TaskRepository(dapr, settings.state_store),
+        agents=registry,
+        planner=lambda invoke: Planner(chat_service, invoke),
+        invocation=invocation,
+        messaging=messaging,
+        pubsub=settings.pubsub,
+        completed_topic=TASK_COMPLETED_TOPIC,
+        policy=TaskPolicy(
+            max_steps=settings.max_plan_steps,
+            deadline_s=settings.task_deadline_seconds,
+            max_deadline_s=settings.max_task_deadline_seconds,
+        ),
     )
 
 
@@ -66,14 +101,10 @@ def build_app(
             await registry.load()  # serve nothing before the stored registry is back
             observe_registry(registry.count_by_health)
             app.state.registry = registry
-            app.state.task_service = TaskService(
-                dapr=sidecar,
-                tasks=TaskRepository(sidecar, settings.state_store),
-                agents=registry,
-                planner=lambda invoke: Planner(chat_service, invoke),
-                pubsub=settings.pubsub,
-                completed_topic=TASK_COMPLETED_TOPIC,
-                max_steps=settings.max_plan_steps,
+            app.state.step_results = StepResults(sidecar, settings.state_store)
+            app.state.dead_letters = DeadLetterLog(sidecar, settings.state_store)
+            app.state.task_service = build_task_service(
+                settings, sidecar, registry, app.state.step_results, chat_service
             )
             sweeper = None
             if monitor:
@@ -91,10 +122,11 @@ def build_app(
         title="Hubspoke orchestrator",
         version=VERSION,
         description="Public task API and agent registry; routes each task to an agent via Dapr.",
-        routers=[tasks_router, agents_api.router],
+        routers=[tasks_router, events_api.router, agents_api.router],
         lifespan=lifespan,
         # The public API is served on this port too; only Dapr's callbacks need the app token.
         sidecar_only_paths=("/dapr/", "/events/"),
     )
     agents_api.subscribe(app, settings.pubsub)
+    events_api.subscribe(app, settings.pubsub)
     return app

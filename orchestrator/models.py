@@ -10,16 +10,36 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from chassis.contract import MAX_INPUT_CHARS
 
-__all__ = ["AgentId", "TaskId", "TaskRecord", "TaskRequest", "TaskStatus", "TaskStep"]
+__all__ = [
+    "AgentId",
+    "DeadLetter",
+    "DeadLetterList",
+    "TaskId",
+    "TaskMode",
+    "TaskRecord",
+    "TaskRequest",
+    "TaskStatus",
+    "TaskStep",
+]
 
 AgentId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 TaskId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 
 
 class TaskStatus(StrEnum):
+    QUEUED = "queued"
     RUNNING = "running"
     COMPLETED = "completed"
     FAILED = "failed"
+
+    @property
+    def final(self) -> bool:
+        return self in (TaskStatus.COMPLETED, TaskStatus.FAILED)
+
+
+class TaskMode(StrEnum):
+    SYNC = "sync"  # answer in the response; agents called by service invocation
+    ASYNC = "async"  # 202 at once; work and results travel over pub/sub
 
 
 class TaskRequest(BaseModel):
@@ -32,6 +52,15 @@ class TaskRequest(BaseModel):
     ] = Field(description="What to do, in plain text.", examples=["2+3"])
     agent: AgentId | None = Field(
         default=None, description="Send the task to this agent instead of choosing one."
+    )
+    mode: TaskMode = Field(
+        default=TaskMode.SYNC,
+        description="`async`: answer 202 with the task id at once; poll GET /v1/tasks/{id}.",
+    )
+    deadline_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="The task's time budget (default and maximum: see the README).",
     )
 
 
@@ -58,8 +87,29 @@ class TaskRecord(BaseModel):
     agents: list[str] = Field(default_factory=list, description="Every agent that answered.")
     steps: list[TaskStep] = Field(default_factory=list)
     status: TaskStatus
+    mode: TaskMode = TaskMode.SYNC
+    requested_agent: str | None = Field(default=None, description="The agent the caller named.")
+    deadline: datetime | None = None
     output: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
     error: str | None = None
     created_at: datetime
     completed_at: datetime | None = None
+
+
+class DeadLetter(BaseModel):
+    """A message that reached the dead-letter topic, and what it did to its task."""
+
+    message_id: str
+    topic: str | None = Field(default=None, description="Where it was published first.")
+    source: str | None = Field(default=None, description="The app that published it.")
+    task_id: str | None = None
+    reason: str
+    arrived: bool = Field(default=False, description="It reached the dead-letter topic.")
+    received_at: datetime
+
+
+class DeadLetterList(BaseModel):
+    """The newest dead letters, newest first (a bounded log)."""
+
+    dead_letters: list[DeadLetter] = Field(default_factory=list)

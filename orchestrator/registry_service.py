@@ -348,6 +348,11 @@ class RegistryService:
             if app_id != exclude and self.health(app_id) is Health.HEALTHY
         ]
 
+    def takes_async_work(self, app_id: str) -> bool:
+        """Whether the agent's card says it takes work over pub/sub."""
+        entry = self.catalog.get(app_id)
+        return entry is not None and entry.card.hubspoke.async_work
+
     def ensure_available(self, app_id: str) -> None:
         """Raise unless `app_id` is registered and healthy."""
         self.choose("", app_id)

@@ -1,4 +1,12 @@
-"""Task use cases: plan (or take the named agent), invoke through Dapr, record, announce."""
+"""Task use cases: plan (or take the named agent), call agents, record, announce.
+
+A synchronous task runs in the request and calls agents by Dapr service
+invocation. An asynchronous one is stored, queued on `tasks.requested` and
+answered 202; a worker (any replica) runs it from the queue and calls agents
+over pub/sub. Either way every agent call gets the task's deadline, a failed
+call may fail over to another agent with the same skill, and a task reaches
+its final state once, however often its message is delivered.
+"""
 
 from __future__ import annotations
 
@@ -6,90 +14,40 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextvars import ContextVar
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from pydantic import ValidationError
+from pydantic import BaseModel
 
-from chassis.contract import AGENT_INVOKE_METHOD, AgentRequest, AgentResponse, TaskCompleted
-from chassis.dapr import DaprError, DaprPort, InvocationFailed
-from chassis.errors import NotFoundError, ServiceError, UnprocessableError, UpstreamError
+from chassis.contract import TASKS_REQUESTED_TOPIC, TaskCompleted, remaining_seconds
+from chassis.dapr import DaprError, DaprPort
+from chassis.errors import ServiceError, UnprocessableError
 from orchestrator.ai import plan_observer
+from orchestrator.errors import (
+    AgentRejectedTask,
+    DeadlineExceeded,
+    NoAgentCalled,
+    PlanTooLong,
+    QueueUnavailable,
+    TaskNotFound,
+)
 from orchestrator.metrics import TaskMetrics
-from orchestrator.models import TaskRecord, TaskRequest, TaskStatus, TaskStep
+from orchestrator.models import TaskMode, TaskRecord, TaskRequest, TaskStatus, TaskStep
 from orchestrator.persistence import TaskRepository
 from orchestrator.registry import AgentSkill
+from orchestrator.runs import EventSink, Outcome, TaskEvent, TaskRun, current_run
+from orchestrator.transports import AgentCall, AgentTransport
 
-__all__ = [
-    "AgentDirectory",
-    "AgentRejectedTask",
-    "AgentUnavailable",
-    "TaskEvent",
-    "TaskNotFound",
-    "TaskPlanner",
-    "TaskService",
-]
+__all__ = ["AgentDirectory", "QueuedTask", "TaskPlanner", "TaskPolicy", "TaskService"]
 
 log = logging.getLogger(__name__)
 
-Outcome = tuple[TaskStep, ServiceError | None]
 
-
-EventSink = Callable[[str, dict[str, Any]], None]
-
-
-@dataclass(frozen=True)
-class TaskEvent:
-    """One server-sent event of a streamed task."""
-
-    name: str  # task | plan | step.started | step.finished | answer | error
-    data: dict[str, Any]
-
-
-@dataclass
-class _Run:
-    """The task being planned in this context (SK runs the calls in child tasks)."""
+class QueuedTask(BaseModel):
+    """The message on `tasks.requested`: the task itself waits in the state store."""
 
     task_id: str
-    steps: list[Outcome] = field(default_factory=list)
-    emit: EventSink = field(default=lambda name, data: None)
-    started: int = 0  # calls started so far: a step's place in the plan
-    positions: list[int] = field(default_factory=list)  # places of the finished steps
-    _planned_rounds: set[int] = field(default_factory=set)
-
-    def report_plan(self, round_: int, calls: list[dict[str, str]]) -> None:
-        # Once per round, however many of the round's calls announce it.
-        if round_ not in self._planned_rounds:
-            self._planned_rounds.add(round_)
-            self.emit("plan", {"round": round_, "calls": calls})
-
-
-_run: ContextVar[_Run] = ContextVar("task_run")
-
-
-class TaskNotFound(NotFoundError):
-    """No task with that id was stored."""
-
-
-class AgentRejectedTask(UnprocessableError):
-    """The agent answered that it cannot act on the input (4xx)."""
-
-
-class AgentUnavailable(UpstreamError):
-    """The agent could not be reached, failed, or answered outside the contract."""
-
-
-class PlanTooLong(UnprocessableError):
-    """The plan asked for more agent calls than one task may make."""
-
-
-class NoAgentCalled(UpstreamError):
-    """The plan called no agent at all."""
-
-    status = 503
 
 
 class AgentDirectory(Protocol):
@@ -112,9 +70,6 @@ class AgentDirectory(Protocol):
         ...
 
 
-SkillCall = Callable[[str, str, str], Awaitable[str]]  # (app_id, skill, input) -> output
-
-
 class TaskPlanner(Protocol):
     """The AI layer: answers a request by calling agent skills."""
 
@@ -123,8 +78,19 @@ class TaskPlanner(Protocol):
     async def answer(self, request: str) -> str: ...
 
 
+SkillCall = Callable[[str, str, str], Any]  # (app_id, skill, input) -> awaitable output
+
+
+class TaskPolicy(BaseModel):
+    """Bounds every task is held to."""
+
+    max_steps: int = 8
+    deadline_s: float = 30.0
+    max_deadline_s: float = 55.0
+
+
 class TaskService:
-    """Runs tasks synchronously: the named agent, or a plan over every agent's skills."""
+    """Runs tasks: the named agent, or a plan over every agent's skills."""
 
     def __init__(
         self,
@@ -133,16 +99,19 @@ class TaskService:
         tasks: TaskRepository,
         agents: AgentDirectory,
         planner: Callable[[SkillCall], TaskPlanner],
+        invocation: AgentTransport,
+        messaging: AgentTransport,
         pubsub: str,
         completed_topic: str,
-        max_steps: int = 8,
+        policy: TaskPolicy | None = None,
     ) -> None:
         self._dapr = dapr
-        self._max_steps = max_steps
+        self._policy = policy or TaskPolicy()
         self._tasks = tasks
         self._agents = agents
         # The planner's functions call back into this service: hand it our invoker.
         self._planner = planner(self.skill_invoker)
+        self._transports = {TaskMode.SYNC: invocation, TaskMode.ASYNC: messaging}
         self._metrics = TaskMetrics()
         self._running: set[asyncio.Task[None]] = set()
         self._pubsub = pubsub
@@ -150,8 +119,69 @@ class TaskService:
 
     def check(self, request: TaskRequest) -> None:
         """Refuse at once what cannot run: a named agent that is unknown or unhealthy."""
+        if request.deadline_seconds and request.deadline_seconds > self._policy.max_deadline_s:
+            raise UnprocessableError(
+                f"deadline_seconds may be at most {self._policy.max_deadline_s:g}"
+            )
         if request.agent is not None:
             self._agents.choose(request.input, request.agent)
+
+    def _new_task(self, request: TaskRequest, status: TaskStatus) -> TaskRecord:
+        self.check(request)
+        now = datetime.now(UTC)
+        budget = request.deadline_seconds or self._policy.deadline_s
+        return TaskRecord(
+            id=uuid.uuid4().hex,
+            input=request.input,
+            status=status,
+            mode=request.mode,
+            requested_agent=request.agent,
+            created_at=now,
+            deadline=now + timedelta(seconds=budget),
+        )
+
+    async def submit(self, request: TaskRequest, emit: EventSink | None = None) -> TaskRecord:
+        """Run a task to its end and return it; failures are stored before raising."""
+        task = self._new_task(request, TaskStatus.RUNNING)
+        await self._tasks.save(task)
+        return await self._execute(task, emit)
+
+    async def accept(self, request: TaskRequest) -> TaskRecord:
+        """Store a task and queue it on pub/sub; it is accepted only once queued."""
+        task = self._new_task(request, TaskStatus.QUEUED)
+        await self._tasks.save(task)
+        message = QueuedTask(task_id=task.id).model_dump_json().encode()
+        try:
+            # The task id is the message id: a queue entry published twice runs once.
+            await self._dapr.publish(
+                self._pubsub, TASKS_REQUESTED_TOPIC, message, metadata={"cloudevent.id": task.id}
+            )
+        except DaprError as exc:
+            reason = f"the task could not be queued (pub/sub unavailable: {exc})"
+            await self._finish(task.id, TaskStatus.FAILED, error=reason)
+            raise QueueUnavailable(reason, task_id=task.id) from exc
+        log.info("task queued", extra={"task_id": task.id})
+        return task
+
+    async def run_queued(self, task_id: str) -> TaskRecord:
+        """Run a queued task (a redelivery of a finished task changes nothing)."""
+        task = await self._tasks.get(task_id)
+        if task is None:
+            raise TaskNotFound(f"no task with id {task_id!r}")
+        if task.status.final:
+            return task
+        if task.status is TaskStatus.QUEUED:
+            task = task.model_copy(update={"status": TaskStatus.RUNNING})
+            await self._tasks.save(task)
+        try:
+            return await self._execute(task, None)
+        except ServiceError:
+            return await self.get(task_id)  # the failure is stored with its reason
+
+    async def fail(self, task_id: str, reason: str) -> bool:
+        """Fail a task that has not finished yet (e.g. its message was dead-lettered)."""
+        _, written = await self._finish(task_id, TaskStatus.FAILED, error=reason)
+        return written
 
     async def stream(self, request: TaskRequest) -> AsyncIterator[TaskEvent]:
         """Run a task, yielding its progress; the task runs to its end even if nobody listens."""
@@ -181,29 +211,32 @@ class TaskService:
         while (event := await queue.get()) is not None:
             yield event
 
-    async def submit(self, request: TaskRequest, emit: EventSink | None = None) -> TaskRecord:
-        """Run a task to its end and return it; failures are stored before raising."""
-        self.check(request)
-        task = TaskRecord(
-            id=uuid.uuid4().hex,
-            input=request.input,
-            status=TaskStatus.RUNNING,
-            created_at=datetime.now(UTC),
-        )
-        await self._tasks.save(task)
-        run = _Run(task.id) if emit is None else _Run(task.id, emit=emit)
+    async def _execute(self, task: TaskRecord, emit: EventSink | None) -> TaskRecord:
+        deadline = task.deadline or task.created_at + timedelta(seconds=self._policy.deadline_s)
+        run = TaskRun(task.id, deadline, self._transports[task.mode])
+        if emit is not None:
+            run.emit = emit
         run.emit("task", {"id": task.id, "status": task.status})
-        token = _run.set(run)
+        token = current_run.set(run)
         observed = plan_observer.set(run.report_plan)
+        answer = ""
         try:
-            if request.agent is not None:
-                answer, _ = await self._run_step(task.id, request.agent, None, request.input)
-            else:
-                self._planner.refresh(self._agents.plannable_skills())
-                answer = await self._planner.answer(request.input)
+            async with asyncio.timeout(max(remaining_seconds(deadline), 0)):
+                if task.requested_agent is not None:
+                    answer, _ = await self._run_step(task.requested_agent, None, task.input)
+                else:
+                    self._planner.refresh(self._agents.plannable_skills())
+                    answer = await self._planner.answer(task.input)
+        except TimeoutError:
+            if not any(error is None for _, error in run.steps):
+                failure = DeadlineExceeded("the task's deadline passed before an agent answered")
+                await self._finish(task.id, TaskStatus.FAILED, error=failure.detail)
+                failure.extra["task_id"] = task.id
+                raise failure from None
+            answer = "\n".join(s.output or "" for s, error in run.steps if error is None)
         finally:
             plan_observer.reset(observed)
-            _run.reset(token)
+            current_run.reset(token)
         return await self._conclude(task, answer, run.steps)
 
     async def skill_invoker(self, app_id: str, skill: str, text: str) -> str:
@@ -214,39 +247,41 @@ class TaskService:
         elsewhere (the input is the problem). The failed attempt stays in the
         task's steps, so the answer shows the failover.
         """
-        run = _run.get()
-        output, error = await self._run_step(run.task_id, app_id, skill, text)
-        if isinstance(error, AgentRejectedTask):
+        output, error = await self._run_step(app_id, skill, text)
+        if isinstance(error, AgentRejectedTask | DeadlineExceeded | PlanTooLong):
             return output
         for other in self._agents.alternatives(skill, exclude=app_id) if error else []:
-            output, error = await self._run_step(run.task_id, other, skill, text)
+            output, error = await self._run_step(other, skill, text)
             if error is None:
                 break
         return output
 
     async def _run_step(
-        self, task_id: str, app_id: str, skill: str | None, text: str
+        self, app_id: str, skill: str | None, text: str
     ) -> tuple[str, ServiceError | None]:
-        run = _run.get()
+        run = current_run.get()
         position, run.started = run.started, run.started + 1
-        if position >= self._max_steps:
-            exc: ServiceError = PlanTooLong(f"the plan exceeds {self._max_steps} agent calls")
+        if position >= self._policy.max_steps:
+            exc: ServiceError = PlanTooLong(
+                f"the plan exceeds {self._policy.max_steps} agent calls"
+            )
             step = TaskStep(
                 agent=app_id, skill=skill, input=text, status=TaskStatus.FAILED, error=exc.detail
             )
-            run.steps.insert(_place(run, position), (step, exc))
+            run.record(position, (step, exc))
             return f"(not run: {exc.detail})", exc
         run.emit("step.started", {"agent": app_id, "skill": skill, "input": text})
         started = time.perf_counter()
+        call = AgentCall(run.task_id, run.step_id(app_id, skill, text), app_id, text, run.deadline)
         try:
             self._agents.ensure_available(app_id)
-            answer = await self._call_agent(task_id, app_id, text)
+            answer = await run.transport.call(call)
         except ServiceError as exc:
             self._metrics.agent_called(app_id, type(exc).__name__, time.perf_counter() - started)
             step = TaskStep(
                 agent=app_id, skill=skill, input=text, status=TaskStatus.FAILED, error=exc.detail
             )
-            run.steps.insert(_place(run, position), (step, exc))
+            run.record(position, (step, exc))
             run.emit("step.finished", step.model_dump(mode="json"))
             return f"(agent {app_id} failed: {exc.detail})", exc
         self._metrics.agent_called(app_id, "ok", time.perf_counter() - started)
@@ -258,7 +293,7 @@ class TaskService:
             output=answer.output,
             data=answer.data,
         )
-        run.steps.insert(_place(run, position), (step, None))
+        run.record(position, (step, None))
         run.emit("step.finished", step.model_dump(mode="json"))
         return answer.output, None
 
@@ -270,14 +305,15 @@ class TaskService:
             failure = next((e for _, e in steps if e is not None), None) or NoAgentCalled(
                 "no registered agent can take this task"
             )
-            await self._finish(task, TaskStatus.FAILED, error=failure.detail, **recorded)
+            await self._finish(task.id, TaskStatus.FAILED, error=failure.detail, **recorded)
             failure.extra["task_id"] = task.id
             raise failure
         agent = agents[0] if len(agents) == 1 else None
         data = done[0].data if len(steps) == 1 else {}
-        return await self._finish(
-            task, TaskStatus.COMPLETED, output=answer, data=data, agent=agent, **recorded
+        finished, _ = await self._finish(
+            task.id, TaskStatus.COMPLETED, output=answer, data=data, agent=agent, **recorded
         )
+        return finished
 
     async def get(self, task_id: str) -> TaskRecord:
         """Read a task back from the state store."""
@@ -286,29 +322,26 @@ class TaskService:
             raise TaskNotFound(f"no task with id {task_id!r}")
         return task
 
-    async def _call_agent(self, task_id: str, app_id: str, text: str) -> AgentResponse:
-        request = AgentRequest(task_id=task_id, input=text)
-        try:
-            raw = await self._dapr.invoke(app_id, AGENT_INVOKE_METHOD, request.model_dump())
-        except InvocationFailed as exc:
-            reason = _reason(exc.body)
-            if 400 <= exc.status < 500 and exc.status not in (403, 404, 408, 429):
-                raise AgentRejectedTask(f"agent {app_id!r} rejected the task: {reason}") from exc
-            raise AgentUnavailable(
-                f"agent {app_id!r} failed with HTTP {exc.status}: {reason}"
-            ) from exc
-        except DaprError as exc:
-            raise AgentUnavailable(f"agent {app_id!r} unreachable: {exc}") from exc
-        try:
-            return AgentResponse.model_validate(raw)
-        except ValidationError as exc:
-            raise AgentUnavailable(f"agent {app_id!r} answered outside the contract") from exc
+    async def _finish(
+        self, task_id: str, status: TaskStatus, **changes: Any
+    ) -> tuple[TaskRecord, bool]:
+        """Move a task to its final state once; only the write that does it announces it."""
 
-    async def _finish(self, task: TaskRecord, status: TaskStatus, **changes: Any) -> TaskRecord:
-        done = task.model_copy(
-            update={"status": status, "completed_at": datetime.now(UTC), **changes}
-        )
-        await self._tasks.save(done)
+        def finish(current: TaskRecord) -> TaskRecord | None:
+            if current.status.final:
+                return None
+            return current.model_copy(
+                update={"status": status, "completed_at": datetime.now(UTC), **changes}
+            )
+
+        done, written = await self._tasks.transition(task_id, finish)
+        if done is None:
+            raise TaskNotFound(f"task {task_id!r} vanished from the state store")
+        if written:
+            await self._announce(done)
+        return done, written
+
+    async def _announce(self, done: TaskRecord) -> None:
         self._metrics.task_finished(done.status)
         log.info(
             "task %s", done.status, extra={"task_id": done.id, "agents": ",".join(done.agents)}
@@ -318,7 +351,7 @@ class TaskService:
             agent=done.agent or "orchestrator",
             agents=done.agents,
             status=done.status,
-            completed_at=done.completed_at,
+            completed_at=done.completed_at or datetime.now(UTC),
         )
         try:
             await self._dapr.publish(
@@ -327,19 +360,3 @@ class TaskService:
         except DaprError:
             # The task itself is stored; a lost notification must not fail it.
             log.warning("could not publish %s for task %s", self._completed_topic, done.id)
-        return done
-
-
-def _place(run: _Run, position: int) -> int:
-    """Where a finished step goes so that steps stay in plan order, not finishing order."""
-    run.positions.append(position)
-    run.positions.sort()
-    return run.positions.index(position)
-
-
-def _reason(body: Any) -> str:
-    if isinstance(body, dict):
-        for field in ("detail", "message", "error"):
-            if isinstance(body.get(field), str):
-                return str(body[field])
-    return str(body)[:500]

@@ -31,6 +31,14 @@ class OrchestratorSettings(ServiceSettings):
     verify_cards: bool = True
     # A plan may make at most this many agent calls (failovers included).
     max_plan_steps: int = Field(default=8, ge=1, le=64)
+    # A task's time budget, from acceptance to answer; agents get it as a deadline.
+    # A caller may ask for another (deadline_seconds) up to the maximum, which
+    # stays below the pub/sub processingTimeout (60 s): an asynchronous task is
+    # redelivered if its handler runs longer than that.
+    task_deadline_seconds: float = Field(default=30.0, gt=0)
+    max_task_deadline_seconds: float = Field(default=55.0, gt=0)
+    # The most one agent call may take (Dapr's resiliency timeout is 15 s too).
+    agent_timeout_seconds: float = Field(default=15.0, gt=0)
 
     # The public edge (see orchestrator/auth.py).
     environment: Literal["local", "production"] = "local"

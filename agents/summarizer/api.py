@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any, cast
 
-from dapr.ext.fastapi import DaprApp
 from fastapi import APIRouter, Body, Depends, FastAPI, Request
 from pydantic import ValidationError
 
@@ -20,6 +19,7 @@ from chassis.contract import (
 )
 from chassis.dapr import DaprError
 from chassis.problems import PROBLEM_RESPONSES
+from chassis.subscriptions import subscriptions
 
 __all__ = ["router", "subscribe"]
 
@@ -65,4 +65,4 @@ def subscribe(app: FastAPI, pubsub: str) -> None:
             return {"status": "RETRY"}
         return {"status": "SUCCESS"}
 
-    DaprApp(app).subscribe(pubsub=pubsub, topic=TASK_COMPLETED_TOPIC)(on_task_completed)
+    subscriptions(app).subscribe(pubsub=pubsub, topic=TASK_COMPLETED_TOPIC)(on_task_completed)

@@ -14,4 +14,3 @@ class SummarizerSettings(AgentSettings):
     model_config = SettingsConfigDict(env_prefix="SUMMARIZER_", extra="ignore")
 
     app_id: str = Field(default="summarizer", validation_alias="APP_ID")
-    state_store: str = "statestore"

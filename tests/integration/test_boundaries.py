@@ -108,9 +108,10 @@ def test_an_agent_cannot_read_another_apps_state(stack: LocalStack) -> None:
     key = f"/v1.0/state/statestore/task-{task['id']}"
     with stack.client("orchestrator", sidecar=True) as own:
         assert own.get(key).status_code == 200
-    with stack.client("summarizer", sidecar=True) as other:
-        assert other.get(key).status_code == 204  # keys are prefixed per app-id
-    with stack.client("calculator", sidecar=True) as unscoped:
+    for agent in ("summarizer", "calculator"):
+        with stack.client(agent, sidecar=True) as other:
+            assert other.get(key).status_code == 204  # keys are prefixed per app-id
+    with stack.client("legacy", sidecar=True) as unscoped:
         assert unscoped.get(key).status_code >= 400  # not scoped: no state store at all
 
 

@@ -68,7 +68,10 @@ def test_every_component_is_scoped_to_apps_of_the_run_file() -> None:
     components = list((ROOT / "components").rglob("*.yaml"))
     assert components
     for path in components:
-        scopes = yaml.safe_load(path.read_text()).get("scopes")
+        resource = yaml.safe_load(path.read_text())
+        scopes = resource.get("scopes")
+        if resource["kind"] != "Component" and scopes is None:
+            continue  # e.g. a Resiliency meant for every app
         assert scopes, f"{path.relative_to(ROOT)} has no scopes"
         assert set(scopes) <= app_ids, f"{path.relative_to(ROOT)} scopes unknown apps"
 
@@ -80,18 +83,44 @@ def test_run_file_ports_and_ids_are_unique() -> None:
     assert len({a.app_id for a in apps}) == len(apps)
 
 
-def test_every_agent_may_publish_its_registration() -> None:
-    """An agent missing from the pub/sub scopes could never register itself."""
-    apps = {app.app_id for app in load_runfile(ROOT / "dapr.yaml").apps}
+def _pubsub_metadata() -> tuple[set[str], dict[str, str]]:
     pubsub = yaml.safe_load((ROOT / "components" / "common" / "pubsub.yaml").read_text())
-    missing = apps - set(pubsub["scopes"])
-    assert not missing, f"add {sorted(missing)} to scopes in components/common/pubsub.yaml"
-    metadata = {m["name"]: m.get("value", "") for m in pubsub["spec"]["metadata"]}
-    publishers = dict(p.split("=", 1) for p in metadata["publishingScopes"].split(";"))
+    return set(pubsub["scopes"]), {
+        m["name"]: m.get("value", "") for m in pubsub["spec"]["metadata"]
+    }
+
+
+def _per_app(value: str) -> dict[str, set[str]]:
+    return {
+        app: set(topics.split(",")) for app, topics in (p.split("=", 1) for p in value.split(";"))
+    }
+
+
+def test_every_agent_has_its_topics() -> None:
+    """An agent missing from the pub/sub scopes could never register or take async work."""
+    apps = {app.app_id for app in load_runfile(ROOT / "dapr.yaml").apps}
+    scopes, metadata = _pubsub_metadata()
+    where = "components/common/pubsub.yaml"
+    assert not apps - scopes, f"add {sorted(apps - scopes)} to scopes in {where}"
+    publishers = _per_app(metadata["publishingScopes"])
+    subscribers = _per_app(metadata["subscriptionScopes"])
     for app in sorted(apps - {"orchestrator"}):
-        assert publishers.get(app) == "agents.registry", (
-            f"add {app}=agents.registry to publishingScopes in components/common/pubsub.yaml"
+        work = f"agent.requests.{app}"
+        agent_topics = {"agents.registry", "agent.results", "tasks.deadletter"}
+        assert publishers.get(app) == agent_topics, (
+            f"let {app} publish exactly {sorted(agent_topics)} (publishingScopes in {where})"
         )
+        assert work in subscribers.get(app, set()), f"let {app} subscribe to {work} in {where}"
+        assert work in publishers["orchestrator"], f"let the orchestrator publish {work} in {where}"
+        for topics in ("allowedTopics", "protectedTopics"):
+            assert work in metadata[topics].split(","), f"add {work} to {topics} in {where}"
+
+
+def test_every_app_may_keep_state() -> None:
+    apps = {app.app_id for app in load_runfile(ROOT / "dapr.yaml").apps}
+    for path in (ROOT / "components").glob("state-*/statestore.yaml"):
+        scopes = set(yaml.safe_load(path.read_text())["scopes"])
+        assert scopes == apps, f"scope {path.relative_to(ROOT)} to {sorted(apps)}"
 
 
 def test_every_app_has_its_role_configuration() -> None:

@@ -70,9 +70,13 @@ def test_invoke_with_only_an_instruction_is_422(client: TestClient) -> None:
     assert response.status_code == 422
 
 
-def test_subscription_is_advertised_to_dapr(client: TestClient) -> None:
-    [subscription] = client.get("/dapr/subscribe").json()
-    assert (subscription["pubsubname"], subscription["topic"]) == ("pubsub", "task.completed")
+def test_subscriptions_are_advertised_to_dapr(client: TestClient) -> None:
+    subscriptions = client.get("/dapr/subscribe").json()
+    topics = {(s["pubsubname"], s["topic"], s.get("deadLetterTopic")) for s in subscriptions}
+    assert topics == {
+        ("pubsub", "task.completed", None),
+        ("pubsub", "agent.requests.summarizer", "tasks.deadletter"),
+    }
 
 
 def test_completed_task_is_recorded_once_per_event(client: TestClient) -> None:

@@ -1,0 +1,76 @@
+"""Agents' answers to asynchronous work, kept in the state store and awaited by step id.
+
+A result may reach any orchestrator replica (one consumer group per app), so
+it is stored first, create-only under its step id: a duplicate delivery or
+a second publication changes nothing. The replica running the task wakes at
+once if the result reached it, else finds it in the store at its next look.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from chassis.contract import AgentResult
+from chassis.dapr import DaprPort, EtagMismatch
+
+__all__ = ["StepResults"]
+
+RESULT_TTL_S = 24 * 3600
+
+
+class StepResults:
+    def __init__(self, dapr: DaprPort, store: str, *, poll_s: float = 1.0) -> None:
+        self._dapr = dapr
+        self._store = store
+        self._poll_s = poll_s
+        self._waiting: dict[str, asyncio.Future[AgentResult]] = {}
+
+    async def lookup(self, step_id: str) -> AgentResult | None:
+        """The stored result of a step, if any."""
+        item = await self._dapr.get_state(self._store, _key(step_id))
+        return None if item is None else AgentResult.model_validate_json(item.data)
+
+    async def wait(self, step_id: str, timeout_s: float) -> AgentResult | None:
+        """The step's result, or None if none came within `timeout_s`.
+
+        A result that arrived before this call is in the store already:
+        `deliver` stores before it wakes anyone.
+        """
+        future = self._waiting.setdefault(step_id, asyncio.get_running_loop().create_future())
+        end = time.monotonic() + timeout_s
+        try:
+            while True:
+                stored = await self.lookup(step_id)
+                if stored is not None:
+                    return stored
+                left = end - time.monotonic()
+                if left <= 0:
+                    return None
+                try:
+                    return await asyncio.wait_for(asyncio.shield(future), min(self._poll_s, left))
+                except TimeoutError:
+                    continue
+        finally:
+            self._waiting.pop(step_id, None)
+
+    async def deliver(self, result: AgentResult) -> bool:
+        """Store a result (False if this step had one already) and wake its waiter here."""
+        try:
+            await self._dapr.save_state(
+                self._store,
+                _key(result.step_id),
+                result.model_dump_json().encode(),
+                create_only=True,
+                ttl_s=RESULT_TTL_S,
+            )
+        except EtagMismatch:
+            return False
+        future = self._waiting.get(result.step_id)
+        if future is not None and not future.done():
+            future.set_result(result)
+        return True
+
+
+def _key(step_id: str) -> str:
+    return f"result-{step_id}"

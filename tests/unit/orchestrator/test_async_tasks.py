@@ -1,0 +1,245 @@
+"""Asynchronous tasks: accepted at once, run from the queue, answered over pub/sub.
+
+The fake sidecar plays Dapr's part: what the orchestrator publishes is
+delivered back to its own subscription routes, and agents' work is answered
+by the agent handlers of the fake, as results on `agent.results`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from chassis.contract import (
+    AGENT_RESULTS_TOPIC,
+    DEAD_LETTER_TOPIC,
+    DEADLINE_HEADER,
+    TASK_COMPLETED_TOPIC,
+    TASKS_REQUESTED_TOPIC,
+)
+from chassis.dapr import InvocationFailed, StateItem
+from chassis.testing import InMemoryDapr
+
+
+def cloud_event(message_id: str, source: str, data: Any) -> dict[str, Any]:
+    return {
+        "id": message_id,
+        "source": source,
+        "type": "com.dapr.event.sent",
+        "specversion": "1.0",
+        "data": data,
+    }
+
+
+def play_dapr(client: TestClient, dapr: InMemoryDapr, *, dead_letter_work: bool = False) -> None:
+    """Deliver what the orchestrator publishes as Dapr would (work to the fake's agents)."""
+
+    async def deliver(topic: str, event: Any, metadata: dict[str, str]) -> None:
+        transport = httpx.ASGITransport(app=client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://orchestrator") as http:
+            if topic == TASKS_REQUESTED_TOPIC:
+                message = cloud_event(metadata["cloudevent.id"], "orchestrator", event)
+                await http.post(f"/events/pubsub/{topic}", json=message)
+            elif topic.startswith("agent.requests."):
+                agent = topic.removeprefix("agent.requests.")
+                message_id = metadata["cloudevent.id"]
+                if dead_letter_work:  # the agent's sidecar could not deliver it
+                    message = cloud_event(message_id, "orchestrator", event)
+                    await http.post(f"/events/pubsub/{DEAD_LETTER_TOPIC}", json=message)
+                    return
+                result = {"task_id": event["task_id"], "step_id": event["step_id"], "agent": agent}
+                try:
+                    request = {"task_id": event["task_id"], "input": event["input"]}
+                    result["response"] = await dapr.agents[agent](request)
+                except InvocationFailed as exc:
+                    result |= {"status": exc.status, "error": exc.body["detail"]}
+                message = cloud_event(message_id, agent, result)
+                await http.post(f"/events/pubsub/{AGENT_RESULTS_TOPIC}", json=message)
+
+    dapr.on_publish = deliver
+
+
+def wait_final(client: TestClient, task_id: str, timeout_s: float = 5) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        task: dict[str, Any] = client.get(f"/v1/tasks/{task_id}").json()
+        if task["status"] in ("completed", "failed"):
+            return task
+        assert time.monotonic() < deadline, f"task still {task['status']}"
+        time.sleep(0.02)
+
+
+def topics(dapr: InMemoryDapr) -> list[str]:
+    return [topic for _, topic, _ in dapr.published]
+
+
+def test_async_task_is_accepted_at_once_and_answered_over_pubsub(
+    client: TestClient, dapr: InMemoryDapr
+) -> None:
+    play_dapr(client, dapr)
+    response = client.post("/v1/tasks", json={"input": "2+3", "mode": "async"})
+    assert response.status_code == 202
+    accepted = response.json()
+    assert (accepted["status"], accepted["mode"]) == ("queued", "async")
+    assert response.headers["location"] == f"/v1/tasks/{accepted['id']}"
+    task = wait_final(client, accepted["id"])
+    assert (task["status"], task["agent"], task["output"]) == ("completed", "calculator", "5")
+    assert dapr.invocations == []  # no service invocation on the way
+    assert topics(dapr) == [
+        TASKS_REQUESTED_TOPIC,
+        "agent.requests.calculator",
+        TASK_COMPLETED_TOPIC,
+    ]
+    queued, work = dapr.publish_metadata[:2]
+    assert queued["cloudevent.id"] == accepted["id"]  # subscribers dedupe by message id
+    assert work["cloudevent.id"] == dapr.published[1][2]["step_id"]
+    assert 0 < int(work["ttlInSeconds"]) <= 30  # stale work expires in the broker
+
+
+def test_async_task_not_queued_is_refused_and_stored_failed(
+    client: TestClient, dapr: InMemoryDapr
+) -> None:
+    dapr.publish_fails = True
+    response = client.post("/v1/tasks", json={"input": "2+3", "mode": "async"})
+    assert response.status_code == 503
+    problem = response.json()
+    assert "could not be queued" in problem["detail"]
+    stored = client.get(f"/v1/tasks/{problem['task_id']}").json()
+    assert stored["status"] == "failed"
+    assert "could not be queued" in stored["error"]
+
+
+def test_a_redelivered_task_message_finishes_the_task_once(
+    client: TestClient, dapr: InMemoryDapr
+) -> None:
+    play_dapr(client, dapr)
+    task_id = client.post("/v1/tasks", json={"input": "2+3", "mode": "async"}).json()["id"]
+    wait_final(client, task_id)
+    again = cloud_event(task_id, "orchestrator", {"task_id": task_id})
+    route = f"/events/pubsub/{TASKS_REQUESTED_TOPIC}"
+    assert client.post(route, json=again).json() == {"status": "SUCCESS"}
+    assert topics(dapr).count(TASK_COMPLETED_TOPIC) == 1
+    assert topics(dapr).count("agent.requests.calculator") == 1
+
+
+def test_a_task_run_again_before_it_finished_reuses_the_answers_it_has(
+    client: TestClient, dapr: InMemoryDapr
+) -> None:
+    """What a replica does with a task whose first run died after the agent answered."""
+    play_dapr(client, dapr)
+    task_id = client.post("/v1/tasks", json={"input": "2+3", "mode": "async"}).json()["id"]
+    wait_final(client, task_id)
+    key = ("statestore", f"task-{task_id}")
+    record = json.loads(dapr.state[key].data) | {"status": "running", "completed_at": None}
+    dapr.state[key] = StateItem(json.dumps(record).encode(), "rewound")
+    dapr.published.clear()
+    message = cloud_event(task_id, "orchestrator", {"task_id": task_id})
+    route = f"/events/pubsub/{TASKS_REQUESTED_TOPIC}"
+    assert client.post(route, json=message).json() == {"status": "SUCCESS"}
+    task = client.get(f"/v1/tasks/{task_id}").json()
+    assert (task["status"], task["output"]) == ("completed", "5")
+    assert topics(dapr) == [TASK_COMPLETED_TOPIC]  # the work was not sent again
+
+
+def test_malformed_task_message_is_dropped_with_its_reason_then_logged_as_arrived(
+    client: TestClient,
+) -> None:
+    route = f"/events/pubsub/{TASKS_REQUESTED_TOPIC}"
+    poison = cloud_event("poison-1", "orchestrator", {"nonsense": True})
+    assert client.post(route, json=poison).json() == {"status": "DROP"}
+    [letter] = client.get("/v1/dead-letters").json()["dead_letters"]
+    assert (letter["message_id"], letter["topic"], letter["arrived"]) == (
+        "poison-1",
+        TASKS_REQUESTED_TOPIC,
+        False,
+    )
+    assert "task_id: Field required" in letter["reason"]
+    # Dapr then moves the dropped message to the dead-letter topic.
+    dead = f"/events/pubsub/{DEAD_LETTER_TOPIC}"
+    assert client.post(dead, json=poison).json() == {"status": "SUCCESS"}
+    [letter] = client.get("/v1/dead-letters").json()["dead_letters"]
+    assert letter["arrived"] is True
+    assert "task_id: Field required" in letter["reason"]  # the reason stays
+
+
+def test_task_message_for_an_unknown_task_is_dropped(client: TestClient) -> None:
+    route = f"/events/pubsub/{TASKS_REQUESTED_TOPIC}"
+    ghost = cloud_event("ghost", "orchestrator", {"task_id": "f" * 32})
+    assert client.post(route, json=ghost).json() == {"status": "DROP"}
+    [letter] = client.get("/v1/dead-letters").json()["dead_letters"]
+    assert "no task with id" in letter["reason"]
+
+
+def test_a_dead_lettered_task_message_fails_its_task_with_the_reason(client: TestClient) -> None:
+    task_id = client.post("/v1/tasks", json={"input": "2+3", "mode": "async"}).json()["id"]
+    dead = cloud_event(task_id, "orchestrator", {"task_id": task_id})
+    client.post(f"/events/pubsub/{DEAD_LETTER_TOPIC}", json=dead)
+    task = client.get(f"/v1/tasks/{task_id}").json()
+    assert task["status"] == "failed"
+    assert f"message {task_id} was dead-lettered" in task["error"]
+
+
+def test_dead_lettered_work_fails_its_step_at_once(client: TestClient, dapr: InMemoryDapr) -> None:
+    play_dapr(client, dapr, dead_letter_work=True)
+    started = time.monotonic()
+    task_id = client.post("/v1/tasks", json={"input": "2+3", "mode": "async"}).json()["id"]
+    task = wait_final(client, task_id)
+    assert time.monotonic() - started < 5  # not after the 15 s agent timeout
+    assert task["status"] == "failed"
+    assert "was dead-lettered" in task["error"]
+
+
+def test_a_result_published_by_another_agent_is_dropped(client: TestClient) -> None:
+    forged = cloud_event(
+        "r1", "summarizer", {"task_id": "t", "step_id": "a" * 32, "agent": "calculator"}
+    )
+    response = client.post(f"/events/pubsub/{AGENT_RESULTS_TOPIC}", json=forged)
+    assert response.json() == {"status": "DROP"}
+
+
+def test_a_deadline_above_the_maximum_is_422(client: TestClient) -> None:
+    response = client.post("/v1/tasks", json={"input": "2+3", "deadline_seconds": 3600})
+    assert response.status_code == 422
+    assert "deadline_seconds may be at most 55" in response.json()["detail"]
+
+
+def test_a_streamed_task_cannot_be_async(client: TestClient) -> None:
+    response = client.post("/v1/tasks/stream", json={"input": "2+3", "mode": "async"})
+    assert response.status_code == 422
+
+
+def test_agents_get_the_tasks_deadline(client: TestClient, dapr: InMemoryDapr) -> None:
+    before = datetime.now(UTC).timestamp()
+    client.post("/v1/tasks", json={"input": "2+3", "deadline_seconds": 7})
+    [headers] = dapr.invocation_headers
+    assert before + 6.5 < float(headers[DEADLINE_HEADER]) < before + 8
+
+
+def test_a_task_past_its_deadline_fails_504_naming_it(
+    client: TestClient, dapr: InMemoryDapr
+) -> None:
+    async def slow(_: Any) -> Any:
+        await asyncio.sleep(2)
+        return {"agent": "calculator", "output": "5"}
+
+    dapr.agents["calculator"] = slow
+    response = client.post("/v1/tasks", json={"input": "2+3", "deadline_seconds": 0.3})
+    assert response.status_code == 504
+    problem = response.json()
+    assert "deadline" in problem["detail"]
+    stored = client.get(f"/v1/tasks/{problem['task_id']}").json()
+    assert stored["status"] == "failed"
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_mode_is_recorded(client: TestClient, dapr: InMemoryDapr, mode: str) -> None:
+    play_dapr(client, dapr)
+    task = client.post("/v1/tasks", json={"input": "2+3", "mode": mode}).json()
+    assert wait_final(client, task["id"])["mode"] == mode
