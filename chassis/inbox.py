@@ -4,11 +4,11 @@ Each work message is answered by the agent's own `POST /v1/invoke`, called
 in-process, so work that arrives over pub/sub runs exactly the validation,
 service code, deadline and errors of a call through Dapr service invocation.
 
-Delivery is at-least-once. Once a result is published, the message id is
-remembered in the state store (with a TTL), so a redelivered message, even
-on another replica, is acknowledged without being worked on again; the
-result carries the work's message id, so the orchestrator drops a result
-that was published twice. A message that does not parse is answered DROP,
+Delivery is at-least-once. Once a result is published, it is kept in the
+state store under the message id (with a TTL), so a message delivered or
+sent again, even to another replica, is answered with the same result
+without being worked on again; the result carries the work's message id,
+so the orchestrator keeps only the first copy. A message that does not parse is answered DROP,
 and Dapr moves it to the dead-letter topic.
 """
 
@@ -77,21 +77,26 @@ class WorkInbox:
         if envelope.data.agent != self._app_id:
             log.warning("dropping work %s addressed to %s", envelope.id, envelope.data.agent)
             return "DROP"
-        marker = f"answered-{envelope.id}"
+        key = f"answered-{envelope.id}"
         try:
-            if await self._dapr.get_state(self._store, marker) is not None:
-                log.info("work message %s answered already", envelope.id)
-                return "SUCCESS"
-            result = await self._answer(envelope.data)
+            stored = await self._dapr.get_state(self._store, key)
+            if stored is None:
+                result = await self._answer(envelope.data)
+            else:
+                # Sent again (the orchestrator ran the task again after a restart):
+                # answer again with what was answered, without working on it again.
+                log.info("work message %s answered already; sending the answer again", envelope.id)
+                result = AgentResult.model_validate_json(stored.data)
             await self._dapr.publish(
                 self._pubsub,
                 AGENT_RESULTS_TOPIC,
                 result.model_dump_json().encode(),
                 metadata={"cloudevent.id": envelope.id},
             )
-            await self._dapr.save_state(
-                self._store, marker, b'{"answered": true}', ttl_s=ANSWERED_TTL_S
-            )
+            if stored is None:
+                await self._dapr.save_state(
+                    self._store, key, result.model_dump_json().encode(), ttl_s=ANSWERED_TTL_S
+                )
         except DaprError as exc:
             log.warning("work message %s not answered yet: %s", envelope.id, exc)
             return "RETRY"

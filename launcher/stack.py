@@ -43,6 +43,8 @@ class StackOptions:
     env: Mapping[str, str] = field(default_factory=dict)
     # Apps to run besides those of the run file (tests add agents of their own).
     extra_apps: tuple[AppSpec, ...] = ()
+    # Resource folders loaded by every sidecar besides the run file's (e.g. a test's policy).
+    extra_resources: tuple[Path, ...] = ()
     # Sentry and mTLS between sidecars: access control needs the identities.
     mtls: bool = True
     # The key of the orchestrator's public API; a new one per run when None.
@@ -199,6 +201,15 @@ class LocalStack:
         """SIGKILL one app process (its sidecar stays up), for fault-injection tests."""
         self.supervisor.kill(app_id)
 
+    def restart_redis(self, timeout_s: float = 30) -> None:
+        """Stop Redis (SIGTERM: it writes its append-only file) and start it again."""
+        self.supervisor.stop("redis")
+        process = self.supervisor.restart("redis")
+        wait_until_ready(
+            process, lambda: _redis_answers(self.redis_port), timeout_s=timeout_s,
+            what="answering PING", interval_s=0.05,
+        )  # fmt: skip
+
     @property
     def _names(self) -> set[str]:
         return {p.name for p in self.supervisor.processes}
@@ -219,7 +230,7 @@ class LocalStack:
             if path.name.startswith("state-"):  # the one state-store variant to load
                 path = path.parent / f"state-{self.options.state}"
             paths.append(path)
-        return paths
+        return paths + [p.resolve() for p in self.options.extra_resources]
 
     def _daprd_argv(self, app: AppSpec, ports: AppEndpoints) -> list[str]:
         common = self.runfile.common
@@ -260,8 +271,9 @@ class LocalStack:
             # daprd cannot pick a host address on a loopback-only machine by itself.
             "DAPR_HOST_IP": "127.0.0.1",
             "HUBSPOKE_REDIS_HOST": self.redis_address,
-            # Redelivery of unacknowledged messages (see components/common/pubsub.yaml).
-            "HUBSPOKE_PUBSUB_PROCESSING_TIMEOUT": "60s",
+            # Redelivery of unacknowledged messages (components/common/*.yaml).
+            "HUBSPOKE_PUBSUB_PROCESSING_TIMEOUT": "20s",
+            "HUBSPOKE_TASKQUEUE_PROCESSING_TIMEOUT": "60s",
             # Calls to the app carry this token; calls to this sidecar must carry the other.
             "APP_API_TOKEN": tokens.app_api_token,
             "DAPR_API_TOKEN": tokens.dapr_api_token,

@@ -30,9 +30,8 @@ from chassis.problems import PROBLEM_RESPONSES
 from chassis.subscriptions import subscriptions
 from orchestrator.deps import DeadLetterLogDep, StepResultsDep, TaskServiceDep, require_caller
 from orchestrator.errors import TaskNotFound
-from orchestrator.models import DeadLetter, DeadLetterList
+from orchestrator.models import DeadLetter, DeadLetterList, QueuedTask
 from orchestrator.persistence import DeadLetterLog
-from orchestrator.service import QueuedTask
 
 __all__ = ["router", "subscribe"]
 
@@ -159,12 +158,13 @@ async def _fail_owner(
         log.warning("dead letter %s names unknown task %s", letter.message_id, task_id)
 
 
-def subscribe(app: FastAPI, pubsub: str) -> None:
-    """Serve the task queue, agents' results and the dead letters to Dapr."""
+def subscribe(app: FastAPI, *, pubsub: str, task_queue: str) -> None:
+    """Serve the task queue, agents' results and the dead letters (of both) to Dapr."""
     dapr = subscriptions(app)
-    dapr.subscribe(pubsub=pubsub, topic=TASKS_REQUESTED_TOPIC, dead_letter_topic=DEAD_LETTER_TOPIC)(
-        on_task_requested
-    )
+    dapr.subscribe(
+        pubsub=task_queue, topic=TASKS_REQUESTED_TOPIC, dead_letter_topic=DEAD_LETTER_TOPIC
+    )(on_task_requested)
+    dapr.subscribe(pubsub=task_queue, topic=DEAD_LETTER_TOPIC)(on_dead_letter)
     dapr.subscribe(pubsub=pubsub, topic=AGENT_RESULTS_TOPIC, dead_letter_topic=DEAD_LETTER_TOPIC)(
         on_agent_result
     )

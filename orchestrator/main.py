@@ -22,10 +22,11 @@ from orchestrator.auth import build_authenticator
 from orchestrator.metrics import observe_registry
 from orchestrator.monitor import monitor_registry
 from orchestrator.persistence import DeadLetterLog, TaskRepository
+from orchestrator.ports import TaskPolicy
 from orchestrator.registry import RegistryPolicy
 from orchestrator.registry_service import RegistryService
 from orchestrator.registry_store import RegistryStore
-from orchestrator.service import TaskPolicy, TaskService
+from orchestrator.service import TaskService
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.step_results import StepResults
 from orchestrator.transports import InvocationTransport, PubSubTransport
@@ -61,8 +62,8 @@ def build_task_service(
         dapr,
         pubsub=settings.pubsub,
         results=results,
-        timeout_s=settings.agent_timeout_seconds,
         takes_work=registry.takes_async_work,
+        is_available=registry.is_available,
         fallback=invocation,
     )
     return TaskService(
@@ -73,10 +74,12 @@ def build_task_service(
         invocation=invocation,
         messaging=messaging,
         pubsub=settings.pubsub,
+        task_queue=settings.task_queue,
         completed_topic=TASK_COMPLETED_TOPIC,
         policy=TaskPolicy(
             max_steps=settings.max_plan_steps,
             deadline_s=settings.task_deadline_seconds,
+            async_deadline_s=settings.async_task_deadline_seconds,
             max_deadline_s=settings.max_task_deadline_seconds,
         ),
     )
@@ -128,5 +131,5 @@ def build_app(
         sidecar_only_paths=("/dapr/", "/events/"),
     )
     agents_api.subscribe(app, settings.pubsub)
-    events_api.subscribe(app, settings.pubsub)
+    events_api.subscribe(app, pubsub=settings.pubsub, task_queue=settings.task_queue)
     return app

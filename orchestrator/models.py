@@ -14,6 +14,7 @@ __all__ = [
     "AgentId",
     "DeadLetter",
     "DeadLetterList",
+    "QueuedTask",
     "TaskId",
     "TaskMode",
     "TaskRecord",
@@ -67,6 +68,9 @@ class TaskRequest(BaseModel):
 class TaskStep(BaseModel):
     """One agent call made for a task."""
 
+    id: str | None = Field(
+        default=None, description="The call's id: the message id of asynchronous work."
+    )
     agent: str
     skill: str | None = None
     input: str
@@ -113,3 +117,9 @@ class DeadLetterList(BaseModel):
     """The newest dead letters, newest first (a bounded log)."""
 
     dead_letters: list[DeadLetter] = Field(default_factory=list)
+
+
+class QueuedTask(BaseModel):
+    """The message on `tasks.requested`: the task itself waits in the state store."""
+
+    task_id: str

@@ -348,6 +348,10 @@ class RegistryService:
             if app_id != exclude and self.health(app_id) is Health.HEALTHY
         ]
 
+    def is_available(self, app_id: str) -> bool:
+        """Whether `app_id` is registered and healthy."""
+        return app_id in self._records and self.health(app_id) is Health.HEALTHY
+
     def takes_async_work(self, app_id: str) -> bool:
         """Whether the agent's card says it takes work over pub/sub."""
         entry = self.catalog.get(app_id)

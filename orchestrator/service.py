@@ -14,11 +14,9 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
-
-from pydantic import BaseModel
+from typing import Any
 
 from chassis.contract import TASKS_REQUESTED_TOPIC, TaskCompleted, remaining_seconds
 from chassis.dapr import DaprError, DaprPort
@@ -33,60 +31,22 @@ from orchestrator.errors import (
     TaskNotFound,
 )
 from orchestrator.metrics import TaskMetrics
-from orchestrator.models import TaskMode, TaskRecord, TaskRequest, TaskStatus, TaskStep
+from orchestrator.models import (
+    QueuedTask,
+    TaskMode,
+    TaskRecord,
+    TaskRequest,
+    TaskStatus,
+    TaskStep,
+)
 from orchestrator.persistence import TaskRepository
-from orchestrator.registry import AgentSkill
+from orchestrator.ports import AgentDirectory, SkillCall, TaskPlanner, TaskPolicy
 from orchestrator.runs import EventSink, Outcome, TaskEvent, TaskRun, current_run
 from orchestrator.transports import AgentCall, AgentTransport
 
-__all__ = ["AgentDirectory", "QueuedTask", "TaskPlanner", "TaskPolicy", "TaskService"]
+__all__ = ["TaskService"]
 
 log = logging.getLogger(__name__)
-
-
-class QueuedTask(BaseModel):
-    """The message on `tasks.requested`: the task itself waits in the state store."""
-
-    task_id: str
-
-
-class AgentDirectory(Protocol):
-    """The registry, as tasks see it."""
-
-    def choose(self, text: str, requested: str | None) -> str:
-        """The app-id of a healthy agent for `text` (or the one requested); raises if none."""
-        ...
-
-    def ensure_available(self, app_id: str) -> None:
-        """Raise unless the agent is registered and healthy."""
-        ...
-
-    def plannable_skills(self) -> list[AgentSkill]:
-        """Every skill the planner may call."""
-        ...
-
-    def alternatives(self, skill: str, *, exclude: str) -> list[str]:
-        """Other healthy agents offering `skill`."""
-        ...
-
-
-class TaskPlanner(Protocol):
-    """The AI layer: answers a request by calling agent skills."""
-
-    def refresh(self, skills: Sequence[AgentSkill]) -> None: ...
-
-    async def answer(self, request: str) -> str: ...
-
-
-SkillCall = Callable[[str, str, str], Any]  # (app_id, skill, input) -> awaitable output
-
-
-class TaskPolicy(BaseModel):
-    """Bounds every task is held to."""
-
-    max_steps: int = 8
-    deadline_s: float = 30.0
-    max_deadline_s: float = 55.0
 
 
 class TaskService:
@@ -102,6 +62,7 @@ class TaskService:
         invocation: AgentTransport,
         messaging: AgentTransport,
         pubsub: str,
+        task_queue: str,
         completed_topic: str,
         policy: TaskPolicy | None = None,
     ) -> None:
@@ -115,6 +76,7 @@ class TaskService:
         self._metrics = TaskMetrics()
         self._running: set[asyncio.Task[None]] = set()
         self._pubsub = pubsub
+        self._task_queue = task_queue
         self._completed_topic = completed_topic
 
     def check(self, request: TaskRequest) -> None:
@@ -129,7 +91,8 @@ class TaskService:
     def _new_task(self, request: TaskRequest, status: TaskStatus) -> TaskRecord:
         self.check(request)
         now = datetime.now(UTC)
-        budget = request.deadline_seconds or self._policy.deadline_s
+        default = self._policy.async_deadline_s if request.mode is TaskMode.ASYNC else None
+        budget = request.deadline_seconds or default or self._policy.deadline_s
         return TaskRecord(
             id=uuid.uuid4().hex,
             input=request.input,
@@ -154,7 +117,10 @@ class TaskService:
         try:
             # The task id is the message id: a queue entry published twice runs once.
             await self._dapr.publish(
-                self._pubsub, TASKS_REQUESTED_TOPIC, message, metadata={"cloudevent.id": task.id}
+                self._task_queue,
+                TASKS_REQUESTED_TOPIC,
+                message,
+                metadata={"cloudevent.id": task.id},
             )
         except DaprError as exc:
             reason = f"the task could not be queued (pub/sub unavailable: {exc})"
@@ -261,41 +227,43 @@ class TaskService:
     ) -> tuple[str, ServiceError | None]:
         run = current_run.get()
         position, run.started = run.started, run.started + 1
+        step = TaskStep(
+            id=run.step_id(app_id, skill, text),
+            agent=app_id,
+            skill=skill,
+            input=text,
+            status=TaskStatus.FAILED,
+        )
         if position >= self._policy.max_steps:
-            exc: ServiceError = PlanTooLong(
-                f"the plan exceeds {self._policy.max_steps} agent calls"
-            )
-            step = TaskStep(
-                agent=app_id, skill=skill, input=text, status=TaskStatus.FAILED, error=exc.detail
-            )
-            run.record(position, (step, exc))
-            return f"(not run: {exc.detail})", exc
+            limit = self._policy.max_steps
+            too_long = PlanTooLong(f"the plan exceeds {limit} agent calls")
+            run.record(position, (step.model_copy(update={"error": too_long.detail}), too_long))
+            return f"(not run: {too_long.detail})", too_long
         run.emit("step.started", {"agent": app_id, "skill": skill, "input": text})
         started = time.perf_counter()
-        call = AgentCall(run.task_id, run.step_id(app_id, skill, text), app_id, text, run.deadline)
+        call = AgentCall(run.task_id, step.id or "", app_id, text, run.deadline)
+        error: ServiceError | None = None
         try:
             self._agents.ensure_available(app_id)
             answer = await run.transport.call(call)
         except ServiceError as exc:
-            self._metrics.agent_called(app_id, type(exc).__name__, time.perf_counter() - started)
-            step = TaskStep(
-                agent=app_id, skill=skill, input=text, status=TaskStatus.FAILED, error=exc.detail
+            error = exc
+            step = step.model_copy(update={"error": exc.detail})
+        else:
+            step = step.model_copy(
+                update={
+                    "status": TaskStatus.COMPLETED,
+                    "output": answer.output,
+                    "data": answer.data,
+                }
             )
-            run.record(position, (step, exc))
-            run.emit("step.finished", step.model_dump(mode="json"))
-            return f"(agent {app_id} failed: {exc.detail})", exc
-        self._metrics.agent_called(app_id, "ok", time.perf_counter() - started)
-        step = TaskStep(
-            agent=app_id,
-            skill=skill,
-            input=text,
-            status=TaskStatus.COMPLETED,
-            output=answer.output,
-            data=answer.data,
-        )
-        run.record(position, (step, None))
+        outcome = "ok" if error is None else type(error).__name__
+        self._metrics.agent_called(app_id, outcome, time.perf_counter() - started)
+        run.record(position, (step, error))
         run.emit("step.finished", step.model_dump(mode="json"))
-        return answer.output, None
+        if error is not None:
+            return f"(agent {app_id} failed: {error.detail})", error
+        return step.output or "", None
 
     async def _conclude(self, task: TaskRecord, answer: str, steps: list[Outcome]) -> TaskRecord:
         done = [s for s, error in steps if error is None]

@@ -20,6 +20,8 @@ class OrchestratorSettings(ServiceSettings):
     app_id: str = Field(default="orchestrator", validation_alias="APP_ID")
     state_store: str = "statestore"
     pubsub: str = "pubsub"
+    # The queue of accepted asynchronous tasks (a pub/sub component of its own).
+    task_queue: str = "taskqueue"
     # Registry liveness: agents heartbeat every HUBSPOKE_HEARTBEAT_SECONDS (5 s);
     # an agent is unhealthy after `unhealthy_after_seconds` without a sign of
     # life and removed after `remove_after_seconds`.
@@ -32,11 +34,12 @@ class OrchestratorSettings(ServiceSettings):
     # A plan may make at most this many agent calls (failovers included).
     max_plan_steps: int = Field(default=8, ge=1, le=64)
     # A task's time budget, from acceptance to answer; agents get it as a deadline.
-    # A caller may ask for another (deadline_seconds) up to the maximum, which
-    # stays below the pub/sub processingTimeout (60 s): an asynchronous task is
-    # redelivered if its handler runs longer than that.
+    # A caller may ask for another (deadline_seconds) up to the maximum. An
+    # asynchronous task gets more by default: it may wait out a redelivery
+    # (the pub/sub processingTimeout) when a replica or sidecar restarts.
     task_deadline_seconds: float = Field(default=30.0, gt=0)
-    max_task_deadline_seconds: float = Field(default=55.0, gt=0)
+    async_task_deadline_seconds: float = Field(default=300.0, gt=0)
+    max_task_deadline_seconds: float = Field(default=600.0, gt=0)
     # The most one agent call may take (Dapr's resiliency timeout is 15 s too).
     agent_timeout_seconds: float = Field(default=15.0, gt=0)
 

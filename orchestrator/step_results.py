@@ -4,12 +4,15 @@ A result may reach any orchestrator replica (one consumer group per app), so
 it is stored first, create-only under its step id: a duplicate delivery or
 a second publication changes nothing. The replica running the task wakes at
 once if the result reached it, else finds it in the store at its next look.
+A result can also come late: one that reached a sidecar while its app was
+restarting is handed out again only after the pub/sub processingTimeout.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 from chassis.contract import AgentResult
 from chassis.dapr import DaprPort, EtagMismatch
@@ -31,8 +34,10 @@ class StepResults:
         item = await self._dapr.get_state(self._store, _key(step_id))
         return None if item is None else AgentResult.model_validate_json(item.data)
 
-    async def wait(self, step_id: str, timeout_s: float) -> AgentResult | None:
-        """The step's result, or None if none came within `timeout_s`.
+    async def wait(
+        self, step_id: str, timeout_s: float, *, give_up: Callable[[], bool] = lambda: False
+    ) -> AgentResult | None:
+        """The step's result, or None if none came within `timeout_s` or `give_up()` said so.
 
         A result that arrived before this call is in the store already:
         `deliver` stores before it wakes anyone.
@@ -45,7 +50,7 @@ class StepResults:
                 if stored is not None:
                     return stored
                 left = end - time.monotonic()
-                if left <= 0:
+                if left <= 0 or give_up():
                     return None
                 try:
                     return await asyncio.wait_for(asyncio.shield(future), min(self._poll_s, left))

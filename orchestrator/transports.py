@@ -110,9 +110,13 @@ class InvocationTransport:
 class PubSubTransport:
     """Work published on the agent's own topic; the answer comes back on `agent.results`.
 
-    An agent whose card does not say it takes asynchronous work is called by
-    invocation instead. A call made again (a redelivered task) reuses a stored
-    answer rather than sending the work twice.
+    The answer is awaited until the task's deadline, not a shorter per-call
+    timeout: a result that reached the orchestrator's sidecar while the
+    orchestrator restarted is delivered again only after the pub/sub
+    processingTimeout. An agent the registry finds down meanwhile fails the
+    step at once. An agent whose card does not say it takes asynchronous
+    work is called by invocation instead; a call made again (a redelivered
+    task) reuses a stored answer rather than sending the work twice.
     """
 
     def __init__(
@@ -121,15 +125,15 @@ class PubSubTransport:
         *,
         pubsub: str,
         results: StepResults,
-        timeout_s: float,
         takes_work: Callable[[str], bool],
+        is_available: Callable[[str], bool],
         fallback: AgentTransport,
     ) -> None:
         self._dapr = dapr
         self._pubsub = pubsub
         self._results = results
-        self._timeout_s = timeout_s
         self._takes_work = takes_work
+        self._is_available = is_available
         self._fallback = fallback
 
     async def call(self, call: AgentCall) -> AgentResponse:
@@ -137,7 +141,7 @@ class PubSubTransport:
             return await self._fallback.call(call)
         result = await self._results.lookup(call.step_id)
         if result is None:
-            result = await self._send_and_wait(call, _budget(call, self._timeout_s))
+            result = await self._send_and_wait(call, _budget(call, math.inf))
         if result.agent != call.app_id:
             raise AgentUnavailable(f"a result for agent {call.app_id!r} came from {result.agent!r}")
         if result.response is None:
@@ -163,9 +167,11 @@ class PubSubTransport:
             )
         except DaprError as exc:
             raise AgentUnavailable(f"work for agent {call.app_id!r} not sent: {exc}") from exc
-        result = await self._results.wait(call.step_id, budget_s)
-        if result is None:
-            if remaining_seconds(call.deadline) <= 0:
-                raise DeadlineExceeded(f"agent {call.app_id!r} did not answer before the deadline")
-            raise AgentUnavailable(f"agent {call.app_id!r} sent no result within {budget_s:.0f}s")
-        return result
+        result = await self._results.wait(
+            call.step_id, budget_s, give_up=lambda: not self._is_available(call.app_id)
+        )
+        if result is not None:
+            return result
+        if remaining_seconds(call.deadline) <= 0:
+            raise DeadlineExceeded(f"agent {call.app_id!r} did not answer before the deadline")
+        raise AgentUnavailable(f"agent {call.app_id!r} became unavailable before it answered")

@@ -33,7 +33,7 @@ LEGACY_AGENT = AppSpec(
     dapr_http_port=0,
     dapr_grpc_port=0,
     command=["python", "-m", "tests.integration.legacy_agent"],
-    env={"HUBSPOKE_SELF_REGISTER": "false"},
+    env={"HUBSPOKE_SELF_REGISTER": "false", "HUBSPOKE_ASYNC_WORK": "false"},
     config_file_path="./dapr-config/agent.yaml",
 )
 AGENTS = ("calculator", "summarizer", "knowledge")

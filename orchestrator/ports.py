@@ -1,0 +1,52 @@
+"""What the task service needs from outside it: the registry, the planner, and its bounds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+from orchestrator.registry import AgentSkill
+
+__all__ = ["AgentDirectory", "SkillCall", "TaskPlanner", "TaskPolicy"]
+
+
+class AgentDirectory(Protocol):
+    """The registry, as tasks see it."""
+
+    def choose(self, text: str, requested: str | None) -> str:
+        """The app-id of a healthy agent for `text` (or the one requested); raises if none."""
+        ...
+
+    def ensure_available(self, app_id: str) -> None:
+        """Raise unless the agent is registered and healthy."""
+        ...
+
+    def plannable_skills(self) -> list[AgentSkill]:
+        """Every skill the planner may call."""
+        ...
+
+    def alternatives(self, skill: str, *, exclude: str) -> list[str]:
+        """Other healthy agents offering `skill`."""
+        ...
+
+
+class TaskPlanner(Protocol):
+    """The AI layer: answers a request by calling agent skills."""
+
+    def refresh(self, skills: Sequence[AgentSkill]) -> None: ...
+
+    async def answer(self, request: str) -> str: ...
+
+
+SkillCall = Callable[[str, str, str], Any]  # (app_id, skill, input) -> awaitable output
+
+
+class TaskPolicy(BaseModel):
+    """Bounds every task is held to."""
+
+    max_steps: int = 8
+    deadline_s: float = 30.0
+    async_deadline_s: float = 300.0
+    max_deadline_s: float = 600.0

@@ -1,0 +1,58 @@
+"""A test agent with the calculator's skill that answers too slowly, and counts its calls.
+
+Registered by pull (it is in no pub/sub scope); the fault tests give its
+app-id a short Dapr timeout and an eager circuit breaker
+(tests/integration/resources/slow-agent.yaml).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+
+from chassis import serve
+from chassis.agent import AgentDescription, Skill, create_agent_app
+from chassis.dapr import DaprPort
+from chassis.settings import AgentSettings
+
+DELAY_S = 3.0
+AGENT = AgentDescription(
+    name="Abacus",
+    description="Evaluates arithmetic on an abacus, slowly.",
+    version="0.1.0",
+    skills=(
+        Skill(
+            id="arithmetic",
+            name="Abacus arithmetic",
+            description="Evaluate abacus arithmetic: abacus sums and abacus products.",
+            tags=("abacus",),
+            examples=("abacus 2+3",),
+        ),
+    ),
+)
+router = APIRouter()
+
+
+@router.post("/v1/invoke")
+async def invoke(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    request.app.state.calls += 1
+    await asyncio.sleep(DELAY_S)
+    return {"agent": "abacus", "output": "too late", "data": {}}
+
+
+@router.get("/v1/calls")
+async def calls(request: Request) -> int:
+    return int(request.app.state.calls)
+
+
+def build_app() -> FastAPI:
+    def setup(app: FastAPI, _: DaprPort) -> None:
+        app.state.calls = 0
+
+    return create_agent_app(agent=AGENT, settings=AgentSettings(), routers=[router], setup=setup)
+
+
+if __name__ == "__main__":
+    serve("tests.integration.slow_agent:build_app", AgentSettings())
