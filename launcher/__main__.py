@@ -1,4 +1,4 @@
-"""`python -m launcher`: start the whole system, send one sample task, run until Ctrl-C."""
+"""`python -m launcher`: start the whole system, send sample tasks, run until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -17,12 +17,16 @@ from launcher.stack import LocalStack, StackOptions
 from launcher.toolchain import ToolMissingError, daprd_version
 
 SAMPLE_TASK = {"input": "2+3"}
+ASYNC_SAMPLE_TASK = {
+    "input": "what is 17% of 240, and what does the README say about access control?",
+    "mode": "async",
+}
 
 
 def _parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m launcher", description=__doc__)
     parser.add_argument("--state", choices=["sqlite", "redis"], default="sqlite")
-    parser.add_argument("--no-sample", action="store_true", help="do not send the sample task")
+    parser.add_argument("--no-sample", action="store_true", help="do not send the sample tasks")
     parser.add_argument("--log-level", default="info", help="daprd log level")
     return parser.parse_args()
 
@@ -60,6 +64,24 @@ def _send_sample(stack: LocalStack) -> None:
             print(json.dumps(stored.json(), indent=2), flush=True)
 
 
+def _send_async_sample(stack: LocalStack, timeout_s: float = 30) -> None:
+    """An asynchronous task: 202 at once, then poll until it is answered over pub/sub."""
+    with stack.client("orchestrator") as client:
+        accepted = client.post("/v1/tasks", json=ASYNC_SAMPLE_TASK)
+        _say(f"POST /v1/tasks {json.dumps(ASYNC_SAMPLE_TASK)} -> {accepted.status_code}")
+        if accepted.status_code != 202:
+            print(json.dumps(accepted.json(), indent=2), flush=True)
+            return
+        location = accepted.headers["location"]
+        deadline = time.monotonic() + timeout_s
+        while (task := client.get(location).json())["status"] in ("queued", "running"):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        _say(f"GET {location} -> {task['status']} (agents {', '.join(task['agents'])})")
+        print(task.get("output") or task.get("error"), flush=True)
+
+
 def main() -> int:
     args = _parse()
     stopping = threading.Event()
@@ -91,6 +113,7 @@ def main() -> int:
         _wait_registered(stack)
         if not args.no_sample:
             _send_sample(stack)
+            _send_async_sample(stack)
         key_file = stack.run_dir / "api-key"
         key_file.write_text(stack.api_key)
         key_file.chmod(0o600)

@@ -139,6 +139,11 @@ class Supervisor:
             self._signal(process, signal.SIGKILL)
             self._wait(process, timeout)
 
+    def finish(self, name: str, timeout: float = 10) -> None:
+        """Stop a one-off process and forget it: it is not part of the running stack."""
+        self.stop(name, timeout)
+        del self._processes[name]
+
     def stop_all(self, timeout: float = 10) -> None:
         """Stop every process, the last started first."""
         for name in reversed(list(self._processes)):

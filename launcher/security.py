@@ -58,7 +58,7 @@ class Sentry:
         files = [self.credentials / n for n in ("ca.crt", "issuer.crt", "issuer.key")]
         if not all(f.exists() for f in files):
             self._run(supervisor, "sentry-init", run_dir, timeout_s, files)
-            supervisor.stop("sentry-init")
+            supervisor.finish("sentry-init")
         self.process = self._run(supervisor, "sentry", run_dir, timeout_s, files)
         return files[0].read_text()
 

@@ -142,3 +142,9 @@ def test_agent_down_is_an_error_naming_it_and_recovers_when_back(stack: LocalSta
         return bool(post_task(stack, {"input": "2+2"}).json().get("output") == "4")
 
     assert eventually(answered, timeout_s=15), "the calculator never answered again"
+
+
+def test_every_supervised_process_is_running(stack: LocalStack) -> None:
+    """`make run` stops everything when a supervised process dies: none may be a one-off."""
+    dead = [p.name for p in stack.supervisor.processes if not p.alive]
+    assert dead == []

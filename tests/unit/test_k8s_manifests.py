@@ -67,9 +67,23 @@ def test_every_kubernetes_object_matches_its_schema() -> None:
 
 def test_every_dapr_resource_matches_the_pinned_crd() -> None:
     dapr_docs = [d for d in rendered() if d["apiVersion"].startswith("dapr.io/")]
-    assert {d["kind"] for d in dapr_docs} == {"Component", "Configuration"}
+    assert {d["kind"] for d in dapr_docs} == {"Component", "Configuration", "Resiliency"}
     for doc in dapr_docs:
         jsonschema.validate(doc, _dapr_crd_schema(doc["kind"]))
+
+
+def test_aks_resiliency_is_the_local_one() -> None:
+    """One set of failure policies: the cluster's cannot drift from what the tests exercise."""
+    local = [
+        yaml.safe_load(path.read_text())
+        for path in (ROOT / "components" / "common").glob("resiliency*.yaml")
+    ]
+    deployed = {d["metadata"]["name"]: d for d in rendered() if d["kind"] == "Resiliency"}
+    assert len(deployed) == len(local) == 2
+    for resource in local:
+        name = resource["metadata"]["name"]
+        assert deployed[name]["spec"] == resource["spec"], name
+        assert deployed[name].get("scopes") == resource.get("scopes"), name
 
 
 def test_agents_receive_only_from_the_orchestrator_and_the_control_plane() -> None:
