@@ -12,6 +12,7 @@ hiccupped) or DROP (poison: Dapr moves it to the dead-letter topic).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -32,6 +33,8 @@ from orchestrator.deps import DeadLetterLogDep, StepResultsDep, TaskServiceDep, 
 from orchestrator.errors import TaskNotFound
 from orchestrator.models import DeadLetter, DeadLetterList, QueuedTask
 from orchestrator.persistence import DeadLetterLog
+from orchestrator.service import TaskService
+from orchestrator.step_results import StepResults
 
 __all__ = ["router", "subscribe"]
 
@@ -112,34 +115,47 @@ async def on_agent_result(
     return SUCCESS
 
 
-async def on_dead_letter(
-    service: TaskServiceDep,
-    results: StepResultsDep,
-    letters: DeadLetterLogDep,
-    event: Annotated[Any, Body()],
-) -> dict[str, str]:
-    body = event if isinstance(event, dict) else {"data": event}
-    raw = body.get("data")
-    data: dict[str, Any] = raw if isinstance(raw, dict) else {}
-    task_id = data.get("task_id") if isinstance(data.get("task_id"), str) else None
-    letter = DeadLetter(
-        message_id=str(body.get("id", "unknown")),
-        source=body.get("source") if isinstance(body.get("source"), str) else None,
-        task_id=task_id,
-        reason="dropped by its subscriber, or not deliverable after retries",
-        arrived=True,
-        received_at=datetime.now(UTC),
-    )
-    try:
-        noted = await letters.note(letter)
-        await _fail_owner(service, results, data, noted)
-    except DaprError:
-        return RETRY
-    return SUCCESS
+def _dead_letter_handler(
+    *, fails_tasks: bool
+) -> Callable[..., Coroutine[Any, Any, dict[str, str]]]:
+    """A dead-letter subscriber. Only the task queue's may fail a whole task: agents may
+    publish on pubsub's tasks.deadletter, and must not be able to fail tasks there."""
+
+    async def on_dead_letter(
+        service: TaskServiceDep,
+        results: StepResultsDep,
+        letters: DeadLetterLogDep,
+        event: Annotated[Any, Body()],
+    ) -> dict[str, str]:
+        body = event if isinstance(event, dict) else {"data": event}
+        raw = body.get("data")
+        data: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        task_id = data.get("task_id") if isinstance(data.get("task_id"), str) else None
+        letter = DeadLetter(
+            message_id=str(body.get("id", "unknown")),
+            source=body.get("source") if isinstance(body.get("source"), str) else None,
+            task_id=task_id,
+            reason="dropped by its subscriber, or not deliverable after retries",
+            arrived=True,
+            received_at=datetime.now(UTC),
+        )
+        try:
+            noted = await letters.note(letter)
+            await _fail_owner(service, results, data, noted, fails_tasks=fails_tasks)
+        except DaprError:
+            return RETRY
+        return SUCCESS
+
+    return on_dead_letter
 
 
 async def _fail_owner(
-    service: TaskServiceDep, results: StepResultsDep, data: dict[str, Any], letter: DeadLetter
+    service: TaskService,
+    results: StepResults,
+    data: dict[str, Any],
+    letter: DeadLetter,
+    *,
+    fails_tasks: bool,
 ) -> None:
     """The step or task the dead letter belonged to fails now instead of waiting it out."""
     task_id, step_id, agent = data.get("task_id"), data.get("step_id"), data.get("agent")
@@ -151,11 +167,11 @@ async def _fail_owner(
             task_id=task_id, step_id=step_id, agent=agent, status=502, error=reason
         )
         await results.deliver(failed)
-        return
-    try:
-        await service.fail(task_id, reason)
-    except TaskNotFound:
-        log.warning("dead letter %s names unknown task %s", letter.message_id, task_id)
+    elif fails_tasks:
+        try:
+            await service.fail(task_id, reason)
+        except TaskNotFound:
+            log.warning("dead letter %s names unknown task %s", letter.message_id, task_id)
 
 
 def subscribe(app: FastAPI, *, pubsub: str, task_queue: str) -> None:
@@ -164,8 +180,10 @@ def subscribe(app: FastAPI, *, pubsub: str, task_queue: str) -> None:
     dapr.subscribe(
         pubsub=task_queue, topic=TASKS_REQUESTED_TOPIC, dead_letter_topic=DEAD_LETTER_TOPIC
     )(on_task_requested)
-    dapr.subscribe(pubsub=task_queue, topic=DEAD_LETTER_TOPIC)(on_dead_letter)
+    dapr.subscribe(pubsub=task_queue, topic=DEAD_LETTER_TOPIC)(
+        _dead_letter_handler(fails_tasks=True)
+    )
     dapr.subscribe(pubsub=pubsub, topic=AGENT_RESULTS_TOPIC, dead_letter_topic=DEAD_LETTER_TOPIC)(
         on_agent_result
     )
-    dapr.subscribe(pubsub=pubsub, topic=DEAD_LETTER_TOPIC)(on_dead_letter)
+    dapr.subscribe(pubsub=pubsub, topic=DEAD_LETTER_TOPIC)(_dead_letter_handler(fails_tasks=False))

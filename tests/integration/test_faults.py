@@ -158,22 +158,22 @@ def test_killing_an_agent_with_50_tasks_in_flight_loses_none(faults: LocalStack)
     while True:
         task_id, _, _ = submit(faults, "6 * 7")
         assert task_id is not None
-        after = wait_all_final(faults, [task_id], timeout_s=30)[task_id]
+        after = wait_all_final(faults, [task_id], timeout_s=45)[task_id]
         if after["status"] == "completed":
             break
-        assert time.monotonic() - back < 45, ("agent not back", after["error"])
+        assert time.monotonic() - back < 60, ("agent not back", after["error"])
     assert after["output"] == "42"
     print(f"new work answered {time.monotonic() - back:.1f}s after the agent was healthy")
 
 
 def test_killing_the_orchestrator_mid_load_loses_no_accepted_task(faults: LocalStack) -> None:
     with Load(faults) as load:
-        time.sleep(1.5)
+        time.sleep(2.0)
         faults.kill_app("orchestrator")
         time.sleep(0.5)
         faults.start_app("orchestrator")
         time.sleep(1.0)
-    assert len(load.accepted) > 10
+    assert len(load.accepted) > 5
     tasks = wait_all_final(faults, load.accepted, timeout_s=60)
     not_completed = [(t["error"], t["steps"]) for t in tasks.values() if t["status"] != "completed"]
     assert not not_completed, not_completed[:3]
@@ -185,7 +185,7 @@ def test_restarting_redis_loses_no_accepted_task(faults: LocalStack) -> None:
         time.sleep(1.0)
         faults.restart_redis()
         time.sleep(2.0)
-    assert len(load.accepted) > 10
+    assert len(load.accepted) > 5
     for status, body in load.refused:  # refused while Redis was down, and said why
         assert status == 503, (status, body)
         assert "could not be queued" in body["detail"]
@@ -222,3 +222,4 @@ def test_a_slow_agent_trips_timeout_and_breaker_and_the_fallback_answers(
     # Once the breaker is open, calls fail fast and never reach the agent.
     assert calls <= 3, calls
     assert min(timings[-3:]) < 0.9, timings
+    print(f"slow agent: {calls} calls reached it; task times {[round(t, 2) for t in timings]}")

@@ -244,3 +244,15 @@ def test_mode_is_recorded(client: TestClient, dapr: InMemoryDapr, mode: str) -> 
     play_dapr(client, dapr)
     task = client.post("/v1/tasks", json={"input": "2+3", "mode": mode}).json()
     assert wait_final(client, task["id"])["mode"] == mode
+
+
+def test_a_dead_letter_an_agent_could_have_published_fails_no_task(client: TestClient) -> None:
+    """Agents may publish on pubsub's tasks.deadletter; only the task queue's may fail a task."""
+    task_id = client.post("/v1/tasks", json={"input": "2+3", "mode": "async"}).json()["id"]
+    forged = cloud_event("forged", "orchestrator", {"task_id": task_id})
+    assert client.post(f"/events/pubsub/{DEAD_LETTER_TOPIC}", json=forged).json() == {
+        "status": "SUCCESS"
+    }
+    assert client.get(f"/v1/tasks/{task_id}").json()["status"] == "queued"
+    [letter] = client.get("/v1/dead-letters").json()["dead_letters"]
+    assert (letter["message_id"], letter["task_id"]) == ("forged", task_id)  # logged, though
