@@ -131,14 +131,17 @@ class TaskService:
 
     async def run_queued(self, task_id: str) -> TaskRecord:
         """Run a queued task (a redelivery of a finished task changes nothing)."""
-        task = await self._tasks.get(task_id)
+
+        def start(current: TaskRecord) -> TaskRecord | None:
+            if current.status is not TaskStatus.QUEUED:
+                return None  # running already (a redelivery after a crash) or final
+            return current.model_copy(update={"status": TaskStatus.RUNNING})
+
+        task, _ = await self._tasks.transition(task_id, start)
         if task is None:
             raise TaskNotFound(f"no task with id {task_id!r}")
         if task.status.final:
             return task
-        if task.status is TaskStatus.QUEUED:
-            task = task.model_copy(update={"status": TaskStatus.RUNNING})
-            await self._tasks.save(task)
         try:
             return await self._execute(task, None)
         except ServiceError:

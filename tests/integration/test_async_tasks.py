@@ -86,3 +86,21 @@ def test_an_agent_may_not_queue_tasks(stack: LocalStack) -> None:
         topic = sidecar.post("/v1.0/publish/pubsub/tasks.requested", json={"task_id": "x"})
     assert queue.status_code >= 400, queue.text  # the component is not loaded for agents
     assert topic.status_code == 403, topic.text  # and pubsub has no such topic
+
+
+def test_dapr_carries_the_deadline_and_the_agent_refuses_work_past_it(stack: LocalStack) -> None:
+    body = {"task_id": "deadline-test", "input": "2+2"}
+    with stack.client("orchestrator", sidecar=True) as sidecar:
+        late = sidecar.post(
+            "/v1.0/invoke/calculator/method/v1/invoke",
+            json=body,
+            headers={"Hubspoke-Deadline": str(time.time() - 1)},
+        )
+        in_time = sidecar.post(
+            "/v1.0/invoke/calculator/method/v1/invoke",
+            json=body,
+            headers={"Hubspoke-Deadline": str(time.time() + 10)},
+        )
+    assert late.status_code == 504, late.text
+    assert "deadline passed" in late.json()["detail"]
+    assert in_time.json()["output"] == "4"
