@@ -6,7 +6,6 @@ import argparse
 import json
 import signal
 import sys
-import threading
 import time
 from types import FrameType
 
@@ -84,10 +83,13 @@ def _send_async_sample(stack: LocalStack, timeout_s: float = 30) -> None:
 
 def main() -> int:
     args = _parse()
-    stopping = threading.Event()
+    # A plain flag, not a threading.Event: a handler that takes a lock can run while
+    # the main thread holds that very lock inside Event.wait, and deadlock the launcher
+    # (seen: SIGINT then SIGTERM left every process running).
+    stopping: list[int] = []
 
     def on_signal(signum: int, _: FrameType | None) -> None:
-        stopping.set()
+        stopping.append(signum)
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -122,7 +124,8 @@ def main() -> int:
             f'ready: curl -X POST {ports.app_url}/v1/tasks -H "X-API-Key: $(cat {key_file})" '
             """-H 'content-type: application/json' -d '{"input":"2+3"}'  (Ctrl-C stops all)"""
         )
-        while not stopping.wait(1):
+        while not stopping:
+            time.sleep(0.5)
             dead = [p.name for p in stack.supervisor.processes if not p.alive]
             if dead:
                 _say(f"stopped unexpectedly: {', '.join(dead)}; shutting down")
