@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` and `make test`.
 # Both install what is missing first (scripts/bootstrap.sh).
-.PHONY: run test bootstrap dapr unit integration bench-registry clean
+.PHONY: run test bootstrap dapr unit integration bench bench-registry clean
 
 STATE ?= sqlite
 
@@ -27,3 +27,6 @@ clean:  ## remove run state and caches kept in the repository (not the Go caches
 
 bench-registry: bootstrap  ## registry lookup latency with 10,000 registered agents
 	.venv/bin/python -m bench.registry_lookup
+
+bench: bootstrap  ## plain HTTP vs raw Dapr vs Hubspoke: rps, p50/p90/p99, CPU and RSS per process (bench/results/)
+	.venv/bin/python -m bench.compare --profile

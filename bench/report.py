@@ -1,0 +1,158 @@
+"""The Markdown report of a run: header, setups, results, targets, layers, processes, profile."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from bench.profile import Profile
+from bench.results import DAPR_PUBLISHED_HOP_MS, BenchRun, Cell, deltas, targets
+
+__all__ = ["markdown"]
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(x) for x in row) + " |" for row in rows]
+    return lines
+
+
+def _ms(value: float) -> str:
+    return f"{value:.2f}" if abs(value) < 100 else f"{value:.0f}"
+
+
+def _header(run: BenchRun) -> list[str]:
+    env, s = run.environment, run.settings
+    lines = [f"# Hubspoke benchmark, {env['date']}", ""]
+    lines += [f"- **{key}**: {value}" for key, value in env.items() if key != "date"]
+    lines += [
+        f"- **load**: wrk, closed loop, {s['duration_s']} s per cell after a {s['warmup_s']} s "
+        f"warm-up, `-c N -t min(N, 2)`; whole run {run.seconds:.0f} s",
+        "",
+    ]
+    return lines
+
+
+def _setups(run: BenchRun) -> list[str]:
+    rows = [(f"`{k}`", w["description"], w["verified"]) for k, w in run.workloads.items()]
+    return ["## Setups", "", *_table(("workload", "what runs", "checked before"), rows), ""]
+
+
+_HARNESS = ("wrk", "bench")  # measured, but not part of the setup
+
+
+def _other(cell: Cell, limit: float) -> str:
+    text = f"{cell.usage.other_cpu_percent:.0f}"
+    if cell.attempts > 1:
+        text += f" ({cell.attempts} tries)"
+    if cell.usage.other_cpu_percent > limit:
+        text += " **noisy**"
+    return text
+
+
+def _busiest(cell: Cell) -> str:
+    top = max(cell.usage.processes, key=lambda p: p.cpu_percent)
+    return f"{top.name} {top.cpu_percent:.0f}"
+
+
+def _results(run: BenchRun) -> list[str]:
+    header = (
+        "workload", "c", "rps", "p50 ms", "p90 ms", "p99 ms", "errors", "setup CPU %",
+        "CPU ms / request", "busiest process %", "wrk CPU %", "other CPU %",
+    )  # fmt: skip
+    rows = []
+    for c in run.cells:
+        usage = {p.name: p for p in c.usage.processes}
+        setup = sum(p.cpu_percent for p in c.usage.processes if p.name not in _HARNESS)
+        per_request = 10 * setup / c.load.rps if c.load.rps else 0.0
+        rows.append((
+            f"`{c.workload}`", c.concurrency, f"{c.load.rps:.0f}", _ms(c.load.p50_ms),
+            _ms(c.load.p90_ms), _ms(c.load.p99_ms), c.load.errors + c.load.non_2xx,
+            f"{setup:.0f}", f"{per_request:.2f}", _busiest(c),
+            f"{usage['wrk'].cpu_percent:.1f}", _other(c, run.settings["max_noise_percent"]),
+        ))  # fmt: skip
+    cores = run.environment["machine"].split(" ")[0]
+    note = (
+        f"CPU % is of one core (the machine has {cores}). `setup CPU` adds up every process of "
+        "the setup (not wrk, not the harness); `CPU ms / request` is that divided by the "
+        "throughput. `other` is busy time of processes that are none of these: noise from "
+        "whatever else ran on the machine; a cell where it passed "
+        f"{run.settings['max_noise_percent']:.0f} % was measured again (up to "
+        f"{run.settings['retries']} times; tries in brackets), and is marked noisy if it "
+        "still did."
+    )
+    return ["## Throughput and latency", "", *_table(header, rows), "", note, ""]
+
+
+def _targets(run: BenchRun) -> list[str]:
+    rows = [
+        (t.text, t.concurrency, f"{t.value:.2f} {t.unit}",
+         f"{'<=' if t.at_most else '>='} {t.limit} {t.unit}", "met" if t.met else "**missed**")
+        for t in targets(run)
+    ]  # fmt: skip
+    return [
+        "## Targets (ratios within this run; reported, not asserted)",
+        "",
+        *_table(("target", "c", "measured", "limit", ""), rows),
+        "",
+    ]
+
+
+def _layers(run: BenchRun) -> list[str]:
+    rows = [(d.text, d.concurrency, f"{d.p50_ms:+.2f}") for d in deltas(run)]
+    return [
+        "## What each layer adds to the median",
+        "",
+        *_table(("layer", "c", "p50 ms added"), rows),
+        "",
+        f"Dapr's published figure for one hop is +{DAPR_PUBLISHED_HOP_MS} ms median "
+        "(v1.17 perf charts, 1 KB at 1,000 rps on dedicated machines).",
+        "",
+    ]
+
+
+def _processes(run: BenchRun) -> list[str]:
+    lines = ["## CPU % (of one core) and peak RSS of every process", ""]
+    for workload in run.workloads:
+        cells = [c for c in run.cells if c.workload == workload]
+        if not cells:
+            continue
+        names = [p.name for p in cells[0].usage.processes]
+        header = ["process", *(f"CPU % c={c.concurrency}" for c in cells), "peak RSS MB"]
+        rows = []
+        for name in names:
+            usage = [next(p for p in c.usage.processes if p.name == name) for c in cells]
+            peak = max(u.peak_rss_mb for u in usage)
+            rows.append([name, *(f"{u.cpu_percent:.1f}" for u in usage), f"{peak:.0f}"])
+        lines += [f"`{workload}`", "", *_table(header, rows), ""]
+    return lines
+
+
+def _profile(title: str, profile: Profile) -> list[str]:
+    rows = [
+        (f"`{h.where}`", f"{100 * h.deepest_share:.1f}", f"{100 * h.inclusive_share:.1f}")
+        for h in profile.hotspots
+    ]
+    packages = ", ".join(f"{name} {100 * share:.0f} %" for name, share in profile.packages)
+    running = ", ".join(f"`{where}` {100 * share:.1f} %" for where, share in profile.running)
+    return [
+        f"## Profile: {title}",
+        "",
+        f"{profile.samples} samples; {100 * profile.ours_share:.0f} % have a frame of our code "
+        "on the stack. Share of samples whose deepest frame of ours is the function (its own "
+        "work plus the library calls it makes), and share with it anywhere on the stack:",
+        "",
+        *_table(("our function", "% deepest", "% inclusive"), rows),
+        "",
+        f"Running frame by package: {packages}.",
+        "",
+        f"Running frame by function: {running}.",
+        "",
+    ]
+
+
+def markdown(run: BenchRun) -> str:
+    lines = [*_header(run), *_setups(run), *_results(run), *_targets(run), *_layers(run)]
+    for title, profile in run.profiles.items():
+        lines += _profile(title, profile)
+    lines += _processes(run)
+    return "\n".join(lines)

@@ -1,0 +1,118 @@
+"""The numbers of one benchmark run, the issue's targets computed from them, and their JSON.
+
+Targets are ratios within one run, reported and never asserted: they compare
+setups measured minutes apart on the same machine under the same wrk.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.loadgen import LoadResult
+from bench.procstats import CellUsage
+from bench.profile import Profile
+
+__all__ = ["BenchRun", "Cell", "Delta", "Target", "deltas", "targets"]
+
+# Dapr's own figure (v1.17 perf charts, HTTP invocation, 1 KB at 1,000 rps).
+DAPR_PUBLISHED_HOP_MS = 1.06
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One workload at one concurrency."""
+
+    setup: str
+    workload: str
+    concurrency: int
+    load: LoadResult
+    usage: CellUsage
+    attempts: int = 1  # measured again while other processes were busy
+
+
+@dataclass(frozen=True)
+class Target:
+    text: str
+    concurrency: int
+    value: float
+    limit: float
+    unit: str
+    at_most: bool  # the value must stay at or below the limit (else at or above)
+
+    @property
+    def met(self) -> bool:
+        return self.value <= self.limit if self.at_most else self.value >= self.limit
+
+
+@dataclass(frozen=True)
+class Delta:
+    """What one layer adds to the median, at one concurrency."""
+
+    text: str
+    concurrency: int
+    p50_ms: float
+
+
+@dataclass
+class BenchRun:
+    environment: dict[str, str]
+    settings: dict[str, Any]
+    workloads: dict[str, dict[str, str]] = field(default_factory=dict)  # key -> what, verified
+    cells: list[Cell] = field(default_factory=list)
+    profiles: dict[str, Profile] = field(default_factory=dict)  # title -> profile
+    seconds: float = 0.0
+
+    def cell(self, workload: str, concurrency: int) -> Cell | None:
+        return next(
+            (c for c in self.cells if c.workload == workload and c.concurrency == concurrency),
+            None,
+        )
+
+    def concurrencies(self) -> list[int]:
+        return sorted({c.concurrency for c in self.cells})
+
+    def write_json(self, path: Path) -> None:
+        raw = dataclasses.asdict(self)
+        raw["targets"] = [{**dataclasses.asdict(t), "met": t.met} for t in targets(self)]
+        raw["deltas"] = [dataclasses.asdict(d) for d in deltas(self)]
+        path.write_text(json.dumps(raw, indent=2) + "\n")
+
+
+def targets(run: BenchRun) -> list[Target]:
+    """The issue's three targets at every concurrency where both sides were measured."""
+    found = []
+    for n in run.concurrencies():
+        dapr, one, three = (run.cell(k, n) for k in ("dapr", "hubspoke-1", "hubspoke-3"))
+        if dapr and one:
+            extra = one.load.p50_ms - dapr.load.p50_ms
+            found.append(Target("hubspoke-1 p50 - dapr p50", n, extra, 0.5, "ms", at_most=True))
+            share = one.load.rps / dapr.load.rps
+            found.append(Target("hubspoke-1 rps / dapr rps", n, share, 0.8, "x", at_most=False))
+        if one and three:
+            ratio = three.load.p50_ms / one.load.p50_ms
+            text = "hubspoke-3 p50 / hubspoke-1 p50"
+            found.append(Target(text, n, ratio, 1.3, "x", at_most=True))
+    return found
+
+
+_LAYERS = (
+    ("Dapr, one invocation hop (dapr - http)", "dapr", "http"),
+    ("Hubspoke's code, no Dapr (hubspoke-http-1 - http)", "hubspoke-http-1", "http"),
+    ("Dapr inside Hubspoke (hubspoke-1 - hubspoke-http-1)", "hubspoke-1", "hubspoke-http-1"),
+    ("fan-out vs one agent, through Dapr (hubspoke-3 - hubspoke-1)", "hubspoke-3", "hubspoke-1"),
+)
+
+
+def deltas(run: BenchRun) -> list[Delta]:
+    """Median latency each layer adds, from the differences between setups."""
+    found = []
+    for text, upper, lower in _LAYERS:
+        for n in run.concurrencies():
+            a, b = run.cell(upper, n), run.cell(lower, n)
+            if a and b:
+                found.append(Delta(text, n, a.load.p50_ms - b.load.p50_ms))
+    return found

@@ -1,0 +1,231 @@
+"""The four setups the benchmark compares, each started fresh on free ports and stopped after.
+
+- `http`: the floor of a hop. bench/raw_apps.py front -> back, plain HTTP, no sidecars.
+- `dapr`: raw Dapr. The same two apps through their real sidecars (launcher, mTLS).
+- `hubspoke-http`: the floor of Hubspoke. The real orchestrator and agents, agents
+  called by plain HTTP, state in memory, no sidecars (bench/direct_serve.py).
+- `hubspoke`: the real stack as `make run` starts it (launcher.LocalStack).
+
+Each runs under the launcher's `Supervisor`, so every process is known by name
+and pid, logs go to `<run dir>/logs/`, and nothing outlives the benchmark.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bench.workloads import (
+    FAN_OUT_TASK,
+    ONE_AGENT_TASK,
+    CheckFailed,
+    Workload,
+    check,
+    echo_workload,
+    task_workload,
+)
+from launcher import LocalStack, StackOptions
+from launcher.observability import LocalTracing
+from launcher.processes import StartupError, Supervisor, http_ok, wait_until_ready
+from launcher.security import AppTokens, new_api_key
+from launcher.toolchain import REPO_ROOT
+
+__all__ = ["SETUPS", "RunningSetup", "Setup"]
+
+AGENTS = ("calculator", "summarizer", "knowledge")
+FAN_OUT = ("calculator", "summarizer", "knowledge")  # plan order of FAN_OUT_TASK
+RAW_RUNFILE = Path(__file__).with_name("raw_dapr") / "dapr.yaml"
+START_TIMEOUT_S = 90.0
+HTTP_PATH = "agents by plain HTTP, task state in memory, task.completed dropped"
+DAPR_PATH = (
+    "agents through Dapr (mTLS, ACL, tracing, resiliency), task saved twice (SQLite), "
+    "task.completed published (Redis) and recorded by the summarizer"
+)
+
+
+@dataclass(frozen=True)
+class RunningSetup:
+    supervisor: Supervisor
+    workloads: tuple[Workload, ...]
+
+    def pids(self) -> dict[str, int]:
+        """Every process of the setup that is running, by name."""
+        return {
+            p.name: p.popen.pid
+            for p in self.supervisor.processes
+            if p.alive and p.popen is not None
+        }
+
+
+@dataclass(frozen=True)
+class Setup:
+    key: str
+    description: str
+    start: Callable[[Path], AbstractContextManager[RunningSetup]]
+
+
+def _free_port() -> int:
+    with closing(socket.socket()) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _fresh(run_dir: Path) -> Path:
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    return run_dir
+
+
+def _serve(
+    supervisor: Supervisor, name: str, argv: list[str], env: dict[str, str], port: int
+) -> str:
+    process = supervisor.start(name, [sys.executable, *argv], env=env, cwd=REPO_ROOT)
+    url = f"http://127.0.0.1:{port}"
+    wait_until_ready(
+        process, lambda: http_ok(f"{url}/healthz"), timeout_s=START_TIMEOUT_S, what="healthy"
+    )
+    return url
+
+
+@contextmanager
+def plain_http(run_dir: Path) -> Iterator[RunningSetup]:
+    supervisor = Supervisor(_fresh(run_dir) / "logs", echo=False)
+    try:
+        back_port, front_port = _free_port(), _free_port()
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        back = _serve(
+            supervisor, "back", ["-m", "bench.raw_apps", "back"],
+            {**env, "APP_PORT": str(back_port)}, back_port,
+        )  # fmt: skip
+        front = _serve(
+            supervisor, "front", ["-m", "bench.raw_apps", "front"],
+            {**env, "APP_PORT": str(front_port), "BENCH_BACK_URL": back}, front_port,
+        )  # fmt: skip
+        echo = echo_workload("http", "front -> back, plain HTTP, 1 KB echo", f"{front}/run")
+        yield RunningSetup(supervisor, (echo,))
+    finally:
+        supervisor.stop_all()
+
+
+@contextmanager
+def raw_dapr(run_dir: Path) -> Iterator[RunningSetup]:
+    options = StackOptions(
+        runfile=RAW_RUNFILE, run_dir=_fresh(run_dir), free_ports=True, echo=False
+    )
+    with LocalStack(options) as stack:
+        front = stack.endpoints["bench-front"].app_url
+        echo = echo_workload(
+            "dapr",
+            "front -> daprd -> daprd -> back, 1 KB echo; mTLS and API tokens as Hubspoke, "
+            "no ACL, tracing or resiliency",
+            f"{front}/run",
+        )
+        _wait_resolvable(echo)
+        yield RunningSetup(stack.supervisor, (echo,))
+
+
+def _wait_resolvable(workload: Workload) -> None:
+    """Until the sidecars find each other (SQLite name resolution refreshes every 2 s)."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        try:
+            check(workload)
+            return
+        except CheckFailed:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def _hubspoke_workloads(prefix: str, url: str, api_key: str, via: str) -> tuple[Workload, ...]:
+    post = f"{url}/v1/tasks"
+    return (
+        task_workload(
+            f"{prefix}-1", f"POST /v1/tasks '{ONE_AGENT_TASK}', planned -> calculator; {via}",
+            post, api_key, ONE_AGENT_TASK, ("calculator",),
+        ),
+        task_workload(
+            f"{prefix}-3", f"POST /v1/tasks with 3 parts, planned -> 3 agents in parallel; {via}",
+            post, api_key, FAN_OUT_TASK, FAN_OUT,
+        ),
+    )  # fmt: skip
+
+
+def _wait_registered(url: str, api_key: str, pull: bool) -> None:
+    """Until every agent is listed healthy (registering by pull first when `pull`)."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    with httpx.Client(base_url=url, headers={"X-API-Key": api_key}, timeout=10) as client:
+        for app_id in AGENTS if pull else ():
+            client.post("/v1/agents", json={"app_id": app_id}).raise_for_status()
+        while True:
+            listed = client.get("/v1/agents", params={"health": "healthy"}).json()["agents"]
+            missing = set(AGENTS) - {a["app_id"] for a in listed}
+            if not missing:
+                return
+            if time.monotonic() > deadline:
+                raise StartupError(f"agents not registered healthy: {', '.join(sorted(missing))}")
+            time.sleep(0.2)
+
+
+@contextmanager
+def hubspoke_http(run_dir: Path) -> Iterator[RunningSetup]:
+    supervisor = Supervisor(_fresh(run_dir) / "logs", echo=False)
+    try:
+        token, api_key = AppTokens().app_api_token, new_api_key()
+        # Spans exported as in the real stack, so the two differ by Dapr only.
+        tracing = LocalTracing(run_dir, _free_port())
+        tracing.start_receiver(supervisor, START_TIMEOUT_S)
+        base = {
+            **os.environ, "PYTHONUNBUFFERED": "1", "HUBSPOKE_SELF_REGISTER": "false",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": tracing.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "500",
+        }  # fmt: skip
+        apps = {}
+        for app_id in AGENTS:
+            port = _free_port()
+            env = {**base, "APP_ID": app_id, "APP_PORT": str(port), "APP_API_TOKEN": token}
+            apps[app_id] = _serve(
+                supervisor, app_id, ["-m", "bench.direct_serve", app_id], env, port
+            )
+        port = _free_port()
+        env = {
+            **base, "APP_ID": "orchestrator", "APP_PORT": str(port),
+            "ORCHESTRATOR_API_KEYS": api_key, "BENCH_APPS": json.dumps(apps),
+            "BENCH_APP_TOKEN": token,
+        }  # fmt: skip
+        argv = ["-m", "bench.direct_serve", "orchestrator"]
+        url = _serve(supervisor, "orchestrator", argv, env, port)
+        _wait_registered(url, api_key, pull=True)
+        yield RunningSetup(
+            supervisor, _hubspoke_workloads("hubspoke-http", url, api_key, HTTP_PATH)
+        )
+    finally:
+        supervisor.stop_all()
+
+
+@contextmanager
+def hubspoke(run_dir: Path) -> Iterator[RunningSetup]:
+    options = StackOptions(run_dir=_fresh(run_dir), free_ports=True, echo=False)
+    with LocalStack(options) as stack:
+        url = stack.endpoints["orchestrator"].app_url
+        _wait_registered(url, stack.api_key, pull=False)
+        yield RunningSetup(
+            stack.supervisor, _hubspoke_workloads("hubspoke", url, stack.api_key, DAPR_PATH)
+        )
+
+
+SETUPS = (
+    Setup("http", "trivial apps, plain HTTP (floor of a hop)", plain_http),
+    Setup("dapr", "trivial apps through real sidecars (raw Dapr)", raw_dapr),
+    Setup("hubspoke-http", "orchestrator + agents, plain HTTP (floor of Hubspoke)", hubspoke_http),
+    Setup("hubspoke", "orchestrator + agents through Dapr (make run)", hubspoke),
+)

@@ -1,0 +1,88 @@
+"""What each setup is asked to do, and the check that it really did it.
+
+Every workload is checked once before it is measured: the raw apps must echo
+the body; a Hubspoke task must be completed by exactly the expected agents,
+one step each (so "one agent" and "fan-out to three" are facts of the run,
+not assumptions about the planner).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bench.loadgen import HttpRequest
+
+__all__ = [
+    "FAN_OUT_TASK",
+    "ONE_AGENT_TASK",
+    "RAW_PAYLOAD",
+    "CheckFailed",
+    "Workload",
+    "check",
+    "echo_workload",
+    "task_workload",
+]
+
+# Dapr's published figure is for 1 KB payloads: the raw apps move that much each way.
+RAW_PAYLOAD = json.dumps({"payload": "x" * 1000}).encode()
+# The local planner sends arithmetic to the calculator and nothing else.
+ONE_AGENT_TASK = "what is 2 + 3"
+# Three independent parts (split at ";"), ranked to three different agents.
+FAN_OUT_TASK = (
+    "what is 2 + 3; summarize: Dapr gives every app service invocation, pub/sub and state. "
+    "It runs beside each app as a sidecar; what does the README say about access control?"
+)
+
+
+class CheckFailed(RuntimeError):
+    """A workload did not do what it is meant to measure."""
+
+
+@dataclass(frozen=True)
+class Workload:
+    key: str  # short, stable: the row label and the JSON key
+    description: str
+    request: HttpRequest
+    # The agents a task must be answered by, in plan order; None: an echo.
+    expect_agents: tuple[str, ...] | None = None
+
+
+def echo_workload(key: str, description: str, url: str) -> Workload:
+    return Workload(key, description, HttpRequest(url, RAW_PAYLOAD, {}))
+
+
+def task_workload(
+    key: str, description: str, url: str, api_key: str, text: str, agents: tuple[str, ...]
+) -> Workload:
+    body = json.dumps({"input": text}).encode()
+    return Workload(key, description, HttpRequest(url, body, {"X-API-Key": api_key}), agents)
+
+
+def check(workload: Workload) -> str:
+    """Send the workload's request once; say what it did, or raise CheckFailed."""
+    request = workload.request
+    headers = {"content-type": "application/json", **request.headers}
+    answer = httpx.post(request.url, content=request.body, headers=headers, timeout=30)
+    if not answer.is_success:
+        raise CheckFailed(f"{workload.key}: HTTP {answer.status_code} {answer.text[:300]}")
+    if workload.expect_agents is None:
+        if answer.content != request.body:
+            raise CheckFailed(f"{workload.key}: the answer is not the echo of the request")
+        return f"echoed {len(answer.content)} bytes"
+    return _check_task(workload.key, answer.json(), workload.expect_agents)
+
+
+def _check_task(key: str, task: dict[str, Any], expected: tuple[str, ...]) -> str:
+    steps = task.get("steps", [])
+    stepped = tuple(s.get("agent") for s in steps)
+    done = all(s.get("status") == "completed" for s in steps)
+    if tuple(task.get("agents", [])) != expected or stepped != expected or not done:
+        raise CheckFailed(
+            f"{key}: expected one completed step each by {', '.join(expected)}; got agents "
+            f"{task.get('agents')} and steps {[(s.get('agent'), s.get('status')) for s in steps]}"
+        )
+    return f"{task.get('status')}; agents {', '.join(expected)}; {len(steps)} step(s)"
