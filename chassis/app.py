@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+import gc
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
@@ -26,6 +27,29 @@ class Health(BaseModel):
     version: str
 
 
+def _frozen_after_start(lifespan: Lifespan | None) -> Lifespan:
+    """Run `lifespan`, then move everything alive at start-up out of the collector's way.
+
+    Semantic Kernel and its dependencies leave ~200k tracked objects behind; each
+    full collection walked them all (~125 ms in the orchestrator: its p99). Frozen,
+    they are never scanned again; what requests allocate is collected as usual.
+    """
+
+    @asynccontextmanager
+    async def frozen(app: FastAPI) -> AsyncIterator[None]:
+        if lifespan is None:
+            gc.collect()
+            gc.freeze()
+            yield
+            return
+        async with lifespan(app):
+            gc.collect()
+            gc.freeze()
+            yield
+
+    return frozen
+
+
 def create_app(
     *,
     settings: ServiceSettings,
@@ -46,7 +70,7 @@ def create_app(
         title=title,
         version=version,
         description=description,
-        lifespan=lifespan,
+        lifespan=_frozen_after_start(lifespan),
     )
     install_error_handlers(app)
     app.add_middleware(DeadlineGuard)

@@ -56,3 +56,5 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     # One line per request is the sidecar's job, and costs throughput here.
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Semantic Kernel logs three INFO lines per function call: noise at our volume.
+    logging.getLogger("semantic_kernel").setLevel(logging.WARNING)

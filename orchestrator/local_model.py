@@ -10,6 +10,7 @@ that turn it answers with the results.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import uuid
@@ -93,10 +94,7 @@ class LocalPlannerChatCompletion(ChatCompletionClientBase):
         return [self._plan(_last_request(chat_history), settings.functions)]
 
     def _plan(self, request: str, functions: dict[str, str]) -> ChatMessageContent:
-        index = Bm25Index()
-        for name, description in functions.items():
-            index.add(name, f"{name.replace('-', ' ').replace('_', ' ')} {description}")
-        fallback = [name for name, text in functions.items() if "fallback" in text.lower()]
+        index, fallback = _index_of(tuple(functions.items()))
         calls: list[FunctionCallContent] = []
         for part in split_request(request) or [request]:
             query = f"{part} arithmetic calculate" if _ARITHMETIC.search(part) else part
@@ -115,6 +113,17 @@ class LocalPlannerChatCompletion(ChatCompletionClientBase):
                 role=AuthorRole.ASSISTANT, content="No registered agent can help with that."
             )
         return ChatMessageContent(role=AuthorRole.ASSISTANT, items=list(calls))
+
+
+@functools.lru_cache(maxsize=8)
+def _index_of(functions: tuple[tuple[str, str], ...]) -> tuple[Bm25Index, list[str]]:
+    """The ranking index of a set of functions; built once per set (it changes only
+    when an agent registers, leaves or changes its card)."""
+    index = Bm25Index()
+    for name, description in functions:
+        index.add(name, f"{name.replace('-', ' ').replace('_', ' ')} {description}")
+    fallback = [name for name, text in functions if "fallback" in text.lower()]
+    return index, fallback
 
 
 def _last_request(history: ChatHistory) -> str:

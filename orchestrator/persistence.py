@@ -23,6 +23,12 @@ class TaskRepository:
     async def save(self, task: TaskRecord) -> None:
         await self._dapr.save_state(self._store, _key(task.id), task.model_dump_json().encode())
 
+    async def create(self, task: TaskRecord) -> None:
+        """Store a task that must not exist yet (EtagMismatch if it does)."""
+        await self._dapr.save_state(
+            self._store, _key(task.id), task.model_dump_json().encode(), create_only=True
+        )
+
     async def get(self, task_id: str) -> TaskRecord | None:
         item = await self._dapr.get_state(self._store, _key(task_id))
         return None if item is None else TaskRecord.model_validate_json(item.data)

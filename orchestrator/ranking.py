@@ -1,16 +1,17 @@
 """BM25 ranking of short documents (skills, cards) against a text query.
 
 An inverted index, so a query touches only documents that share a word
-with it; per-document length norms are cached until the index changes.
+with it; per-word weights are precomputed (numpy) until the index changes.
 Used by the registry's catalog and by the local planning model.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
 from collections import defaultdict
+
+import numpy as np
 
 __all__ = ["Bm25Index", "tokens"]
 
@@ -34,7 +35,7 @@ class Bm25Index:
         self._lengths: dict[str, int] = {}
         self._words: dict[str, set[str]] = {}
         self._total_length = 0
-        self._norms: dict[str, float] | None = None
+        self._scoring: _Scoring | None = None
 
     def __len__(self) -> int:
         return len(self._lengths)
@@ -49,7 +50,7 @@ class Bm25Index:
         self._lengths[doc_id] = len(words)
         self._words[doc_id] = set(words)
         self._total_length += len(words)
-        self._norms = None
+        self._scoring = None
 
     def remove(self, doc_id: str) -> None:
         if doc_id not in self._lengths:
@@ -59,29 +60,64 @@ class Bm25Index:
             if not self._postings[word]:
                 del self._postings[word]
         self._total_length -= self._lengths.pop(doc_id)
-        self._norms = None
+        self._scoring = None
 
     def search(self, text: str, limit: int = 5) -> list[tuple[str, float]]:
         """Documents ranked by relevance to `text`, best first (only those sharing a word)."""
-        if not self._lengths:
+        if not self._lengths or limit < 1:
             return []
-        norms = self._length_norms()
-        count = len(self._lengths)
-        scores: dict[str, float] = defaultdict(float)
-        for word in set(tokens(text)):
+        if self._scoring is None:
+            self._scoring = _Scoring(self._postings, self._lengths, self._total_length)
+        return self._scoring.search(set(tokens(text)), limit)
+
+
+class _Scoring:
+    """What a search needs, computed once per version of the index.
+
+    Each word's BM25 weight per document is precomputed (lazily, per word) as
+    numpy arrays, so a query is a few vector additions instead of a Python
+    loop over every posting: with 10,000 agents a common word has thousands.
+    """
+
+    def __init__(
+        self, postings: dict[str, dict[str, int]], lengths: dict[str, int], total_length: int
+    ) -> None:
+        self._postings = postings
+        self._ids = list(lengths)
+        self._position = {doc_id: i for i, doc_id in enumerate(self._ids)}
+        average = total_length / len(lengths) or 1.0
+        length = np.fromiter(lengths.values(), dtype=np.float64, count=len(lengths))
+        self._norms = _K1 * (1 - _B + _B * length / average)
+        self._weights: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _word(self, word: str) -> tuple[np.ndarray, np.ndarray] | None:
+        cached = self._weights.get(word)
+        if cached is None:
             posting = self._postings.get(word)
             if not posting:
-                continue
+                return None
+            where = np.fromiter(
+                (self._position[d] for d in posting), dtype=np.intp, count=len(posting)
+            )
+            frequency = np.fromiter(posting.values(), dtype=np.float64, count=len(posting))
+            count = len(self._ids)
             idf = math.log(1 + (count - len(posting) + 0.5) / (len(posting) + 0.5))
-            for doc_id, frequency in posting.items():
-                scores[doc_id] += idf * frequency * (_K1 + 1) / (frequency + norms[doc_id])
-        return heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
+            weight = idf * frequency * (_K1 + 1) / (frequency + self._norms[where])
+            cached = self._weights[word] = (where, weight)
+        return cached
 
-    def _length_norms(self) -> dict[str, float]:
-        if self._norms is None:
-            average = self._total_length / len(self._lengths)
-            self._norms = {
-                doc_id: _K1 * (1 - _B + _B * length / average)
-                for doc_id, length in self._lengths.items()
-            }
-        return self._norms
+    def search(self, words: set[str], limit: int) -> list[tuple[str, float]]:
+        scores = np.zeros(len(self._ids))
+        for word in words:
+            entry = self._word(word)
+            if entry is not None:
+                scores[entry[0]] += entry[1]  # positions are unique within one word
+        hits = np.flatnonzero(scores)
+        if len(hits) > limit:
+            # Keep every document tied with the last place, then order by (score, id).
+            kth = np.partition(scores[hits], len(hits) - limit)[len(hits) - limit]
+            hits = hits[scores[hits] >= kth]
+        ranked = sorted(
+            ((self._ids[i], float(scores[i])) for i in hits), key=lambda item: (-item[1], item[0])
+        )
+        return ranked[:limit]

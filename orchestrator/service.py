@@ -104,10 +104,15 @@ class TaskService:
         )
 
     async def submit(self, request: TaskRequest, emit: EventSink | None = None) -> TaskRecord:
-        """Run a task to its end and return it; failures are stored before raising."""
+        """Run a task to its end and return it; failures are stored before raising.
+
+        A streamed task is stored at once (the client has its id and may read
+        it); a plain one only when it ends: nobody could ask for it before.
+        """
         task = self._new_task(request, TaskStatus.RUNNING)
-        await self._tasks.save(task)
-        return await self._execute(task, emit)
+        if emit is not None:
+            await self._tasks.save(task)
+        return await self._execute(task, emit, stored=emit is not None)
 
     async def accept(self, request: TaskRequest) -> TaskRecord:
         """Store a task and queue it on pub/sub; it is accepted only once queued."""
@@ -143,7 +148,7 @@ class TaskService:
         if task.status.final:
             return task
         try:
-            return await self._execute(task, None)
+            return await self._execute(task, None, stored=True)
         except ServiceError:
             return await self.get(task_id)  # the failure is stored with its reason
 
@@ -180,7 +185,10 @@ class TaskService:
         while (event := await queue.get()) is not None:
             yield event
 
-    async def _execute(self, task: TaskRecord, emit: EventSink | None) -> TaskRecord:
+    async def _execute(
+        self, task: TaskRecord, emit: EventSink | None, *, stored: bool
+    ) -> TaskRecord:
+        unsaved = None if stored else task
         deadline = task.deadline or task.created_at + timedelta(seconds=self._policy.deadline_s)
         run = TaskRun(task.id, deadline, self._transports[task.mode])
         if emit is not None:
@@ -199,14 +207,16 @@ class TaskService:
         except TimeoutError:
             if not any(error is None for _, error in run.steps):
                 failure = DeadlineExceeded("the task's deadline passed before an agent answered")
-                await self._finish(task.id, TaskStatus.FAILED, error=failure.detail)
+                await self._finish(
+                    task.id, TaskStatus.FAILED, unsaved=unsaved, error=failure.detail
+                )
                 failure.extra["task_id"] = task.id
                 raise failure from None
             answer = "\n".join(s.output or "" for s, error in run.steps if error is None)
         finally:
             plan_observer.reset(observed)
             current_run.reset(token)
-        return await self._conclude(task, answer, run.steps)
+        return await self._conclude(task, answer, run.steps, unsaved)
 
     async def skill_invoker(self, app_id: str, skill: str, text: str) -> str:
         """What the planner's kernel functions call: one step of the current task.
@@ -268,7 +278,9 @@ class TaskService:
             return f"(agent {app_id} failed: {error.detail})", error
         return step.output or "", None
 
-    async def _conclude(self, task: TaskRecord, answer: str, steps: list[Outcome]) -> TaskRecord:
+    async def _conclude(
+        self, task: TaskRecord, answer: str, steps: list[Outcome], unsaved: TaskRecord | None
+    ) -> TaskRecord:
         done = [s for s, error in steps if error is None]
         agents = list(dict.fromkeys(s.agent for s in done))
         recorded: dict[str, Any] = {"steps": [s for s, _ in steps], "agents": agents}
@@ -276,13 +288,21 @@ class TaskService:
             failure = next((e for _, e in steps if e is not None), None) or NoAgentCalled(
                 "no registered agent can take this task"
             )
-            await self._finish(task.id, TaskStatus.FAILED, error=failure.detail, **recorded)
+            await self._finish(
+                task.id, TaskStatus.FAILED, unsaved=unsaved, error=failure.detail, **recorded
+            )
             failure.extra["task_id"] = task.id
             raise failure
         agent = agents[0] if len(agents) == 1 else None
         data = done[0].data if len(steps) == 1 else {}
         finished, _ = await self._finish(
-            task.id, TaskStatus.COMPLETED, output=answer, data=data, agent=agent, **recorded
+            task.id,
+            TaskStatus.COMPLETED,
+            unsaved=unsaved,
+            output=answer,
+            data=data,
+            agent=agent,
+            **recorded,
         )
         return finished
 
@@ -294,9 +314,18 @@ class TaskService:
         return task
 
     async def _finish(
-        self, task_id: str, status: TaskStatus, **changes: Any
+        self,
+        task_id: str,
+        status: TaskStatus,
+        *,
+        unsaved: TaskRecord | None = None,
+        **changes: Any,
     ) -> tuple[TaskRecord, bool]:
-        """Move a task to its final state once; only the write that does it announces it."""
+        """Move a task to its final state once; only the write that does it announces it.
+
+        `unsaved`: the task was never stored (a plain synchronous one), so its
+        final state is its first write: one call instead of a read and a write.
+        """
 
         def finish(current: TaskRecord) -> TaskRecord | None:
             if current.status.final:
@@ -305,6 +334,12 @@ class TaskService:
                 update={"status": status, "completed_at": datetime.now(UTC), **changes}
             )
 
+        if unsaved is not None:
+            done = finish(unsaved)
+            assert done is not None  # a task that was never stored is not final yet
+            await self._tasks.create(done)
+            await self._announce(done)
+            return done, True
         done, written = await self._tasks.transition(task_id, finish)
         if done is None:
             raise TaskNotFound(f"task {task_id!r} vanished from the state store")

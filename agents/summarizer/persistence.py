@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from agents.summarizer.models import Activity
 from chassis.dapr import DaprPort
-from chassis.documents import update_document
+from chassis.documents import BatchedDocument
 
 __all__ = ["ActivityRepository"]
 
@@ -19,6 +19,8 @@ class ActivityRepository:
     def __init__(self, dapr: DaprPort, store: str) -> None:
         self._dapr = dapr
         self._store = store
+        # Every task.completed event changes this one document: batch the writes.
+        self._document = BatchedDocument(dapr, store, _KEY, Activity)
 
     async def load(self) -> Activity:
         item = await self._dapr.get_state(self._store, _KEY)
@@ -26,4 +28,4 @@ class ActivityRepository:
 
     async def update(self, change: Callable[[Activity], bool]) -> bool:
         """Apply `change` and save it, re-reading on a concurrent write; return its answer."""
-        return await update_document(self._dapr, self._store, _KEY, Activity, change)
+        return await self._document.apply(change)
