@@ -63,7 +63,7 @@ def build_task_service(
         pubsub=settings.pubsub,
         results=results,
         takes_work=registry.takes_async_work,
-        is_available=registry.is_available,
+        is_gone=registry.is_gone,
         fallback=invocation,
     )
     return TaskService(

@@ -82,24 +82,35 @@ class CardRefusedError(UnprocessableError):
 
 @dataclass(frozen=True)
 class RegistryPolicy:
+    """Liveness rules. `since` is when this registry started listening: heartbeats sent
+    before then (while the orchestrator was down or restarting) could not be heard, so
+    silence is counted from then at the earliest, never held against the agent."""
+
     supported_contract: str = CONTRACT_VERSION
     unhealthy_after: timedelta = timedelta(seconds=15)
     remove_after: timedelta = timedelta(seconds=60)
     probe_failures_to_unhealthy: int = 2
 
-    def live_instances(self, record: AgentRecord, now: datetime) -> int:
-        return sum(1 for seen in record.instances.values() if now - seen <= self.unhealthy_after)
+    def live_instances(self, record: AgentRecord, now: datetime, since: datetime) -> int:
+        window = self.unhealthy_after
+        return sum(1 for seen in record.instances.values() if now - max(seen, since) <= window)
 
-    def health(self, record: AgentRecord, now: datetime, probe_failures: int) -> Health:
-        if probe_failures >= self.probe_failures_to_unhealthy:
+    def health(
+        self, record: AgentRecord, now: datetime, probe_failures: int, since: datetime
+    ) -> Health:
+        if self.unreachable(probe_failures):
             return Health.UNHEALTHY
-        fresh = now - record.last_seen <= self.unhealthy_after
+        fresh = now - max(record.last_seen, since) <= self.unhealthy_after
         if record.registration is Registration.PUSH:
-            fresh = fresh and self.live_instances(record, now) > 0
+            fresh = fresh and self.live_instances(record, now, since) > 0
         return Health.HEALTHY if fresh else Health.UNHEALTHY
 
-    def expired(self, record: AgentRecord, now: datetime) -> bool:
-        return now - record.last_seen > self.remove_after
+    def unreachable(self, probe_failures: int) -> bool:
+        """Calls through Dapr do not reach the agent: direct evidence, unlike silence."""
+        return probe_failures >= self.probe_failures_to_unhealthy
+
+    def expired(self, record: AgentRecord, now: datetime, since: datetime) -> bool:
+        return now - max(record.last_seen, since) > self.remove_after
 
 
 def _contract_parts(contract: str) -> tuple[str, int]:

@@ -70,6 +70,7 @@ class RegistryService:
         self._verify_cards = verify_cards
         self._probe_timeout_s = probe_timeout_s
         self._now = clock
+        self._listening_since = clock()
         self._records: dict[str, AgentRecord] = {}
         self._probe_failures: dict[str, int] = {}
         self.catalog = Catalog()
@@ -233,9 +234,14 @@ class RegistryService:
         await asyncio.gather(*(self._probe(app_id) for app_id in list(self._records)))
         now = self._now()
         for app_id, record in list(self._records.items()):
-            if self._policy.expired(record, now):
+            if self._policy.expired(record, now, self._listening_since):
                 await self._change(
-                    app_id, lambda r: None if r is None or self._policy.expired(r, now) else r
+                    app_id,
+                    lambda r: (
+                        None
+                        if r is None or self._policy.expired(r, now, self._listening_since)
+                        else r
+                    ),
                 )
                 log.warning("agent removed after its TTL", extra={"app_id": app_id})
 
@@ -265,7 +271,10 @@ class RegistryService:
 
     def health(self, app_id: str) -> Health:
         return self._policy.health(
-            self._records[app_id], self._now(), self._probe_failures.get(app_id, 0)
+            self._records[app_id],
+            self._now(),
+            self._probe_failures.get(app_id, 0),
+            self._listening_since,
         )
 
     def view(self, app_id: str) -> AgentView:
@@ -283,7 +292,7 @@ class RegistryService:
             owner=card.hubspoke.owner,
             registration=record.registration,
             health=self.health(app_id),
-            live_instances=self._policy.live_instances(record, self._now()),
+            live_instances=self._policy.live_instances(record, self._now(), self._listening_since),
             skills=[
                 SkillView(id=s.id, name=s.name, description=s.description, tags=s.tags)
                 for s in card.card.skills
@@ -348,9 +357,16 @@ class RegistryService:
             if app_id != exclude and self.health(app_id) is Health.HEALTHY
         ]
 
-    def is_available(self, app_id: str) -> bool:
-        """Whether `app_id` is registered and healthy."""
-        return app_id in self._records and self.health(app_id) is Health.HEALTHY
+    def is_gone(self, app_id: str) -> bool:
+        """Whether `app_id` is known to be out of reach: removed, or its probes failing.
+
+        Stricter than "not healthy" on purpose: a missed heartbeat may be the
+        orchestrator's own deafness (after its restart, Dapr redelivers
+        subscriptions late), and work already sent is worth waiting for.
+        """
+        return app_id not in self._records or self._policy.unreachable(
+            self._probe_failures.get(app_id, 0)
+        )
 
     def takes_async_work(self, app_id: str) -> bool:
         """Whether the agent's card says it takes work over pub/sub."""

@@ -113,8 +113,9 @@ class PubSubTransport:
     The answer is awaited until the task's deadline, not a shorter per-call
     timeout: a result that reached the orchestrator's sidecar while the
     orchestrator restarted is delivered again only after the pub/sub
-    processingTimeout. An agent the registry finds down meanwhile fails the
-    step at once. An agent whose card does not say it takes asynchronous
+    processingTimeout. An agent the registry finds gone meanwhile (removed, or
+    its probes failing; a late heartbeat is not enough) fails the step at
+    once. An agent whose card does not say it takes asynchronous
     work is called by invocation instead; a call made again (a redelivered
     task) reuses a stored answer rather than sending the work twice.
     """
@@ -126,14 +127,14 @@ class PubSubTransport:
         pubsub: str,
         results: StepResults,
         takes_work: Callable[[str], bool],
-        is_available: Callable[[str], bool],
+        is_gone: Callable[[str], bool],
         fallback: AgentTransport,
     ) -> None:
         self._dapr = dapr
         self._pubsub = pubsub
         self._results = results
         self._takes_work = takes_work
-        self._is_available = is_available
+        self._is_gone = is_gone
         self._fallback = fallback
 
     async def call(self, call: AgentCall) -> AgentResponse:
@@ -168,7 +169,7 @@ class PubSubTransport:
         except DaprError as exc:
             raise AgentUnavailable(f"work for agent {call.app_id!r} not sent: {exc}") from exc
         result = await self._results.wait(
-            call.step_id, budget_s, give_up=lambda: not self._is_available(call.app_id)
+            call.step_id, budget_s, give_up=lambda: self._is_gone(call.app_id)
         )
         if result is not None:
             return result

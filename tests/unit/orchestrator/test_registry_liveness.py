@@ -42,8 +42,8 @@ def dapr() -> InMemoryDapr:
     return InMemoryDapr({"calculator/healthz": healthy})
 
 
-@pytest.fixture
-def registry(dapr: InMemoryDapr, clock: Clock) -> RegistryService:
+def start_registry(dapr: InMemoryDapr, clock: Clock) -> RegistryService:
+    """The registry of one orchestrator process (a second call: the process restarted)."""
     policy = RegistryPolicy(
         unhealthy_after=timedelta(seconds=3), remove_after=timedelta(seconds=10)
     )
@@ -54,6 +54,11 @@ def registry(dapr: InMemoryDapr, clock: Clock) -> RegistryService:
         verify_cards=False,
         clock=clock,
     )
+
+
+@pytest.fixture
+def registry(dapr: InMemoryDapr, clock: Clock) -> RegistryService:
+    return start_registry(dapr, clock)
 
 
 def beat(clock: Clock, kind: RegistrationKind = RegistrationKind.HEARTBEAT) -> RegistrationMessage:
@@ -157,3 +162,34 @@ async def test_a_task_needing_an_unhealthy_skill_is_not_sent_to_the_fallback(
     with pytest.raises(NoAgentAvailable, match="unhealthy: calculator"):
         registry.choose("2+3", None)
     assert registry.choose("hello there", None) == "summarizer"
+
+
+async def test_heartbeats_missed_while_the_orchestrator_was_down_are_not_held_against_agents(
+    registry: RegistryService, clock: Clock, dapr: InMemoryDapr
+) -> None:
+    await registry.handle(beat(clock, RegistrationKind.REGISTER), sender="calculator")
+    clock.advance(30)  # down for longer than the window and the TTL
+    restarted = start_registry(dapr, clock)
+    await restarted.load()
+    await restarted.sweep()
+    assert restarted.health("calculator") is Health.HEALTHY
+    assert restarted.view("calculator").live_instances == 1
+    clock.advance(3.1)  # listening for a whole window, and still nothing heard
+    assert restarted.health("calculator") is Health.UNHEALTHY
+    clock.advance(7)
+    await restarted.sweep()
+    assert restarted.find() == []
+
+
+async def test_only_failing_probes_or_removal_make_an_agent_gone(
+    registry: RegistryService, clock: Clock, dapr: InMemoryDapr
+) -> None:
+    await registry.handle(beat(clock, RegistrationKind.REGISTER), sender="calculator")
+    clock.advance(5)  # heartbeats late: not routed to, but work in hand is still awaited
+    assert registry.health("calculator") is Health.UNHEALTHY
+    assert not registry.is_gone("calculator")
+    del dapr.agents["calculator/healthz"]
+    await registry.sweep()
+    await registry.sweep()
+    assert registry.is_gone("calculator")
+    assert registry.is_gone("never-registered")
