@@ -1,7 +1,7 @@
 """A `DaprPort` with no sidecar behind it, for the plain-HTTP floor of the benchmark.
 
 Invocations go straight to the target app's port over HTTP, through one
-pooled client (sized like `chassis.dapr.DaprSidecar`'s), with the app token
+pooled aiohttp session (the client `chassis.dapr.DaprSidecar` uses), with the app token
 the target checks; state stays in this process's memory and published events
 are counted and dropped (`chassis.testing.InMemoryDapr`). Never a stand-in
 for daprd outside the benchmark: it has no mTLS, access control, retries or
@@ -10,10 +10,11 @@ name resolution.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
+import aiohttp
 
 from chassis.dapr import InvocationFailed, SidecarUnavailable
 from chassis.testing import InMemoryDapr
@@ -27,16 +28,22 @@ class DirectHttpPort(InMemoryDapr):
     def __init__(self, apps: Mapping[str, str], app_token: str | None = None) -> None:
         super().__init__()
         self._apps = dict(apps)
-        headers = {} if app_token is None else {"dapr-api-token": app_token}
-        self._client = httpx.AsyncClient(
-            headers=headers,
-            timeout=30.0,
-            limits=httpx.Limits(max_connections=256, max_keepalive_connections=64),
-        )
+        self._headers = {} if app_token is None else {"dapr-api-token": app_token}
+        self._session: aiohttp.ClientSession | None = None  # made in the serving loop
         self.dropped_events = 0
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._session is not None:
+            await self._session.close()
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                headers=self._headers,
+                connector=aiohttp.TCPConnector(limit=256, keepalive_timeout=30),
+                cookie_jar=aiohttp.DummyCookieJar(),
+            )
+        return self._session
 
     async def invoke(
         self,
@@ -51,30 +58,30 @@ class DirectHttpPort(InMemoryDapr):
         base = self._apps.get(app_id)
         if base is None:
             raise SidecarUnavailable(f"no address for {app_id!r}")
-        extra: dict[str, Any] = {} if http_method == "GET" else {"json": payload}
-        if timeout_s is not None:
-            extra["timeout"] = timeout_s
-        if headers:
-            extra["headers"] = dict(headers)
+        body = None if http_method == "GET" else json.dumps(payload).encode()
+        sent = {**({"content-type": "application/json"} if body else {}), **(headers or {})}
+        timeout = aiohttp.ClientTimeout(total=timeout_s or 30.0)
         try:
-            response = await self._client.request(
-                http_method, f"{base}/{method.lstrip('/')}", **extra
-            )
-        except httpx.TransportError as exc:
+            async with self._client().request(
+                http_method, f"{base}/{method.lstrip('/')}", data=body, headers=sent,
+                timeout=timeout,
+            ) as response:  # fmt: skip
+                status, content = response.status, await response.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
             raise SidecarUnavailable(f"{app_id} unreachable: {exc!r}") from exc
-        body = _decode(response)
-        if response.is_success:
-            return body
-        raise InvocationFailed(app_id, response.status_code, body)
+        answer = _decode(content)
+        if 200 <= status < 300:
+            return answer
+        raise InvocationFailed(app_id, status, answer)
 
     async def publish(self, pubsub: str, topic: str, data: bytes, **_: Any) -> None:
         self.dropped_events += 1
 
 
-def _decode(response: httpx.Response) -> Any:
-    if not response.content:
+def _decode(content: bytes) -> Any:
+    if not content:
         return None
     try:
-        return response.json()
+        return json.loads(content)
     except ValueError:
-        return response.text
+        return content.decode(errors="replace")

@@ -17,7 +17,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
+import aiohttp
 import uvicorn
 from fastapi import FastAPI, Request, Response
 from pydantic import Field, SecretStr
@@ -51,13 +51,17 @@ class RawAppSettings(BaseSettings):
 
 
 def build_front(settings: RawAppSettings) -> FastAPI:
-    """Forwards each body to back; one pooled client, sized like `chassis.dapr.DaprSidecar`'s."""
+    """Forwards each body to back; one pooled aiohttp session, as `chassis.dapr.DaprSidecar`."""
     url, headers = settings.echo_url(), settings.sidecar_headers()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
-        async with httpx.AsyncClient(timeout=30, limits=limits, headers=headers) as client:
+        async with aiohttp.ClientSession(
+            headers=headers,
+            timeout=aiohttp.ClientTimeout(total=30),
+            connector=aiohttp.TCPConnector(limit=256, keepalive_timeout=30),
+            cookie_jar=aiohttp.DummyCookieJar(),
+        ) as client:
             app.state.client = client
             yield
 
@@ -65,9 +69,9 @@ def build_front(settings: RawAppSettings) -> FastAPI:
 
     @app.post("/run")
     async def run(request: Request) -> Response:
-        client: httpx.AsyncClient = request.app.state.client
-        answer = await client.post(url, content=await request.body())
-        return Response(answer.content, status_code=answer.status_code, media_type=_JSON)
+        client: aiohttp.ClientSession = request.app.state.client
+        async with client.post(url, data=await request.body()) as answer:
+            return Response(await answer.read(), status_code=answer.status, media_type=_JSON)
 
     _add_health(app)
     return app

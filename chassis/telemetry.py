@@ -8,8 +8,9 @@ app spans and sidecar spans of one app sit under one service.
 
 W3C trace context travels on every hop: FastAPI's instrumentation continues
 the `traceparent` the sidecar sends (invocations and pub/sub deliveries), and
-httpx's instrumentation adds it to every call to the sidecar (invocation,
-publish, state), which Dapr carries on, into CloudEvents too.
+aiohttp's instrumentation adds it to every call to the sidecar (invocation,
+publish, state), which Dapr carries on, into CloudEvents too; httpx's covers
+the agents' in-process inbox calls.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from fastapi import FastAPI
 from opentelemetry import metrics, trace
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.metrics import MeterProvider
@@ -54,6 +56,8 @@ def configure_telemetry(service: str, version: str) -> None:
         readers.append(PeriodicExportingMetricReader(OTLPMetricExporter()))
     trace.set_tracer_provider(tracer_provider)
     metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=readers))
+    # Before any client exists: aiohttp sessions are traced from their creation.
+    AioHttpClientInstrumentor().instrument()
     HTTPXClientInstrumentor().instrument()
 
 
