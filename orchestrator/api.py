@@ -40,7 +40,7 @@ async def create_task(body: TaskRequest, service: TaskServiceDep, response: Resp
     return task
 
 
-def _runnable(body: TaskRequest, service: TaskServiceDep) -> TaskRequest:
+async def _runnable(body: TaskRequest, service: TaskServiceDep) -> TaskRequest:
     # A dependency runs before the stream starts: refusals stay plain 4xx/5xx responses.
     if body.mode is TaskMode.ASYNC:
         raise UnprocessableError("a streamed task runs in the request: leave mode out")

@@ -1,10 +1,15 @@
-"""FastAPI dependencies of the orchestrator's API, filled in by the lifespan."""
+"""FastAPI dependencies of the orchestrator's API, filled in by the lifespan.
+
+All `async def`: FastAPI runs a plain `def` dependency in its thread pool,
+a thread hop per dependency per request that cost more than the work.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, cast
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from orchestrator.auth import Authenticator
@@ -26,19 +31,19 @@ _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_task_service(request: Request) -> TaskService:
+async def get_task_service(request: Request) -> TaskService:
     return cast(TaskService, request.app.state.task_service)
 
 
-def get_registry(request: Request) -> RegistryService:
+async def get_registry(request: Request) -> RegistryService:
     return cast(RegistryService, request.app.state.registry)
 
 
-def get_step_results(request: Request) -> StepResults:
+async def get_step_results(request: Request) -> StepResults:
     return cast(StepResults, request.app.state.step_results)
 
 
-def get_dead_letters(request: Request) -> DeadLetterLog:
+async def get_dead_letters(request: Request) -> DeadLetterLog:
     return cast(DeadLetterLog, request.app.state.dead_letters)
 
 
@@ -48,11 +53,14 @@ StepResultsDep = Annotated[StepResults, Depends(get_step_results)]
 DeadLetterLogDep = Annotated[DeadLetterLog, Depends(get_dead_letters)]
 
 
-def require_caller(
+async def require_caller(
     request: Request,
     api_key: Annotated[str | None, Depends(_api_key_header)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
     """Guards the public routes: the caller's name, or 401."""
     authenticator = cast(Authenticator, request.app.state.authenticator)
-    return authenticator.authenticate(api_key, bearer.credentials if bearer else None)
+    if bearer is None:
+        return authenticator.authenticate(api_key, None)
+    # A token may need the issuer's signing keys, fetched over the network.
+    return await run_in_threadpool(authenticator.authenticate, api_key, bearer.credentials)

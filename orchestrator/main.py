@@ -115,6 +115,8 @@ def build_app(
                     monitor_registry(registry, settings.registry_sweep_seconds)
                 )
             yield
+            # Notifications still being published go out before the sidecar closes.
+            await app.state.task_service.drain()
             if sweeper is not None:
                 sweeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -13,7 +13,7 @@ from chassis.problems import PROBLEM_RESPONSES
 __all__ = ["router"]
 
 
-def _service(request: Request) -> CalculatorService:
+async def _service(request: Request) -> CalculatorService:
     return cast(CalculatorService, request.app.state.service)
 
 

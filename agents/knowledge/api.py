@@ -13,7 +13,7 @@ from chassis.problems import PROBLEM_RESPONSES
 __all__ = ["router"]
 
 
-def _service(request: Request) -> KnowledgeService:
+async def _service(request: Request) -> KnowledgeService:
     return cast(KnowledgeService, request.app.state.service)
 
 

@@ -26,7 +26,7 @@ __all__ = ["router", "subscribe"]
 log = logging.getLogger(__name__)
 
 
-def _service(request: Request) -> SummarizerService:
+async def _service(request: Request) -> SummarizerService:
     return cast(SummarizerService, request.app.state.service)
 
 

@@ -1,12 +1,24 @@
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from agents.calculator.main import AGENT as CALCULATOR
 from chassis.contract import AGENT_INVOKE_METHOD, TASK_COMPLETED_TOPIC
 from chassis.testing import InMemoryDapr, failing_agent
+from orchestrator.settings import OrchestratorSettings
+from tests.unit.orchestrator.conftest import (
+    REGISTRY_ROUTE,
+    calculator,
+    card_for,
+    public_client,
+    registration,
+)
 
 
 def test_arithmetic_task_goes_to_calculator_and_is_stored(
@@ -39,6 +51,35 @@ def test_completion_is_published(client: TestClient, dapr: InMemoryDapr) -> None
     assert (pubsub, topic) == ("pubsub", TASK_COMPLETED_TOPIC)
     assert event["task_id"] == task["id"]
     assert event["status"] == "completed"
+
+
+class StalledBroker(InMemoryDapr):
+    """Publishes only once `released` is set (from the test's thread)."""
+
+    def __init__(self) -> None:
+        super().__init__({"calculator": calculator})
+        self.released = threading.Event()
+
+    async def publish(
+        self, pubsub: str, topic: str, data: bytes, *, metadata: Mapping[str, str] | None = None
+    ) -> None:
+        await asyncio.to_thread(self.released.wait, 10)
+        await super().publish(pubsub, topic, data, metadata=metadata)
+
+
+def test_a_slow_broker_does_not_hold_the_answer_and_the_event_still_goes_out(
+    settings: OrchestratorSettings,
+) -> None:
+    broker = StalledBroker()
+    with public_client(broker, settings) as client:
+        event = registration("register", "calculator", card=card_for(CALCULATOR, "calculator"))
+        assert client.post(REGISTRY_ROUTE, json=event).status_code == 200
+        response = client.post("/v1/tasks", json={"input": "2+3", "agent": "calculator"})
+        assert response.status_code == 201  # answered while the publish still waits
+        assert broker.published == []
+        broker.released.set()
+    # Shutting down waited for the notification instead of dropping it.
+    assert [topic for _, topic, _ in broker.published] == [TASK_COMPLETED_TOPIC]
 
 
 @pytest.mark.parametrize(
