@@ -16,7 +16,7 @@ from launcher.toolchain import REPO_ROOT, daprd_path, daprd_version
 
 __all__ = ["describe"]
 
-PACKAGES = ("fastapi", "uvicorn", "httpx", "pydantic", "semantic-kernel", "dapr", "uvloop")
+PACKAGES = ("fastapi", "uvicorn", "aiohttp", "pydantic", "semantic-kernel", "dapr", "uvloop")
 
 
 def _cpu_model() -> str:
