@@ -377,7 +377,10 @@ class TaskService:
             # The task itself is stored; a lost notification must not fail it.
             log.warning("could not publish %s for task %s", self._completed_topic, event.task_id)
 
-    async def drain(self) -> None:
-        """Wait for work still running in the background (streamed tasks, notifications)."""
-        if self._running:
-            await asyncio.gather(*self._running, return_exceptions=True)
+    async def drain(self, timeout_s: float = 10.0) -> None:
+        """Wait (a bounded time) for background work: streamed tasks, notifications."""
+        if not self._running:
+            return
+        _, pending = await asyncio.wait(set(self._running), timeout=timeout_s)
+        if pending:
+            log.warning("stopping with %d background jobs unfinished", len(pending))
