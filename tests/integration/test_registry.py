@@ -101,16 +101,20 @@ def test_registration_sent_by_another_app_is_refused(stack: LocalStack) -> None:
 
 
 def test_instances_of_one_app_id_count_as_one_agent(stack: LocalStack) -> None:
+    def calculator() -> tuple[str, int]:
+        """(health, live instances), read together: two reads could straddle a heartbeat."""
+        response = agent(stack, "calculator")
+        assert response.status_code == 200, response.text  # the agent never goes away
+        view = response.json()
+        return view["health"], view["live_instances"]
+
     publish_calculator_message(stack, via="calculator", kind="heartbeat", instance="second")
-    seconds_until(lambda: agent(stack, "calculator").json()["live_instances"] == 2, 10)
+    seconds_until(lambda: calculator()[1] == 2, 10)
     # The second instance sends nothing more: it drops out of the count, the agent stays.
-    seconds_until(
-        lambda: agent(stack, "calculator").json()["live_instances"] == 1, UNHEALTHY_AFTER_S + 3
-    )
+    seconds_until(lambda: calculator()[1] == 1, UNHEALTHY_AFTER_S + 3)
     # Healthy, though maybe not at once: if the previous test's kill left the calculator's
     # circuit breaker open, probes fail until its 5 s half-open trial passes.
-    seconds_until(lambda: agent(stack, "calculator").json()["health"] == "healthy", 12)
-    assert agent(stack, "calculator").json()["live_instances"] == 1
+    seconds_until(lambda: calculator() == ("healthy", 1), 12)
 
 
 def test_registry_survives_an_orchestrator_restart(stack: LocalStack) -> None:
