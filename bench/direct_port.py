@@ -1,7 +1,7 @@
 """A `DaprPort` with no sidecar behind it, for the plain-HTTP floor of the benchmark.
 
 Invocations go straight to the target app's port over HTTP, through one
-pooled aiohttp session (the client `chassis.dapr.DaprSidecar` uses), with the app token
+pooled aiohttp session (`chassis.dapr.pooled_session`, as the sidecar adapter), with the app token
 the target checks; state stays in this process's memory and published events
 are counted and dropped (`chassis.testing.InMemoryDapr`). Never a stand-in
 for daprd outside the benchmark: it has no mTLS, access control, retries or
@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 
-from chassis.dapr import InvocationFailed, SidecarUnavailable
+from chassis.dapr import InvocationFailed, SidecarUnavailable, pooled_session
 from chassis.testing import InMemoryDapr
 
 __all__ = ["DirectHttpPort"]
@@ -38,11 +38,7 @@ class DirectHttpPort(InMemoryDapr):
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
-            self._session = aiohttp.ClientSession(
-                headers=self._headers,
-                connector=aiohttp.TCPConnector(limit=256, keepalive_timeout=30),
-                cookie_jar=aiohttp.DummyCookieJar(),
-            )
+            self._session = pooled_session(self._headers)
         return self._session
 
     async def invoke(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
@@ -30,19 +30,14 @@ class Health(BaseModel):
 def _frozen_after_start(lifespan: Lifespan | None) -> Lifespan:
     """Run `lifespan`, then move everything alive at start-up out of the collector's way.
 
-    Semantic Kernel and its dependencies leave ~200k tracked objects behind; each
-    full collection walked them all (~125 ms in the orchestrator: its p99). Frozen,
+    Semantic Kernel and its dependencies leave ~225k tracked objects behind; each
+    full collection walked them all (139 ms measured in the orchestrator). Frozen,
     they are never scanned again; what requests allocate is collected as usual.
     """
 
     @asynccontextmanager
     async def frozen(app: FastAPI) -> AsyncIterator[None]:
-        if lifespan is None:
-            gc.collect()
-            gc.freeze()
-            yield
-            return
-        async with lifespan(app):
+        async with lifespan(app) if lifespan is not None else nullcontext():
             gc.collect()
             gc.freeze()
             yield

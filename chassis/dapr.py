@@ -41,6 +41,7 @@ __all__ = [
     "SidecarUnavailable",
     "StateItem",
     "open_sidecar",
+    "pooled_session",
 ]
 
 
@@ -139,6 +140,19 @@ class DaprPort(Protocol):
         ...
 
 
+def pooled_session(
+    headers: Mapping[str, str], base_url: str | None = None
+) -> aiohttp.ClientSession:
+    """One pooled HTTP session for a process's calls on loopback (create it in its loop)."""
+    return aiohttp.ClientSession(
+        base_url=base_url,
+        headers=headers,
+        connector=aiohttp.TCPConnector(limit=256, keepalive_timeout=30),
+        # Loopback to our own sidecar or apps: no proxy, no cookies to keep.
+        cookie_jar=aiohttp.DummyCookieJar(),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class _Reply:
     """What the adapter keeps of a sidecar response (read whole: bodies are small)."""
@@ -180,13 +194,7 @@ class DaprSidecar:
         headers = {}
         if dapr_settings.DAPR_API_TOKEN:
             headers["dapr-api-token"] = dapr_settings.DAPR_API_TOKEN
-        session = aiohttp.ClientSession(
-            base_url=f"http://127.0.0.1:{dapr_settings.DAPR_HTTP_PORT}",
-            headers=headers,
-            connector=aiohttp.TCPConnector(limit=256, keepalive_timeout=30),
-            # Loopback to our own sidecar: no proxy, no cookies to keep.
-            cookie_jar=aiohttp.DummyCookieJar(),
-        )
+        session = pooled_session(headers, f"http://127.0.0.1:{dapr_settings.DAPR_HTTP_PORT}")
         return cls(session, timeout_s=timeout_s)
 
     async def aclose(self) -> None:

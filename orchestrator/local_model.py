@@ -98,7 +98,7 @@ class LocalPlannerChatCompletion(ChatCompletionClientBase):
         calls: list[FunctionCallContent] = []
         for part in split_request(request) or [request]:
             query = f"{part} arithmetic calculate" if _ARITHMETIC.search(part) else part
-            ranked = [name for name, _ in index.search(query, 1)] or fallback[:1]
+            ranked = [name for name, _ in index.search(query, 1)] or list(fallback[:1])
             for name in ranked:
                 calls.append(
                     FunctionCallContent(
@@ -116,13 +116,13 @@ class LocalPlannerChatCompletion(ChatCompletionClientBase):
 
 
 @functools.lru_cache(maxsize=8)
-def _index_of(functions: tuple[tuple[str, str], ...]) -> tuple[Bm25Index, list[str]]:
+def _index_of(functions: tuple[tuple[str, str], ...]) -> tuple[Bm25Index, tuple[str, ...]]:
     """The ranking index of a set of functions; built once per set (it changes only
     when an agent registers, leaves or changes its card)."""
     index = Bm25Index()
     for name, description in functions:
         index.add(name, f"{name.replace('-', ' ').replace('_', ' ')} {description}")
-    fallback = [name for name, text in functions if "fallback" in text.lower()]
+    fallback = tuple(name for name, text in functions if "fallback" in text.lower())
     return index, fallback
 
 

@@ -112,7 +112,8 @@ class TaskService:
         task = self._new_task(request, TaskStatus.RUNNING)
         if emit is not None:
             await self._tasks.save(task)
-        return await self._execute(task, emit, stored=emit is not None)
+            return await self._execute(task, emit)
+        return await self._execute(task, None, unsaved=task)
 
     async def accept(self, request: TaskRequest) -> TaskRecord:
         """Store a task and queue it on pub/sub; it is accepted only once queued."""
@@ -148,7 +149,7 @@ class TaskService:
         if task.status.final:
             return task
         try:
-            return await self._execute(task, None, stored=True)
+            return await self._execute(task, None)
         except ServiceError:
             return await self.get(task_id)  # the failure is stored with its reason
 
@@ -186,9 +187,8 @@ class TaskService:
             yield event
 
     async def _execute(
-        self, task: TaskRecord, emit: EventSink | None, *, stored: bool
+        self, task: TaskRecord, emit: EventSink | None, *, unsaved: TaskRecord | None = None
     ) -> TaskRecord:
-        unsaved = None if stored else task
         deadline = task.deadline or task.created_at + timedelta(seconds=self._policy.deadline_s)
         run = TaskRun(task.id, deadline, self._transports[task.mode])
         if emit is not None:
