@@ -3,7 +3,11 @@
 `create_agent_app` adds to the plain app factory what every agent has: its
 card at `/.well-known/agent-card.json`, the sidecar connection,
 self-registration (register, heartbeat, deregister) on `agents.registry`,
-and the inbox for asynchronous work on `agent.requests.<app-id>`.
+the inbox for asynchronous work on `agent.requests.<app-id>`, and refusals
+by construction: an `UnprocessableError` raised while the agent handles
+`POST /v1/invoke` is answered 200 with `outcome: refused` and its reason,
+so a refused input is never retried and never counts against the agent's
+circuit breaker (Dapr counts every status outside 200-399 as a failure).
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, FastAPI, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from chassis.app import create_app
 from chassis.card import CARD_PATH, HUBSPOKE_EXTENSION_URI
 from chassis.contract import (
+    AGENT_INVOKE_METHOD,
     CONTRACT_VERSION,
     DEAD_LETTER_TOPIC,
     AgentRequest,
@@ -27,7 +33,9 @@ from chassis.contract import (
     agent_requests_topic,
 )
 from chassis.dapr import DaprPort, open_sidecar
+from chassis.errors import UnprocessableError
 from chassis.inbox import WorkInbox
+from chassis.problems import problem_response
 from chassis.registration import Registrar
 from chassis.settings import AgentSettings
 from chassis.subscriptions import subscriptions
@@ -168,9 +176,24 @@ def create_agent_app(
     async def agent_card() -> dict[str, Any]:
         return card
 
+    app.add_exception_handler(UnprocessableError, _refusal_handler(settings.app_id))
     if settings.async_work:
         _subscribe_inbox(app, settings)
     return app
+
+
+def _refusal_handler(app_id: str) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    """Answer a refused task as a successful call with outcome `refused` (elsewhere: 422)."""
+    invoke_path = f"/{AGENT_INVOKE_METHOD}"
+
+    async def on_refusal(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, UnprocessableError)
+        if request.url.path != invoke_path:
+            return problem_response(exc.status, exc.detail, **exc.extra)
+        refusal = AgentResponse.refused(app_id, exc.detail, exc.extra)
+        return JSONResponse(refusal.model_dump(mode="json"))
+
+    return on_refusal
 
 
 def _subscribe_inbox(app: FastAPI, settings: AgentSettings) -> None:

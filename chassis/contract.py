@@ -3,6 +3,10 @@
 Agents serve `POST /v1/invoke` taking `AgentRequest` and answering
 `AgentResponse`; the orchestrator sends the task's deadline in the
 `Hubspoke-Deadline` header (Unix seconds) and the agent gives up after it.
+An agent that understood a task and will not do it has still answered:
+HTTP 200 with `outcome: refused` and its `reason`. Non-2xx statuses mean the
+agent is unavailable (down, failing, overloaded): only those may be retried,
+open a circuit breaker or move the task to another agent.
 For asynchronous tasks the same request travels as `AgentWork` on the
 agent's own topic `agent.requests.<app-id>`, and the agent publishes an
 `AgentResult` on `agent.results`, using the work's message id as its own.
@@ -17,7 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "AGENT_INVOKE_METHOD",
@@ -33,6 +37,7 @@ __all__ = [
     "AgentResult",
     "AgentWork",
     "CloudEvent",
+    "Outcome",
     "RegistrationKind",
     "RegistrationMessage",
     "TaskCompleted",
@@ -66,12 +71,32 @@ class AgentRequest(BaseModel):
     input: str = Field(min_length=1, max_length=MAX_INPUT_CHARS)
 
 
+class Outcome(StrEnum):
+    """How an agent ended a task it understood (A2A's task states later: refused = rejected)."""
+
+    COMPLETED = "completed"
+    REFUSED = "refused"  # the input is the problem: no retry, no other agent
+
+
 class AgentResponse(BaseModel):
-    """What an agent answers: a text output plus optional structured data."""
+    """What an agent answers: a text output plus optional structured data, or a refusal."""
 
     agent: str
     output: str
     data: dict[str, Any] = Field(default_factory=dict)
+    outcome: Outcome = Outcome.COMPLETED
+    reason: str | None = Field(default=None, description="Why the agent refused (required then).")
+
+    @model_validator(mode="after")
+    def _refusal_says_why(self) -> AgentResponse:
+        if self.outcome is Outcome.REFUSED and not self.reason:
+            raise ValueError("a refused answer must give its reason")
+        return self
+
+    @classmethod
+    def refused(cls, agent: str, reason: str, data: dict[str, Any] | None = None) -> AgentResponse:
+        """The answer of an agent that will not do the task, saying why."""
+        return cls(agent=agent, output="", data=data or {}, outcome=Outcome.REFUSED, reason=reason)
 
 
 def deadline_headers(deadline: datetime) -> dict[str, str]:
@@ -102,7 +127,8 @@ class AgentWork(BaseModel):
 
 
 class AgentResult(BaseModel):
-    """An agent's answer to `AgentWork`: its response, or the HTTP status and reason it failed."""
+    """An agent's answer to `AgentWork`: its response (completed or refused), or the HTTP
+    status and reason it failed."""
 
     task_id: str
     step_id: str

@@ -15,7 +15,7 @@ Exception tree (all `DaprError`):
 
     DaprError
     ├── SidecarUnavailable     the sidecar did not answer (down, timed out)
-    ├── InvocationFailed       the target app or its sidecar answered non-2xx
+    ├── InvocationFailed       the target app, or Dapr on the way (`FailedHop`), answered non-2xx
     └── EtagMismatch           a state write lost an optimistic-concurrency race
 """
 
@@ -27,6 +27,7 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Protocol
 
 import aiohttp
@@ -37,6 +38,7 @@ __all__ = [
     "DaprPort",
     "DaprSidecar",
     "EtagMismatch",
+    "FailedHop",
     "InvocationFailed",
     "SidecarUnavailable",
     "StateItem",
@@ -53,17 +55,57 @@ class DaprError(Exception):
 
 
 class SidecarUnavailable(DaprError):
-    """The sidecar could not be reached or did not answer in time."""
+    """The sidecar could not be reached, or (`timed_out`) did not answer in time."""
+
+    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
+
+
+class FailedHop(StrEnum):
+    """Where an invocation failed: the target app's own answer, or Dapr on the way to it."""
+
+    APP = "app"  # the app answered non-2xx itself; its body is the app's
+    BREAKER_OPEN = "breaker-open"  # Dapr's circuit breaker for the target let no call through
+    TIMED_OUT = "timed-out"  # the Resiliency timeout passed before the app answered
+    DENIED = "denied"  # the target's access-control policy refused the caller
+    UNREACHABLE = "unreachable"  # no address, no connection, the target's sidecar failed
+
+
+# gobreaker's words, as Dapr's ERR_DIRECT_INVOKE message quotes them (dapr/dapr
+# pkg/resiliency/breaker: ErrOpenState, and ErrTooManyRequests while half-open).
+_BREAKER_TEXTS = ("circuit breaker is open", "too many requests")
+_TIMEOUT_TEXTS = ("context deadline exceeded", "deadlineexceeded")
 
 
 class InvocationFailed(DaprError):
-    """A service invocation returned a non-2xx status."""
+    """A service invocation returned a non-2xx status.
+
+    `hop` says whether the app answered that (its body is the app's) or Dapr
+    failed the call itself: then the body is Dapr's JSON error
+    (`{"errorCode": "ERR_DIRECT_INVOKE", "message": ...}`), internal text
+    that callers log and do not show.
+    """
 
     def __init__(self, app_id: str, status: int, body: Any) -> None:
         super().__init__(f"invoking {app_id!r} returned HTTP {status}: {str(body)[:300]}")
         self.app_id = app_id
         self.status = status
         self.body = body
+
+    @property
+    def hop(self) -> FailedHop:
+        error_code = self.body.get("errorCode") if isinstance(self.body, dict) else None
+        if not isinstance(error_code, str) or not error_code.startswith("ERR_"):
+            return FailedHop.APP
+        message = str(self.body.get("message", "")).lower()
+        if any(text in message for text in _BREAKER_TEXTS):
+            return FailedHop.BREAKER_OPEN
+        if any(text in message for text in _TIMEOUT_TEXTS):
+            return FailedHop.TIMED_OUT
+        if self.status == 403 or "permissiondenied" in message.replace(" ", ""):
+            return FailedHop.DENIED
+        return FailedHop.UNREACHABLE
 
 
 class EtagMismatch(DaprError):
@@ -230,7 +272,10 @@ class DaprSidecar:
             ) as response:
                 return _Reply(response.status, await response.read(), response.headers.get("etag"))
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise SidecarUnavailable(f"sidecar request {method} {url} failed: {exc!r}") from exc
+            raise SidecarUnavailable(
+                f"sidecar request {method} {url} failed: {exc!r}",
+                timed_out=isinstance(exc, TimeoutError),
+            ) from exc
 
     async def invoke(
         self,

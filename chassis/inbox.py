@@ -2,7 +2,8 @@
 
 Each work message is answered by the agent's own `POST /v1/invoke`, called
 in-process, so work that arrives over pub/sub runs exactly the validation,
-service code, deadline and errors of a call through Dapr service invocation.
+service code, deadline and errors of a call through Dapr service invocation;
+a refused task is a response with `outcome: refused`, as on that path.
 
 Delivery is at-least-once. Once a result is published, it is kept in the
 state store under the message id (with a TTL), so a message delivered or

@@ -11,9 +11,10 @@ import json
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
+from chassis.contract import AgentResponse
 from chassis.dapr import EtagMismatch, InvocationFailed, SidecarUnavailable, StateItem
 
-__all__ = ["InMemoryDapr", "failing_agent"]
+__all__ = ["InMemoryDapr", "failing_agent", "refusing_agent"]
 
 Handler = Callable[[Any], Awaitable[Any]]
 PublishReaction = Callable[[str, Any, dict[str, str]], Coroutine[Any, Any, None]]
@@ -114,5 +115,14 @@ def failing_agent(status: int, detail: str) -> Handler:
 
     async def handler(_: Any) -> Any:
         raise InvocationFailed("agent", status, {"status": status, "detail": detail})
+
+    return handler
+
+
+def refusing_agent(app_id: str, reason: str) -> Handler:
+    """An agent that understands every task and refuses it (HTTP 200, outcome refused)."""
+
+    async def handler(_: Any) -> Any:
+        return AgentResponse.refused(app_id, reason).model_dump(mode="json")
 
     return handler

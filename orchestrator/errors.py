@@ -3,16 +3,20 @@
 Exception tree (all `chassis.errors.ServiceError`, so each maps to HTTP):
 
     TaskNotFound          404  no task with that id was stored
-    AgentRejectedTask     422  the agent says it cannot act on the input
+    AgentRejectedTask     422  the agent refused the task (the input is the problem)
     PlanTooLong           422  the plan asked for more agent calls than allowed
     AgentUnavailable      502  the agent is down, failing, or broke the contract
     NoAgentCalled         503  the plan called no agent at all
     QueueUnavailable      503  an asynchronous task could not be queued
     DeadlineExceeded      504  the task's deadline passed
+
+Their details are what clients read: they say what happened in our words
+(`unavailable_reason`), never Dapr's internal error text, which is logged.
 """
 
 from __future__ import annotations
 
+from chassis.dapr import DaprError, FailedHop, InvocationFailed, SidecarUnavailable
 from chassis.errors import NotFoundError, UnprocessableError, UpstreamError
 
 __all__ = [
@@ -24,6 +28,7 @@ __all__ = [
     "QueueUnavailable",
     "TaskNotFound",
     "rejects_input",
+    "unavailable_reason",
 ]
 
 
@@ -32,7 +37,7 @@ class TaskNotFound(NotFoundError):
 
 
 class AgentRejectedTask(UnprocessableError):
-    """The agent answered that it cannot act on the input (4xx)."""
+    """The agent refused the task: `outcome: refused`, or a 4xx from an agent off the chassis."""
 
 
 class PlanTooLong(UnprocessableError):
@@ -64,3 +69,33 @@ class DeadlineExceeded(UpstreamError):
 def rejects_input(status: int) -> bool:
     """Whether an agent's HTTP status means "this input cannot work" rather than "I failed"."""
     return 400 <= status < 500 and status not in (403, 404, 408, 429)
+
+
+_HOP_WORDS = {
+    FailedHop.BREAKER_OPEN: (
+        "is not accepting calls right now (too many recent failures); retry in a few seconds"
+    ),
+    FailedHop.TIMED_OUT: "did not answer within its time limit",
+    FailedHop.DENIED: "may not be called by the orchestrator (access control denied the call)",
+    FailedHop.UNREACHABLE: "could not be reached",
+}
+
+
+def unavailable_reason(app_id: str, exc: DaprError) -> str:
+    """Why a call to `app_id` through our sidecar found no agent to answer it, for a client.
+
+    An app's own non-2xx answer is quoted only when it is problem JSON (its
+    `detail` is meant for clients); Dapr's own error bodies are not quoted.
+    """
+    agent = f"agent {app_id!r}"
+    if isinstance(exc, SidecarUnavailable):
+        if exc.timed_out:
+            return f"{agent} did not answer in time"
+        return f"{agent} could not be reached (the orchestrator's sidecar did not answer)"
+    if not isinstance(exc, InvocationFailed):
+        return f"{agent} could not be reached"
+    if exc.hop is not FailedHop.APP:
+        return f"{agent} {_HOP_WORDS[exc.hop]}"
+    detail = exc.body.get("detail") if isinstance(exc.body, dict) else None
+    said = f": {detail}" if isinstance(detail, str) and detail else ""
+    return f"{agent} failed (HTTP {exc.status}){said}"

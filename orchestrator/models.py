@@ -15,6 +15,7 @@ __all__ = [
     "DeadLetter",
     "DeadLetterList",
     "QueuedTask",
+    "StepStatus",
     "TaskId",
     "TaskMode",
     "TaskRecord",
@@ -36,6 +37,14 @@ class TaskStatus(StrEnum):
     @property
     def final(self) -> bool:
         return self in (TaskStatus.COMPLETED, TaskStatus.FAILED)
+
+
+class StepStatus(StrEnum):
+    """How one agent call of a task ended."""
+
+    COMPLETED = "completed"
+    FAILED = "failed"  # no answer: the agent was down, failing, too slow, or not called
+    REFUSED = "refused"  # the agent answered that it will not do this part, and why
 
 
 class TaskMode(StrEnum):
@@ -74,7 +83,7 @@ class TaskStep(BaseModel):
     agent: str
     skill: str | None = None
     input: str
-    status: TaskStatus
+    status: StepStatus
     output: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
     error: str | None = None

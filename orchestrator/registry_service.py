@@ -16,6 +16,7 @@ from chassis.dapr import DaprError, DaprPort, EtagMismatch
 from chassis.errors import NotFoundError, UnprocessableError, UpstreamError
 from orchestrator.agent_models import AgentMatch, AgentView, SkillView
 from orchestrator.catalog import Catalog
+from orchestrator.errors import unavailable_reason
 from orchestrator.registry import (
     AgentRecord,
     AgentSkill,
@@ -202,7 +203,9 @@ class RegistryService:
                 app_id, CARD_PATH, None, http_method="GET", timeout_s=self._probe_timeout_s
             )
         except DaprError as exc:
-            raise UpstreamError(f"could not fetch the card of {app_id!r}: {exc}") from exc
+            log.warning("fetching the card of %s failed: %s", app_id, exc)
+            reason = unavailable_reason(app_id, exc)
+            raise UpstreamError(f"could not fetch the card of {app_id!r}: {reason}") from exc
         now = self._now()
         try:
             card = check_card(raw, sender=app_id, policy=self._policy, now=now)

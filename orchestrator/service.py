@@ -33,6 +33,7 @@ from orchestrator.errors import (
 from orchestrator.metrics import TaskMetrics
 from orchestrator.models import (
     QueuedTask,
+    StepStatus,
     TaskMode,
     TaskRecord,
     TaskRequest,
@@ -129,7 +130,8 @@ class TaskService:
                 metadata={"cloudevent.id": task.id},
             )
         except DaprError as exc:
-            reason = f"the task could not be queued (pub/sub unavailable: {exc})"
+            log.warning("task %s not queued: %s", task.id, exc)
+            reason = "the task could not be queued (pub/sub unavailable); try again shortly"
             await self._finish(task.id, TaskStatus.FAILED, error=reason)
             raise QueueUnavailable(reason, task_id=task.id) from exc
         log.info("task queued", extra={"task_id": task.id})
@@ -245,7 +247,7 @@ class TaskService:
             agent=app_id,
             skill=skill,
             input=text,
-            status=TaskStatus.FAILED,
+            status=StepStatus.FAILED,
         )
         if position >= self._policy.max_steps:
             limit = self._policy.max_steps
@@ -261,11 +263,13 @@ class TaskService:
             answer = await run.transport.call(call)
         except ServiceError as exc:
             error = exc
-            step = step.model_copy(update={"error": exc.detail})
+            refused = isinstance(exc, AgentRejectedTask)
+            status = StepStatus.REFUSED if refused else StepStatus.FAILED
+            step = step.model_copy(update={"error": exc.detail, "status": status})
         else:
             step = step.model_copy(
                 update={
-                    "status": TaskStatus.COMPLETED,
+                    "status": StepStatus.COMPLETED,
                     "output": answer.output,
                     "data": answer.data,
                 }
@@ -274,6 +278,8 @@ class TaskService:
         self._metrics.agent_called(app_id, outcome, time.perf_counter() - started)
         run.record(position, (step, error))
         run.emit("step.finished", step.model_dump(mode="json"))
+        if isinstance(error, AgentRejectedTask):
+            return f"({error.detail})", error
         if error is not None:
             return f"(agent {app_id} failed: {error.detail})", error
         return step.output or "", None

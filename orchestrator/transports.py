@@ -1,11 +1,15 @@
 """How one agent call travels: Dapr service invocation, or pub/sub for asynchronous tasks.
 
 Both take the same `AgentCall`, give the agent the task's deadline, and
-turn every way an agent can fail into one of the named task errors.
+turn every way an agent can fail into one of the named task errors: a
+refused answer (`outcome: refused`) into `AgentRejectedTask`, anything
+that leaves no answer into `AgentUnavailable` or `DeadlineExceeded`, in
+our words (Dapr's own error text goes to the log only).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,21 +24,25 @@ from chassis.contract import (
     AgentResponse,
     AgentResult,
     AgentWork,
+    Outcome,
     agent_requests_topic,
     deadline_headers,
     remaining_seconds,
 )
-from chassis.dapr import DaprError, DaprPort, InvocationFailed
+from chassis.dapr import DaprError, DaprPort, FailedHop, InvocationFailed
 from chassis.errors import ServiceError
 from orchestrator.errors import (
     AgentRejectedTask,
     AgentUnavailable,
     DeadlineExceeded,
     rejects_input,
+    unavailable_reason,
 )
 from orchestrator.step_results import StepResults
 
 __all__ = ["AgentCall", "AgentTransport", "InvocationTransport", "PubSubTransport"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,12 +69,40 @@ def _budget(call: AgentCall, cap_s: float) -> float:
     return min(cap_s, left)
 
 
-def _failure(call: AgentCall, status: int, reason: str) -> ServiceError:
-    if rejects_input(status):
-        return AgentRejectedTask(f"agent {call.app_id!r} rejected the task: {reason}")
-    if status == 504 and remaining_seconds(call.deadline) <= 0:
-        return DeadlineExceeded(f"agent {call.app_id!r} did not answer before the deadline")
-    return AgentUnavailable(f"agent {call.app_id!r} failed with HTTP {status}: {reason}")
+def _refused(call: AgentCall, reason: str) -> AgentRejectedTask:
+    return AgentRejectedTask(f"agent {call.app_id!r} refused the task: {reason}")
+
+
+def _answered(call: AgentCall, response: AgentResponse) -> AgentResponse:
+    """The response, if the agent did the task; its refusal as a task error otherwise."""
+    if response.outcome is Outcome.REFUSED:
+        raise _refused(call, response.reason or "no reason given")
+    return response
+
+
+def _deadline_passed(call: AgentCall) -> DeadlineExceeded | None:
+    if remaining_seconds(call.deadline) > 0:
+        return None
+    return DeadlineExceeded(f"agent {call.app_id!r} did not answer before the deadline")
+
+
+def _invocation_failure(call: AgentCall, exc: DaprError) -> ServiceError:
+    log.warning("agent call failed: %s", exc, extra={"task_id": call.task_id, "agent": call.app_id})
+    if (
+        isinstance(exc, InvocationFailed) and exc.hop is FailedHop.APP and rejects_input(exc.status)
+    ):  # an agent off the chassis, refusing with a 4xx
+        return _refused(call, _reason(exc.body))
+    return _deadline_passed(call) or AgentUnavailable(unavailable_reason(call.app_id, exc))
+
+
+def _result_failure(call: AgentCall, result: AgentResult) -> ServiceError:
+    """The error of asynchronous work that got no response (the agent's own status and words)."""
+    reason = result.error or "no reason given"
+    if rejects_input(result.status):
+        return _refused(call, reason)
+    if result.status == 504 and (passed := _deadline_passed(call)):
+        return passed
+    return AgentUnavailable(f"agent {call.app_id!r} failed (HTTP {result.status}): {reason}")
 
 
 def _reason(body: Any) -> str:
@@ -95,16 +131,13 @@ class InvocationTransport:
                 timeout_s=timeout,
                 headers=deadline_headers(call.deadline),
             )
-        except InvocationFailed as exc:
-            raise _failure(call, exc.status, _reason(exc.body)) from exc
         except DaprError as exc:
-            if remaining_seconds(call.deadline) <= 0:
-                raise DeadlineExceeded(f"agent {call.app_id!r} did not answer in time") from exc
-            raise AgentUnavailable(f"agent {call.app_id!r} unreachable: {exc}") from exc
+            raise _invocation_failure(call, exc) from exc
         try:
-            return AgentResponse.model_validate(raw)
+            response = AgentResponse.model_validate(raw)
         except ValidationError as exc:
             raise AgentUnavailable(f"agent {call.app_id!r} answered outside the contract") from exc
+        return _answered(call, response)
 
 
 class PubSubTransport:
@@ -146,8 +179,8 @@ class PubSubTransport:
         if result.agent != call.app_id:
             raise AgentUnavailable(f"a result for agent {call.app_id!r} came from {result.agent!r}")
         if result.response is None:
-            raise _failure(call, result.status, result.error or "no reason given")
-        return result.response
+            raise _result_failure(call, result)
+        return _answered(call, result.response)
 
     async def _send_and_wait(self, call: AgentCall, budget_s: float) -> AgentResult:
         work = AgentWork(
@@ -167,7 +200,9 @@ class PubSubTransport:
                 metadata={"cloudevent.id": call.step_id, "ttlInSeconds": str(math.ceil(budget_s))},
             )
         except DaprError as exc:
-            raise AgentUnavailable(f"work for agent {call.app_id!r} not sent: {exc}") from exc
+            log.warning("work for %s not published: %s", call.app_id, exc)
+            reason = f"work for agent {call.app_id!r} could not be sent (pub/sub unavailable)"
+            raise AgentUnavailable(reason) from exc
         result = await self._results.wait(
             call.step_id, budget_s, give_up=lambda: self._is_gone(call.app_id)
         )

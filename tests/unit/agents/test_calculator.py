@@ -62,13 +62,27 @@ def test_invoke_answers_in_the_v1_contract(client: TestClient) -> None:
         "agent": "calculator",
         "output": "40.8",
         "data": {"expression": "(17/100)*240", "value": pytest.approx(40.8)},
+        "outcome": "completed",
+        "reason": None,
     }
 
 
-def test_invoke_without_arithmetic_is_422_with_reason(client: TestClient) -> None:
-    response = client.post("/v1/invoke", json={"task_id": "t1", "input": "hello"})
-    assert response.status_code == 422
-    assert response.json()["detail"] == "no arithmetic expression found in the input"
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("hello", "no arithmetic expression found in the input"), ("1/0", "division by zero")],
+)
+def test_invoke_without_arithmetic_is_a_refusal_with_its_reason(
+    client: TestClient, text: str, reason: str
+) -> None:
+    response = client.post("/v1/invoke", json={"task_id": "t1", "input": text})
+    assert response.status_code == 200  # answered: nothing for Dapr to retry or count
+    assert response.json() == {
+        "agent": "calculator",
+        "output": "",
+        "data": {},
+        "outcome": "refused",
+        "reason": reason,
+    }
 
 
 def test_card_is_an_a2a_card_with_the_hubspoke_extension(client: TestClient) -> None:

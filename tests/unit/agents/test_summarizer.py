@@ -65,9 +65,11 @@ def test_invoke_answers_with_summary(client: TestClient) -> None:
     assert response.json()["output"].startswith("Dapr is a portable runtime")
 
 
-def test_invoke_with_only_an_instruction_is_422(client: TestClient) -> None:
+def test_invoke_with_only_an_instruction_is_refused(client: TestClient) -> None:
     response = client.post("/v1/invoke", json={"task_id": "t", "input": "summarize:"})
-    assert response.status_code == 422
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["outcome"], body["reason"]) == ("refused", "the input has no text to summarize")
 
 
 def test_subscriptions_are_advertised_to_dapr(client: TestClient) -> None:

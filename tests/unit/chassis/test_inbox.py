@@ -71,14 +71,14 @@ def test_a_redelivered_message_is_answered_again_without_working_on_it(
     assert dapr.state == answered
 
 
-def test_input_the_agent_rejects_is_answered_with_the_reason(
+def test_input_the_agent_refuses_is_answered_as_a_refusal_with_the_reason(
     client: TestClient, dapr: InMemoryDapr
 ) -> None:
     client.post(ROUTE, json=work("w1", "please compute nothing"))
     [result] = results(dapr)
-    assert result["response"] is None
-    assert result["status"] == 422
-    assert result["error"]
+    assert (result["status"], result["error"]) == (200, None)
+    assert result["response"]["outcome"] == "refused"
+    assert result["response"]["reason"] == "no arithmetic expression found in the input"
 
 
 def test_work_past_its_deadline_is_answered_504_without_running(
