@@ -44,7 +44,8 @@ def test_a_cloudevent_with_an_object_traceparent_is_dropped_and_nothing_crashes(
         )
     assert published.status_code == 204, published.text
 
-    deadline = time.monotonic() + 30
+    # Generous: on a loaded machine the registry topic's backlog of heartbeats comes first.
+    deadline = time.monotonic() + 120
     while dropped_registrations(stack) == drops_before:
         assert time.monotonic() < deadline, "the orchestrator never received the message"
         time.sleep(0.2)
