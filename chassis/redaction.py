@@ -40,6 +40,9 @@ _PAIR = re.compile(
     r"(?P<value>(?:bearer\s+|basic\s+)?[^\s\"',;}]+)"
 )
 
+# Every credential key contains one of these (whatever its separators).
+_HINTS = ("token", "auth", "key", "cookie")
+
 
 def is_credential_key(key: str) -> bool:
     """Whether an attribute or header name carries a credential (see the module docstring)."""
@@ -62,6 +65,9 @@ class Redactor:
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, REDACTED)
+        lowered = text.lower()
+        if not any(hint in lowered for hint in _HINTS):  # most text: skip the regex
+            return text
         return _PAIR.sub(lambda m: m.group("key") + REDACTED, text)
 
     def value(self, value: Any) -> Any:

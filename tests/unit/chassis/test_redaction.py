@@ -83,3 +83,9 @@ def test_log_lines_never_carry_headers_or_the_apps_secrets() -> None:
     first = json.loads(text.splitlines()[0])
     assert first["msg"] == f"refused call with token {REDACTED}"
     assert first["x-api-key"] == REDACTED
+
+
+@pytest.mark.parametrize("key", CREDENTIAL_KEYS)
+def test_every_credential_key_is_redacted_in_free_text(key: str) -> None:
+    for text in (f"{key}: abcdef", f"{key.upper().replace('-', '_')}=abcdef"):
+        assert "abcdef" not in Redactor().text(text), text
