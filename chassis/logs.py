@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from opentelemetry import trace
+
+from chassis.redaction import Redactor
 
 __all__ = ["configure_logging"]
 
@@ -21,9 +24,10 @@ _STANDARD = set(vars(logging.makeLogRecord({}))) | {
 
 
 class _JsonFormatter(logging.Formatter):
-    def __init__(self, service: str) -> None:
+    def __init__(self, service: str, redactor: Redactor) -> None:
         super().__init__()
         self._service = service
+        self._redactor = redactor
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -40,13 +44,19 @@ class _JsonFormatter(logging.Formatter):
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        # Last, on the whole line: a header dict passed in `extra`, or a token quoted
+        # in an exception's text, is caught wherever it sits.
+        return self._redactor.text(json.dumps(self._redactor.attributes(entry), default=str))
 
 
-def configure_logging(service: str, level: str = "INFO") -> None:
-    """Send all logs to stdout as JSON lines tagged with the service name."""
+def configure_logging(service: str, level: str = "INFO", secrets: Iterable[str] = ()) -> None:
+    """Send all logs to stdout as JSON lines tagged with the service name.
+
+    Credentials (chassis.redaction: header values, and the `secrets` given,
+    e.g. the app's tokens) are redacted from every line.
+    """
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(_JsonFormatter(service))
+    handler.setFormatter(_JsonFormatter(service, Redactor(secrets)))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

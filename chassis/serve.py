@@ -12,7 +12,10 @@ __all__ = ["serve"]
 
 def serve(app_path: str, settings: ServiceSettings) -> None:
     """Serve `module:factory` (an app factory) on the settings' host and port."""
-    configure_logging(settings.app_id, settings.log_level)
+    token = settings.app_api_token
+    configure_logging(
+        settings.app_id, settings.log_level, [token.get_secret_value()] if token else []
+    )
     uvicorn.run(
         app_path,
         factory=True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import time
@@ -11,6 +12,7 @@ from types import FrameType
 
 import httpx
 
+from launcher.private_files import PRIVATE_UMASK, write_private
 from launcher.processes import StartupError
 from launcher.stack import LocalStack, StackOptions
 from launcher.toolchain import ToolMissingError, daprd_version
@@ -93,6 +95,7 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    os.umask(PRIVATE_UMASK)  # the run folder holds keys, tokens and traces
     try:
         stack = LocalStack(StackOptions(state=args.state, log_level=args.log_level))
     except ToolMissingError as exc:
@@ -117,23 +120,21 @@ def main() -> int:
             _send_sample(stack)
             _send_async_sample(stack)
         key_file = stack.run_dir / "api-key"
-        key_file.write_text(stack.api_key)
-        key_file.chmod(0o600)
+        write_private(key_file, stack.api_key)
         _say(f"this run's API key is in {key_file} (a new one every run)")
         _say(
             f'ready: curl -X POST {ports.app_url}/v1/tasks -H "X-API-Key: $(cat {key_file})" '
             """-H 'content-type: application/json' -d '{"input":"2+3"}'  (Ctrl-C stops all)"""
         )
+        # A crashed process is restarted by the supervisor, which says so ([supervisor]).
         while not stopping:
             time.sleep(0.5)
-            dead = [p.name for p in stack.supervisor.processes if not p.alive]
-            if dead:
-                _say(f"stopped unexpectedly: {', '.join(dead)}; shutting down")
-                return 1
     except httpx.HTTPError as exc:
         _say(f"sample task failed: {exc!r}")
         return 1
     finally:
+        restarted = [f"{p.name} x{p.restarts}" for p in stack.supervisor.processes if p.restarts]
+        _say(f"restarts after crashes: {', '.join(restarted) or 'none'}")
         _say("stopping every process")
         stack.stop()
     return 0

@@ -6,13 +6,21 @@ on /v1/traces; /v1/metrics and /v1/logs are accepted and dropped) and writes
 one line per span: trace and span ids, parent, name, service, kind, times.
 `python -m launcher.traces` prints them as a waterfall. Use a real collector
 (or Azure Monitor) in production: point OTEL_EXPORTER_OTLP_ENDPOINT and the
-Dapr Configuration's tracing endpoint at it.
+Dapr Configuration's tracing endpoint at it (k8s/base ships one).
+
+Credentials never reach the file: attributes of spans, their events and
+links, and of the resource are redacted before writing (chassis.redaction:
+credential keys such as `dapr-api-token`, and the run's secret values, given
+one per line in the HUBSPOKE_REDACT_SECRETS environment variable). A sidecar
+that refuses a call with 401 records the token it was shown; it stops here.
+The file is created 0600.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,26 +31,41 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
-__all__ = ["main", "spans_of"]
+from chassis.redaction import Redactor
+from launcher.private_files import make_private_dir, open_private_append
+
+__all__ = ["SECRETS_ENV", "main", "spans_of"]
+
+SECRETS_ENV = "HUBSPOKE_REDACT_SECRETS"
 
 _KINDS = {0: "unspecified", 1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
 
 
-def _attributes(items: Any) -> dict[str, Any]:
-    found = {}
-    for item in items:
-        value = item.value
-        kind = value.WhichOneof("value")
-        found[item.key] = getattr(value, kind) if kind else None
-    return {k: v for k, v in found.items() if isinstance(v, str | int | float | bool)}
+def _plain(value: AnyValue) -> Any:
+    kind = value.WhichOneof("value")
+    if kind == "array_value":
+        return [_plain(v) for v in value.array_value.values]
+    if kind == "kvlist_value":
+        return {kv.key: _plain(kv.value) for kv in value.kvlist_value.values}
+    if kind == "bytes_value":
+        return value.bytes_value.hex()
+    return getattr(value, kind) if kind else None
 
 
-def spans_of(request: ExportTraceServiceRequest) -> list[dict[str, Any]]:
-    """Flatten an OTLP export into one dict per span."""
+def _attributes(items: Any, redactor: Redactor) -> dict[str, Any]:
+    return redactor.attributes({item.key: _plain(item.value) for item in items})
+
+
+def spans_of(
+    request: ExportTraceServiceRequest, redactor: Redactor | None = None
+) -> list[dict[str, Any]]:
+    """Flatten an OTLP export into one dict per span, every attribute map redacted."""
+    redactor = redactor or Redactor()
     spans = []
     for resource_spans in request.resource_spans:
-        resource = _attributes(resource_spans.resource.attributes)
+        resource = _attributes(resource_spans.resource.attributes, redactor)
         for scope_spans in resource_spans.scope_spans:
             for span in scope_spans.spans:
                 spans.append(
@@ -58,7 +81,24 @@ def spans_of(request: ExportTraceServiceRequest) -> list[dict[str, Any]]:
                         "kind": _KINDS.get(span.kind, str(span.kind)),
                         "start_ns": span.start_time_unix_nano,
                         "end_ns": span.end_time_unix_nano,
-                        "attributes": _attributes(span.attributes),
+                        "attributes": _attributes(span.attributes, redactor),
+                        "status": redactor.text(span.status.message),
+                        "events": [
+                            {
+                                "name": redactor.text(event.name),
+                                "time_ns": event.time_unix_nano,
+                                "attributes": _attributes(event.attributes, redactor),
+                            }
+                            for event in span.events
+                        ],
+                        "links": [
+                            {
+                                "trace_id": link.trace_id.hex(),
+                                "span_id": link.span_id.hex(),
+                                "attributes": _attributes(link.attributes, redactor),
+                            }
+                            for link in span.links
+                        ],
                     }
                 )
     return spans
@@ -66,6 +106,7 @@ def spans_of(request: ExportTraceServiceRequest) -> list[dict[str, Any]]:
 
 class _Receiver(BaseHTTPRequestHandler):
     out: Path
+    redactor = Redactor()
     lock = threading.Lock()
 
     def do_POST(self) -> None:
@@ -76,9 +117,9 @@ class _Receiver(BaseHTTPRequestHandler):
                 json_format.Parse(body, request)
             else:
                 request.ParseFromString(body)
-            lines = "".join(json.dumps(s) + "\n" for s in spans_of(request))
-            with self.lock, self.out.open("a") as sink:
-                sink.write(lines)
+            lines = "".join(json.dumps(s) + "\n" for s in spans_of(request, self.redactor))
+            with self.lock, open_private_append(self.out) as sink:
+                sink.write(lines.encode())
         reply = ExportTraceServiceResponse().SerializeToString()
         self.send_response(200)
         self.send_header("content-type", "application/x-protobuf")
@@ -100,8 +141,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=4318)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(args.out.parent)
     _Receiver.out = args.out
+    _Receiver.redactor = Redactor(os.environ.get(SECRETS_ENV, "").split())
     server = ThreadingHTTPServer(("127.0.0.1", args.port), _Receiver)
     print(f"OTLP/HTTP receiver on 127.0.0.1:{args.port}, spans to {args.out}", flush=True)
     server.serve_forever()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
 
+from launcher.collector import SECRETS_ENV
+from launcher.private_files import make_private_dir, write_private
 from launcher.processes import Supervisor, http_ok, wait_until_ready
 from launcher.toolchain import REPO_ROOT
 
@@ -29,13 +32,17 @@ class LocalTracing:
     def traces_file(self) -> Path:
         return self.run_dir / "traces.jsonl"
 
-    def start_receiver(self, supervisor: Supervisor, timeout_s: float) -> None:
-        """Start `launcher.collector` and wait until it answers."""
+    def start_receiver(
+        self, supervisor: Supervisor, timeout_s: float, secrets: Sequence[str] = ()
+    ) -> None:
+        """Start `launcher.collector` and wait until it answers; it redacts `secrets`."""
         argv = [
             sys.executable, "-m", "launcher.collector",
             "--port", str(self.port), "--out", str(self.traces_file),
         ]  # fmt: skip
-        process = supervisor.start("otlp", argv, env=os.environ, cwd=REPO_ROOT)
+        # In its environment, not its command line: `ps` shows arguments to every user.
+        env = {**os.environ, SECRETS_ENV: "\n".join(secrets)}
+        process = supervisor.start("otlp", argv, env=env, cwd=REPO_ROOT)
         wait_until_ready(
             process, lambda: http_ok(f"{self.endpoint}/healthz"), timeout_s=timeout_s,
             what="answering", interval_s=0.05,
@@ -54,9 +61,7 @@ class LocalTracing:
         otel = config.get("spec", {}).get("tracing", {}).get("otel")
         if otel is not None:
             otel["endpointAddress"] = f"127.0.0.1:{self.port}"
-        rendered.parent.mkdir(parents=True, exist_ok=True)
-        partial = rendered.with_suffix(".tmp")
-        partial.write_text(yaml.safe_dump(config, sort_keys=False))
-        partial.replace(rendered)
+        make_private_dir(rendered.parent)
+        write_private(rendered, yaml.safe_dump(config, sort_keys=False))
         self._rendered.add(rendered)
         return rendered

@@ -1,10 +1,18 @@
-"""Start, watch and stop the stack's processes; none outlives the launcher.
+"""Start, watch, restart and stop the stack's processes; none outlives the launcher.
 
 Each process runs in its own session (so a terminal's Ctrl-C reaches only
 the launcher, which then stops everything in order) and is told by the
 kernel to exit if the launcher dies without cleaning up (PR_SET_PDEATHSIG).
 Output goes to a log file per process and, when echoing, to the terminal
-with a coloured name prefix.
+with a coloured name prefix. Children run with umask 077: what they write
+(databases, traces, keys) is the user's alone.
+
+Once the stack is up, `supervise()` keeps it up as Kubernetes would: a
+process that exits without being asked to is started again with the same
+command line and environment, after an exponential back-off (`RestartPolicy`),
+and each exit and restart is reported (the terminal, `supervisor.log`,
+`events`, `ManagedProcess.restarts`). Before that, a process that dies fails
+the start, and the launcher stops everything at once.
 """
 
 from __future__ import annotations
@@ -25,7 +33,16 @@ from typing import IO
 
 import httpx
 
-__all__ = ["ManagedProcess", "StartupError", "Supervisor", "http_ok", "wait_until_ready"]
+from launcher.private_files import PRIVATE_UMASK, make_private_dir, open_private_append
+
+__all__ = [
+    "ManagedProcess",
+    "RestartPolicy",
+    "StartupError",
+    "Supervisor",
+    "http_ok",
+    "wait_until_ready",
+]
 
 _COLOURS = itertools.cycle(["36", "33", "35", "32", "34", "31"])
 _PR_SET_PDEATHSIG = 1
@@ -40,9 +57,34 @@ class StartupError(RuntimeError):
     """A process did not come up; the message carries the end of its log."""
 
 
+@dataclass(frozen=True)
+class RestartPolicy:
+    """When a crashed process starts again: Kubernetes' CrashLoopBackOff, scaled for a laptop.
+
+    The n-th consecutive crash waits `first_delay_s * 2**(n-1)` seconds, at
+    most `max_delay_s` (Kubernetes: 10 s doubling to 300 s). A process that
+    has run `reset_after_s` seconds since its last start counts as healthy
+    again, and its next crash waits `first_delay_s`.
+    """
+
+    first_delay_s: float = 1.0
+    max_delay_s: float = 30.0
+    reset_after_s: float = 60.0
+
+    def delay(self, consecutive_crashes: int) -> float:
+        """Seconds to wait before the restart that follows this many crashes in a row."""
+        return float(
+            min(self.first_delay_s * 2 ** max(consecutive_crashes - 1, 0), self.max_delay_s)
+        )
+
+
 @dataclass
 class ManagedProcess:
-    """A process the supervisor started, with what it takes to start it again."""
+    """A process the supervisor started, with what it takes to start it again.
+
+    `wanted` is False once it was stopped or killed on purpose: the
+    supervisor then leaves it down. `restarts` counts restarts after crashes.
+    """
 
     name: str
     argv: Sequence[str]
@@ -50,11 +92,20 @@ class ManagedProcess:
     cwd: Path
     log_path: Path
     popen: subprocess.Popen[bytes] | None = None
+    wanted: bool = True
+    restarts: int = 0
+    started_at: float = 0.0
     _pump: threading.Thread | None = field(default=None, repr=False)
+    _crashes: int = field(default=0, repr=False)
+    _restart_at: float | None = field(default=None, repr=False)
 
     @property
     def alive(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return None if self.popen is None else self.popen.pid
 
     def tail(self, lines: int = 60) -> str:
         if not self.log_path.exists():
@@ -63,36 +114,55 @@ class ManagedProcess:
 
 
 class Supervisor:
-    """Owns every process of a stack; `stop_all` ends them in reverse order."""
+    """Owns every process of a stack; `stop_all` ends them in reverse order.
 
-    def __init__(self, log_dir: Path, *, echo: bool) -> None:
-        self._log_dir = log_dir
+    Thread-safe: the watcher thread of `supervise()` and the caller's thread
+    (tests stop, kill and start processes on purpose) share one lock.
+    """
+
+    def __init__(self, log_dir: Path, *, echo: bool, policy: RestartPolicy | None = None) -> None:
+        self._log_dir = make_private_dir(log_dir)
         self._echo = echo
+        self.policy = policy or RestartPolicy()
         self._processes: dict[str, ManagedProcess] = {}
         self._colours: dict[str, str] = {}
-        log_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._closing = threading.Event()
+        self._watcher: threading.Thread | None = None
+        # What the supervisor did after start-up, one line per exit or restart.
+        self.events: list[str] = []
 
     def __getitem__(self, name: str) -> ManagedProcess:
-        return self._processes[name]
+        with self._lock:
+            return self._processes[name]
 
     @property
     def processes(self) -> list[ManagedProcess]:
-        return list(self._processes.values())
+        with self._lock:
+            return list(self._processes.values())
 
     def start(
         self, name: str, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path
     ) -> ManagedProcess:
-        """Start (or start again) the process called `name`."""
-        process = ManagedProcess(name, list(argv), dict(env), cwd, self._log_dir / f"{name}.log")
-        self._processes[name] = process
-        return self._launch(process)
+        """Start (or start again, with a new command line) the process called `name`."""
+        with self._lock:
+            if name in self._processes and self._processes[name].alive:
+                raise RuntimeError(f"{name} is still running")
+            process = ManagedProcess(
+                name, list(argv), dict(env), cwd, self._log_dir / f"{name}.log"
+            )
+            self._processes[name] = process
+            return self._launch(process)
 
     def restart(self, name: str) -> ManagedProcess:
         """Start a stopped process again with the same command line."""
-        process = self._processes[name]
-        if process.alive:
-            raise RuntimeError(f"{name} is still running")
-        return self._launch(process)
+        with self._lock:
+            process = self._processes[name]
+            if process.alive:
+                raise RuntimeError(f"{name} is still running")
+            process.wanted = True
+            process._restart_at = None
+            return self._launch(process)
 
     def _launch(self, process: ManagedProcess) -> ManagedProcess:
         process.popen = subprocess.Popen(
@@ -104,7 +174,9 @@ class Supervisor:
             stderr=subprocess.STDOUT,
             start_new_session=True,
             preexec_fn=_die_with_parent,
+            umask=PRIVATE_UMASK,
         )
+        process.started_at = time.monotonic()
         assert process.popen.stdout is not None
         process._pump = threading.Thread(
             target=self._pump_output,
@@ -117,7 +189,7 @@ class Supervisor:
     def _pump_output(self, name: str, stream: IO[bytes], log_path: Path) -> None:
         colour = self._colours.setdefault(name, next(_COLOURS))
         prefix = f"\033[{colour}m{name:>20} |\033[0m "
-        with log_path.open("ab") as log:
+        with open_private_append(log_path) as log:
             for raw in iter(stream.readline, b""):
                 log.write(raw)
                 log.flush()
@@ -126,14 +198,76 @@ class Supervisor:
                     sys.stdout.write(f"{prefix}{line}\n")
                     sys.stdout.flush()
 
+    # -- supervision after start-up ------------------------------------------
+
+    def supervise(self, interval_s: float = 0.2) -> None:
+        """From now on, restart any process that exits unasked (see `RestartPolicy`)."""
+        with self._lock:
+            if self._watcher is not None:
+                return
+            self._watcher = threading.Thread(
+                target=self._watch, args=(interval_s,), name="supervisor", daemon=True
+            )
+            self._watcher.start()
+
+    def _watch(self, interval_s: float) -> None:
+        while not self._closing.wait(interval_s):
+            with self._lock:
+                for process in self._processes.values():
+                    self._tend(process, time.monotonic())
+
+    def _tend(self, process: ManagedProcess, now: float) -> None:
+        if not process.wanted or process.popen is None:
+            return
+        if process.alive:
+            if now - process.started_at >= self.policy.reset_after_s:
+                process._crashes = 0
+            return
+        if process._restart_at is None:
+            process._crashes += 1
+            delay = self.policy.delay(process._crashes)
+            process._restart_at = now + delay
+            self._report(
+                f"{process.name} exited with code {process.popen.returncode} after "
+                f"{now - process.started_at:.1f}s; restarting in {delay:.1f}s"
+            )
+        elif now >= process._restart_at:
+            process._restart_at = None
+            process.restarts += 1
+            try:
+                self._launch(process)
+            except OSError as exc:  # e.g. the binary vanished: try again after the next delay
+                self._report(f"{process.name} could not be restarted: {exc}")
+                return
+            self._report(f"{process.name} restarted (restart {process.restarts})")
+
+    def _report(self, line: str) -> None:
+        stamped = f"{time.strftime('%H:%M:%S')} {line}"
+        self.events.append(stamped)
+        with open_private_append(self._log_dir / "supervisor.log") as log:
+            log.write(f"{stamped}\n".encode())
+        if self._echo:
+            sys.stdout.write(f"\033[1m[supervisor]\033[0m {line}\n")
+            sys.stdout.flush()
+
+    # -- stopping ---------------------------------------------------------------
+
+    def _unwanted(self, name: str) -> ManagedProcess:
+        with self._lock:
+            process = self._processes[name]
+            process.wanted = False
+            process._restart_at = None
+            return process
+
     def kill(self, name: str) -> None:
-        """SIGKILL a process at once (fault injection)."""
-        self._signal(self._processes[name], signal.SIGKILL)
-        self._wait(self._processes[name], timeout=10)
+        """SIGKILL a process at once, on purpose (fault injection): it stays down."""
+        process = self._unwanted(name)
+        self._signal(process, signal.SIGKILL)
+        self._wait(process, timeout=10)
 
     def stop(self, name: str, timeout: float = 10) -> None:
-        """SIGTERM a process, then SIGKILL it if it has not exited in `timeout` s."""
-        process = self._processes[name]
+        """SIGTERM a process, then SIGKILL it if it has not exited in `timeout` s; it stays down."""
+        process = self._unwanted(name)
         self._signal(process, signal.SIGTERM)
         if not self._wait(process, timeout):
             self._signal(process, signal.SIGKILL)
@@ -142,12 +276,16 @@ class Supervisor:
     def finish(self, name: str, timeout: float = 10) -> None:
         """Stop a one-off process and forget it: it is not part of the running stack."""
         self.stop(name, timeout)
-        del self._processes[name]
+        with self._lock:
+            del self._processes[name]
 
     def stop_all(self, timeout: float = 10) -> None:
-        """Stop every process, the last started first."""
-        for name in reversed(list(self._processes)):
-            self.stop(name, timeout)
+        """Stop supervising, then stop every process, the last started first."""
+        self._closing.set()
+        if self._watcher is not None:
+            self._watcher.join()
+        for process in reversed(self.processes):
+            self.stop(process.name, timeout)
 
     @staticmethod
     def _signal(process: ManagedProcess, sig: signal.Signals) -> None:

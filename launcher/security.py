@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from launcher.private_files import make_private_dir
 from launcher.processes import ManagedProcess, Supervisor, http_ok, wait_until_ready
 from launcher.toolchain import REPO_ROOT, sentry_path
 
@@ -54,7 +55,7 @@ class Sentry:
         asking it for certificates. So a first run only generates them; the
         sentry that serves starts on files that no longer change.
         """
-        self.credentials.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.credentials)
         files = [self.credentials / n for n in ("ca.crt", "issuer.crt", "issuer.key")]
         if not all(f.exists() for f in files):
             self._run(supervisor, "sentry-init", run_dir, timeout_s, files)

@@ -15,6 +15,7 @@ from typing import Literal
 import httpx
 
 from launcher.observability import LocalTracing
+from launcher.private_files import make_private_dir
 from launcher.processes import ManagedProcess, StartupError, Supervisor, wait_until_ready
 from launcher.runfile import AppSpec, RunFile, load_runfile
 from launcher.security import TRUST_DOMAIN, AppTokens, Sentry, new_api_key
@@ -139,12 +140,22 @@ class LocalStack:
     def __exit__(self, *_: object) -> None:
         self.stop()
 
+    @property
+    def secrets(self) -> list[str]:
+        """Every credential of this run: the receiver redacts them from traces."""
+        tokens = [(t.app_api_token, t.dapr_api_token) for t in self.tokens.values()]
+        return [self.api_key, *(token for pair in tokens for token in pair)]
+
     def start(self, timeout_s: float = 90) -> None:
-        """Start everything and return once every app and sidecar is healthy."""
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        """Start everything and return once every app and sidecar is healthy.
+
+        A process dying during start-up stops everything; once all are
+        healthy, the supervisor restarts whichever crashes (processes.py).
+        """
+        make_private_dir(self.run_dir, tighten=True)
         try:
             self._start_redis(timeout_s)
-            self.tracing.start_receiver(self.supervisor, timeout_s)
+            self.tracing.start_receiver(self.supervisor, timeout_s, self.secrets)
             if self.options.mtls:
                 self._trust_anchors = self.sentry.start(self.supervisor, self.run_dir, timeout_s)
             for app in self.runfile.apps:
@@ -154,6 +165,7 @@ class LocalStack:
         except BaseException:
             self.stop()
             raise
+        self.supervisor.supervise()
 
     def stop(self) -> None:
         self.supervisor.stop_all()
@@ -198,7 +210,8 @@ class LocalStack:
             self.wait_healthy(app_id, timeout_s)
 
     def kill_app(self, app_id: str) -> None:
-        """SIGKILL one app process (its sidecar stays up), for fault-injection tests."""
+        """SIGKILL one app process on purpose (its sidecar stays up; the supervisor
+        leaves the app down until `start_app`), for fault-injection tests."""
         self.supervisor.kill(app_id)
 
     def restart_redis(self, timeout_s: float = 30) -> None:

@@ -7,6 +7,8 @@ Configuration against the CRDs shipped in the pinned dapr/dapr module.
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import subprocess
 from functools import cache
@@ -18,8 +20,12 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from chassis.redaction import CREDENTIAL_KEYS
+
 ROOT = Path(__file__).resolve().parents[2]
 K8S_VERSION = "1.33"  # AKS' default line at the time of writing
+# Infrastructure, not Hubspoke apps: no Dapr sidecar.
+WITHOUT_SIDECAR = {"otel-collector"}
 
 
 @cache
@@ -102,7 +108,12 @@ def test_agents_receive_only_from_the_orchestrator_and_the_control_plane() -> No
 
 
 def test_every_agent_deployment_is_labelled_and_uses_the_agent_configuration() -> None:
-    deployments = {d["metadata"]["name"]: d for d in rendered() if d["kind"] == "Deployment"}
+    deployments = {
+        d["metadata"]["name"]: d
+        for d in rendered()
+        if d["kind"] == "Deployment" and d["metadata"]["name"] not in WITHOUT_SIDECAR
+    }
+    assert {"orchestrator", "calculator", "summarizer"} <= set(deployments)
     for name, deployment in deployments.items():
         template = deployment["spec"]["template"]
         annotations = template["metadata"]["annotations"]
@@ -131,3 +142,88 @@ def test_local_dapr_resources_match_the_pinned_crds() -> None:
         jsonschema.validate(doc, _dapr_crd_schema(doc["kind"]))
         kinds.add(doc["kind"])
     assert kinds == {"Component", "Configuration", "Resiliency"}
+
+
+# -- the OpenTelemetry Collector: credentials never leave the cluster ------------
+
+
+def _collector_config() -> dict[str, Any]:
+    config_map = next(
+        d
+        for d in rendered()
+        if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "otel-collector"
+    )
+    return dict(yaml.safe_load(config_map["data"]["collector.yaml"]))
+
+
+_DELETE = re.compile(r'^delete_matching_keys\(attributes, (?P<literal>".+")\)$')
+
+
+def _deleted_key_patterns(statements: list[dict[str, Any]]) -> dict[str, re.Pattern[str]]:
+    """context -> the regex of its `delete_matching_keys(attributes, ...)` statement."""
+    found = {}
+    for block in statements:
+        for statement in block["statements"]:
+            match = _DELETE.match(statement)
+            if match:  # OTTL unquotes string literals as Go does (JSON's escapes, here)
+                found[block["context"]] = re.compile(json.loads(match["literal"]))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("signal", "contexts"),
+    [("trace", {"resource", "span", "spanevent"}), ("log", {"resource", "log"})],
+)
+@pytest.mark.parametrize("key", CREDENTIAL_KEYS)
+def test_the_collector_deletes_every_credential_key_in_every_context(
+    signal: str, contexts: set[str], key: str
+) -> None:
+    processor = _collector_config()["processors"]["transform/redact-credentials"]
+    patterns = _deleted_key_patterns(processor[f"{signal}_statements"])
+    assert set(patterns) == contexts
+    spellings = [key, key.upper(), key.replace("-", "_"), f"http.request.header.{key}"]
+    for context, pattern in patterns.items():
+        for spelled in spellings:
+            assert pattern.fullmatch(spelled), (context, spelled)
+        for kept in ("http.url", "service.name", f"{key}.count", f"not{key}"):
+            assert not pattern.fullmatch(kept), (context, kept)
+
+
+def test_the_collector_redacts_before_it_exports() -> None:
+    config = _collector_config()
+    assert config["processors"]["redaction/credential-values"]["allow_all_keys"] is True
+    for name in ("traces", "logs"):
+        processors = config["service"]["pipelines"][name]["processors"]
+        assert "transform/redact-credentials" in processors, name
+        assert "redaction/credential-values" in processors, name
+        assert processors[-1] == "batch", name  # nothing after the redaction but batching
+
+
+def test_the_collector_value_patterns_catch_quoted_credentials() -> None:
+    patterns = [
+        re.compile(p) for p in _collector_config()["processors"]["redaction/credential-values"][
+            "blocked_values"
+        ]
+    ]  # fmt: skip
+    for text in ("Bearer abc.def", "dapr-api-token: abc", "x-api-key=abc", "authorization: x"):
+        assert any(p.search(text) for p in patterns), text
+    assert not any(p.search("GET /v1.0/metadata 401") for p in patterns)
+
+
+def test_sidecars_and_the_collector_meet() -> None:
+    """Dapr's tracing endpoint is the collector Service this base ships, in its namespace."""
+    services = {d["metadata"]["name"]: d for d in rendered() if d["kind"] == "Service"}
+    ports = {p["port"] for p in services["otel-collector"]["spec"]["ports"]}
+    namespace = services["otel-collector"]["metadata"]["namespace"]
+    for config in (d for d in rendered() if d["kind"] == "Configuration"):
+        endpoint = config["spec"]["tracing"]["otel"]["endpointAddress"]
+        assert endpoint == f"otel-collector.{namespace}.svc.cluster.local:4318"
+        assert 4318 in ports
+    deployment = next(
+        d
+        for d in rendered()
+        if d["kind"] == "Deployment" and d["metadata"]["name"] == "otel-collector"
+    )
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert "opentelemetry-collector-contrib" in container["image"]
+    assert container["args"] == ["--config=/conf/collector.yaml"]

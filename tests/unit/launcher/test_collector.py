@@ -1,0 +1,60 @@
+"""The OTLP receiver redacts credentials from every attribute map before writing."""
+
+from __future__ import annotations
+
+import json
+
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, KeyValue
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
+
+from chassis.redaction import REDACTED, Redactor
+from launcher.collector import spans_of
+
+TOKEN = "the-run-token-0123456789"
+
+
+def _kv(key: str, value: str) -> KeyValue:
+    return KeyValue(key=key, value=AnyValue(string_value=value))
+
+
+def _export() -> ExportTraceServiceRequest:
+    request = ExportTraceServiceRequest()
+    resource_spans = request.resource_spans.add()
+    resource_spans.resource.attributes.extend(
+        [_kv("service.name", "summarizer"), _kv("deploy.note", f"started with {TOKEN}")]
+    )
+    span = resource_spans.scope_spans.add().spans.add()
+    span.trace_id, span.span_id, span.name = b"\x01" * 16, b"\x02" * 8, "GET /v1.0/metadata"
+    span.attributes.extend(
+        [
+            _kv("dapr-api-token", TOKEN),
+            _kv("http.status_code", "401"),
+            KeyValue(
+                key="http.request.header.authorization",
+                value=AnyValue(array_value=ArrayValue(values=[AnyValue(string_value="Bearer x")])),
+            ),
+        ]
+    )
+    span.events.add(name="exception", attributes=[_kv("exception.message", f"bad {TOKEN}")])
+    span.links.add(trace_id=b"\x03" * 16, span_id=b"\x04" * 8, attributes=[_kv("cookie", "s=1")])
+    span.status.message = f"unauthorized: {TOKEN}"
+    span.kind = Span.SPAN_KIND_SERVER
+    return request
+
+
+def test_spans_events_links_and_resource_are_redacted() -> None:
+    [span] = spans_of(_export(), Redactor([TOKEN]))
+    assert TOKEN not in json.dumps(span)
+    assert span["attributes"]["dapr-api-token"] == REDACTED
+    assert span["attributes"]["http.request.header.authorization"] == REDACTED
+    assert span["attributes"]["http.status_code"] == "401"
+    assert span["events"][0]["attributes"]["exception.message"] == f"bad {REDACTED}"
+    assert span["links"][0]["attributes"]["cookie"] == REDACTED
+    assert span["status"] == f"unauthorized: {REDACTED}"
+    assert (span["service"], span["kind"]) == ("summarizer", "server")
+
+
+def test_credential_keys_are_redacted_even_without_known_secrets() -> None:
+    [span] = spans_of(_export())
+    assert span["attributes"]["dapr-api-token"] == REDACTED
