@@ -18,7 +18,7 @@ from launcher.observability import LocalTracing
 from launcher.private_files import make_private_dir
 from launcher.processes import ManagedProcess, StartupError, Supervisor, wait_until_ready
 from launcher.runfile import AppSpec, RunFile, load_runfile
-from launcher.security import TRUST_DOMAIN, AppTokens, Sentry, new_api_key
+from launcher.security import TRUST_DOMAIN, AppTokens, RedisUsers, Sentry, new_api_key
 from launcher.toolchain import REPO_ROOT, daprd_path, redis_server_path
 
 __all__ = ["PUBLIC_APP", "AppEndpoints", "LocalStack", "StackError", "StackOptions"]
@@ -100,6 +100,9 @@ class LocalStack:
         self.endpoints = self._plan_ports()
         self.tokens = {app.app_id: AppTokens() for app in self.runfile.apps}
         self.api_key = self.options.api_key or new_api_key()
+        self.redis_users = RedisUsers.new(
+            self.run_dir / "secrets", [app.app_id for app in self.runfile.apps], PUBLIC_APP
+        )
         self._trust_anchors = ""
 
     @property
@@ -154,6 +157,7 @@ class LocalStack:
         """
         make_private_dir(self.run_dir, tighten=True)
         try:
+            self.redis_users.write()
             self._start_redis(timeout_s)
             self.tracing.start_receiver(self.supervisor, timeout_s, self.secrets)
             if self.options.mtls:
@@ -180,6 +184,8 @@ class LocalStack:
             "--appendonly", "yes",
             "--save", "",
             "--protected-mode", "yes",
+            # Nobody gets in without logging in (see launcher/security.py).
+            "--aclfile", str(self.redis_users.acl_file),
         ]  # fmt: skip
         process = self.supervisor.start("redis", argv, env=os.environ, cwd=self.run_dir)
         wait_until_ready(
@@ -284,6 +290,8 @@ class LocalStack:
             # daprd cannot pick a host address on a loopback-only machine by itself.
             "DAPR_HOST_IP": "127.0.0.1",
             "HUBSPOKE_REDIS_HOST": self.redis_address,
+            # A path, not a secret: the sidecar's own Redis credentials (mode 0600).
+            "HUBSPOKE_SIDECAR_SECRETS_FILE": str(self.redis_users.secrets_file(app_id)),
             # Redelivery of unacknowledged messages (components/common/*.yaml).
             "HUBSPOKE_PUBSUB_PROCESSING_TIMEOUT": "20s",
             "HUBSPOKE_TASKQUEUE_PROCESSING_TIMEOUT": "60s",
@@ -382,6 +390,7 @@ def _redis_answers(port: int) -> bool:
     try:
         with closing(socket.create_connection(("127.0.0.1", port), timeout=1)) as conn:
             conn.sendall(b"PING\r\n")
-            return conn.recv(16).startswith(b"+PONG")
+            # Refusing an anonymous client is an answer too: Redis is up.
+            return conn.recv(16).startswith((b"+PONG", b"-NOAUTH"))
     except OSError:
         return False

@@ -6,6 +6,8 @@ that builds it, it never skips them.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import time
 from collections.abc import Generator, Iterator
 from datetime import datetime
@@ -65,6 +67,20 @@ def wait_registered(
             if time.monotonic() > deadline:
                 pytest.fail(f"agents {app_ids} not healthy in the registry: {agents}")
             time.sleep(0.1)
+
+
+def redis_cli(stack: LocalStack, *command: str, user: str | None = None) -> str:
+    """One command through redis-cli against the stack's Redis, as `user` (None: nobody).
+
+    Returns the reply, errors included (NOAUTH, NOPERM...).
+    """
+    cli = shutil.which("redis-cli")
+    assert cli is not None, "redis-cli comes with redis-server (make bootstrap)"
+    argv = [cli, "-h", "127.0.0.1", "-p", str(stack.redis_port), "--no-auth-warning"]
+    if user is not None:
+        argv += ["--user", user, "--pass", stack.redis_users.passwords[user]]
+    done = subprocess.run([*argv, *command], capture_output=True, text=True, timeout=30)
+    return done.stdout + done.stderr
 
 
 def start_stack(

@@ -1,14 +1,15 @@
 """A test agent: speaks an older contract, and records every call that reaches it.
 
 The recorder is how the boundary tests prove that a call Dapr denied never
-reached the app at all.
+reached the app at all: `/v1/calls` lists the bodies `/v1/invoke` received,
+`/v1/strays` the paths of requests that matched no route of the app.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request, Response
 
 from chassis import serve
 from chassis.agent import AgentDescription, Skill, create_agent_app
@@ -36,11 +37,25 @@ async def calls(request: Request) -> list[dict[str, Any]]:
     return list(request.app.state.calls)
 
 
+@router.get("/v1/strays")
+async def strays(request: Request) -> list[str]:
+    return list(request.app.state.strays)
+
+
+async def stray(request: Request) -> Response:
+    request.app.state.strays.append(request.url.path)
+    return Response(status_code=404)
+
+
 def build_app() -> FastAPI:
     def setup(app: FastAPI, _: DaprPort) -> None:
         app.state.calls = []
+        app.state.strays = []
 
-    return create_agent_app(agent=AGENT, settings=AgentSettings(), routers=[router], setup=setup)
+    app = create_agent_app(agent=AGENT, settings=AgentSettings(), routers=[router], setup=setup)
+    # Last, after every route of the app (the card's included): whatever else arrives.
+    app.add_api_route("/{path:path}", stray, methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+    return app
 
 
 if __name__ == "__main__":
