@@ -26,9 +26,10 @@ __all__ = [
 
 AgentId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 TaskId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
-# Less than this cannot cover one agent call through two sidecars: such a task
-# could only end in 504, so it is refused up front.
-MIN_DEADLINE_SECONDS = 0.1
+# A planned task through two sidecars takes milliseconds, but its first plan, a
+# failover or a loaded machine take longer: a budget under a second would end in
+# 504 for reasons the caller cannot see, so it is refused up front (422).
+MIN_DEADLINE_SECONDS = 1.0
 
 
 class TaskStatus(StrEnum):
