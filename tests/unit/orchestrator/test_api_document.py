@@ -45,7 +45,7 @@ def test_a_deadline_that_is_not_a_number_in_bounds_is_refused(
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
 def test_a_deadline_that_is_not_finite_is_refused(client: TestClient, literal: str) -> None:
-    body = '{"input": "2+3", "deadline_seconds": %s}' % literal
+    body = f'{{"input": "2+3", "deadline_seconds": {literal}}}'
     response = client.post("/v1/tasks", content=body, headers={"content-type": "application/json"})
     assert response.status_code == 422, response.text
 
