@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
@@ -12,7 +13,7 @@ from pydantic import BaseModel
 from chassis.app_token import AppTokenGuard
 from chassis.deadline import DeadlineGuard
 from chassis.limits import BodySizeLimit
-from chassis.problems import install_error_handlers
+from chassis.problems import document_problems, install_error_handlers
 from chassis.settings import ServiceSettings
 from chassis.telemetry import configure_telemetry, instrument_app
 
@@ -45,6 +46,23 @@ def _frozen_after_start(lifespan: Lifespan | None) -> Lifespan:
     return frozen
 
 
+def _document(app: FastAPI, settings: ServiceSettings, sidecar_only: tuple[str, ...]) -> None:
+    """The app's OpenAPI document, with the errors the chassis answers (see problems.py)."""
+    generate = app.openapi
+
+    def guarded(path: str) -> bool:
+        if settings.app_api_token is None or path == "/healthz":
+            return False
+        return not sidecar_only or path.startswith(sidecar_only)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(generate(), guarded=guarded, hidden=sidecar_only)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(
     *,
     settings: ServiceSettings,
@@ -59,7 +77,8 @@ def create_app(
 
     With APP_API_TOKEN set, requests must come through the sidecar: on every
     path but /healthz, or only under `sidecar_only_paths` when given (the
-    orchestrator serves its public API on the same port).
+    orchestrator serves its public API on the same port; those paths, Dapr's
+    callbacks, are then left out of its OpenAPI document).
     """
     app = FastAPI(
         title=title,
@@ -83,6 +102,7 @@ def create_app(
 
     for router in routers:
         app.include_router(router)
+    _document(app, settings, tuple(sidecar_only_paths))
     configure_telemetry(settings.app_id, version)
     instrument_app(app)
     return app

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from chassis.contract import REGISTRY_TOPIC, CloudEvent, RegistrationMessage
 from chassis.dapr import DaprError
 from chassis.errors import BadRequestError
-from chassis.problems import PROBLEM_RESPONSES
+from chassis.problems import problem_responses
 from chassis.subscriptions import subscriptions
 from orchestrator.agent_models import (
     AgentList,
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(
     prefix="/v1/agents",
     tags=["agents"],
-    responses=PROBLEM_RESPONSES,
+    responses=problem_responses(401),
     dependencies=[Depends(require_caller)],
 )
 AppId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
@@ -45,7 +45,7 @@ def _versions(spec: str | None) -> SpecifierSet | None:
         raise BadRequestError(f"version: {spec!r} is not a version range like '>=1.0,<2'") from exc
 
 
-@router.get("")
+@router.get("", responses=problem_responses(400))
 async def list_agents(
     registry: RegistryDep,
     skill: str | None = None,
@@ -74,18 +74,23 @@ async def list_refusals(registry: RegistryDep) -> RefusalList:
     return RefusalList(refusals=await registry.refusals())
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    # 422: the card was refused; 502: the app did not answer with a card.
+    responses=problem_responses(422, 502),
+)
 async def register_agent(body: PullRegistration, registry: RegistryDep) -> AgentView:
     """Register an agent that does not self-register: its card is fetched through Dapr."""
     return await registry.register_pull(body.app_id)
 
 
-@router.get("/{app_id}")
+@router.get("/{app_id}", responses=problem_responses(404))
 async def get_agent(app_id: AppId, registry: RegistryDep) -> AgentView:
     return registry.view(app_id)
 
 
-@router.get("/{app_id}/card")
+@router.get("/{app_id}/card", responses=problem_responses(404))
 async def get_agent_card(app_id: AppId, registry: RegistryDep) -> dict[str, Any]:
     """The agent's A2A card as it registered."""
     return registry.card(app_id)

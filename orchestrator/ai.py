@@ -6,6 +6,9 @@ The chat model, local or cloud, picks the functions with automatic function
 calling; SK runs them (in parallel when the model asks for several) and the
 model writes the answer. The kernel is rebuilt only when the registry
 changes, so an agent registered at run time is plannable at once.
+
+A model that calls no function although agents were offered has found no
+agent for the request: `NoAgentCanDo` (422), with the model's reason.
 """
 
 from __future__ import annotations
@@ -22,15 +25,17 @@ from semantic_kernel.contents import ChatHistory, FunctionCallContent
 from semantic_kernel.filters import AutoFunctionInvocationContext, FilterTypes
 from semantic_kernel.functions import KernelFunctionFromMethod, KernelPlugin, kernel_function
 
+from chassis.errors import UnprocessableError
 from orchestrator.registry import AgentSkill
 
-__all__ = ["PlanObserver", "Planner", "SkillInvoker", "plan_observer"]
+__all__ = ["NoAgentCanDo", "PlanObserver", "Planner", "SkillInvoker", "plan_observer"]
 
 SYSTEM_PROMPT = (
     "You are the Hubspoke orchestrator. Answer the user's request by calling the agent "
     "functions: split it into independent parts, call the best function for each part "
     "(in parallel when they do not depend on each other) with that part as input, then "
-    "answer using only what the functions returned, saying which agent gave what."
+    "answer using only what the functions returned, saying which agent gave what. "
+    "Call no function for a part that no function fits: say 'no agent can do this: <part>'."
 )
 # Each plan may call at most this many rounds of functions.
 MAX_PLAN_ROUNDS = 3
@@ -76,6 +81,10 @@ def _skill_function(skill: AgentSkill, invoke: SkillInvoker) -> KernelFunctionFr
     return KernelFunctionFromMethod(method=call_agent, plugin_name=_identifier(skill.app_id))
 
 
+class NoAgentCanDo(UnprocessableError):
+    """The plan called no agent: no offered skill fits any part of the request."""
+
+
 class Planner:
     """Answers a request by letting the chat model call agent skills."""
 
@@ -107,7 +116,9 @@ class Planner:
         self._kernel, self._skills = kernel, skills
 
     async def answer(self, request: str, **arguments: Any) -> str:
-        kernel = self._kernel
+        """The model's answer, from the agents it called; raises NoAgentCanDo when
+        skills were offered and it called none."""
+        kernel, offered = self._kernel, bool(self._skills)
         history = ChatHistory(system_message=SYSTEM_PROMPT)
         history.add_user_message(request)
         settings = self._chat.get_prompt_execution_settings_class()(
@@ -116,4 +127,10 @@ class Planner:
             )
         )
         reply = await self._chat.get_chat_message_content(history, settings, kernel=kernel)
-        return "" if reply is None else str(reply.content or "")
+        answer = "" if reply is None else str(reply.content or "")
+        called = any(
+            isinstance(item, FunctionCallContent) for m in history.messages for item in m.items
+        )
+        if offered and not called:
+            raise NoAgentCanDo(answer.strip() or "no agent can do this request")
+        return answer

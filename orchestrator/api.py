@@ -3,30 +3,42 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi import APIRouter, Depends, FastAPI, Path, Response, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from chassis.errors import UnprocessableError
-from chassis.problems import PROBLEM_RESPONSES
+from chassis.problems import problem_responses
 from orchestrator.deps import TaskServiceDep, require_caller
 from orchestrator.models import TaskMode, TaskRecord, TaskRequest
 
-__all__ = ["router"]
+__all__ = ["document_limits", "router"]
 
 router = APIRouter(
     prefix="/v1",
     tags=["tasks"],
-    responses=PROBLEM_RESPONSES,
+    responses=problem_responses(401),
     dependencies=[Depends(require_caller)],
 )
+_LOCATION = {"Location": {"description": "The task: GET it.", "schema": {"type": "string"}}}
 
 
 @router.post(
     "/tasks",
     status_code=status.HTTP_201_CREATED,
-    responses={202: {"model": TaskRecord, "description": "Accepted (mode=async): poll Location."}},
+    responses={
+        201: {"description": "The task, answered (mode=sync).", "headers": _LOCATION},
+        202: {
+            "model": TaskRecord,
+            "description": "Accepted (mode=async): the queued task; poll Location.",
+            "headers": _LOCATION,
+        },
+        # 422: unknown agent, no agent can do this, the agent refused the input, the
+        # plan is too long; 502: the agent failed; 503: no healthy agent, or the
+        # queue is down; 504: the task's deadline passed.
+        **problem_responses(422, 502, 503, 504),
+    },
 )
 async def create_task(body: TaskRequest, service: TaskServiceDep, response: Response) -> TaskRecord:
     """Run a task and answer with the agents' answer; with `mode: async`, queue it and
@@ -48,7 +60,14 @@ async def _runnable(body: TaskRequest, service: TaskServiceDep) -> TaskRequest:
     return body
 
 
-@router.post("/tasks/stream", response_class=EventSourceResponse)
+@router.post(
+    "/tasks/stream",
+    response_class=EventSourceResponse,
+    responses={
+        200: {"description": "Server-sent events: task, plan, step.*, answer or error."},
+        **problem_responses(422, 503),
+    },
+)
 async def stream_task(
     body: Annotated[TaskRequest, Depends(_runnable)], service: TaskServiceDep
 ) -> AsyncIterator[ServerSentEvent]:
@@ -62,9 +81,25 @@ async def stream_task(
         yield ServerSentEvent(event=event.name, data=event.data)
 
 
-@router.get("/tasks/{task_id}")
+@router.get("/tasks/{task_id}", responses=problem_responses(404))
 async def get_task(
     task_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")], service: TaskServiceDep
 ) -> TaskRecord:
     """Read a task back from the state store."""
     return await service.get(task_id)
+
+
+def document_limits(app: FastAPI, *, max_deadline_s: float) -> None:
+    """State the configured maximum of `deadline_seconds` in the OpenAPI document
+    (the model cannot know it; `TaskService.check` enforces it)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = generate()
+        deadline = document["components"]["schemas"]["TaskRequest"]["properties"]
+        for choice in deadline["deadline_seconds"]["anyOf"]:
+            if choice.get("type") == "number":
+                choice["maximum"] = max_deadline_s
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -27,7 +27,7 @@ from chassis.contract import (
     CloudEvent,
 )
 from chassis.dapr import DaprError
-from chassis.problems import PROBLEM_RESPONSES
+from chassis.problems import problem_responses
 from chassis.subscriptions import subscriptions
 from orchestrator.deps import DeadLetterLogDep, StepResultsDep, TaskServiceDep, require_caller
 from orchestrator.errors import TaskNotFound
@@ -45,7 +45,7 @@ SUCCESS, RETRY, DROP = {"status": "SUCCESS"}, {"status": "RETRY"}, {"status": "D
 router = APIRouter(
     prefix="/v1",
     tags=["tasks"],
-    responses=PROBLEM_RESPONSES,
+    responses=problem_responses(401),
     dependencies=[Depends(require_caller)],
 )
 

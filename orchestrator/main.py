@@ -17,6 +17,7 @@ from chassis.dapr import open_sidecar
 from orchestrator import agents_api, events_api
 from orchestrator.ai import Planner
 from orchestrator.ai_services import build_chat_service
+from orchestrator.api import document_limits
 from orchestrator.api import router as tasks_router
 from orchestrator.auth import build_authenticator
 from orchestrator.metrics import observe_registry
@@ -132,6 +133,7 @@ def build_app(
         # The public API is served on this port too; only Dapr's callbacks need the app token.
         sidecar_only_paths=("/dapr/", "/events/"),
     )
+    document_limits(app, max_deadline_s=settings.max_task_deadline_seconds)
     agents_api.subscribe(app, settings.pubsub)
     events_api.subscribe(app, pubsub=settings.pubsub, task_queue=settings.task_queue)
     return app

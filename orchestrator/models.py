@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from chassis.contract import MAX_INPUT_CHARS
 
 __all__ = [
+    "MIN_DEADLINE_SECONDS",
     "AgentId",
     "DeadLetter",
     "DeadLetterList",
@@ -26,6 +27,10 @@ __all__ = [
 
 AgentId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 TaskId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+# A planned task through two sidecars takes milliseconds, but its first plan, a
+# failover or a loaded machine take longer: a budget under a second would end in
+# 504 for reasons the caller cannot see, so it is refused up front (422).
+MIN_DEADLINE_SECONDS = 1.0
 
 
 class TaskStatus(StrEnum):
@@ -53,12 +58,21 @@ class TaskMode(StrEnum):
 
 
 class TaskRequest(BaseModel):
-    """A task submitted to `POST /v1/tasks`."""
+    """A task submitted to `POST /v1/tasks`.
+
+    Strict where JSON could be read two ways: `deadline_seconds` takes a JSON
+    number only (`true` or `"5"` are refused, not read as 1 or 5 s). Its upper
+    bound is the configured maximum (ORCHESTRATOR_MAX_TASK_DEADLINE_SECONDS):
+    the service enforces it and the API document states it (`document_limits`).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     input: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_INPUT_CHARS)
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=1, max_length=MAX_INPUT_CHARS, pattern=r"\S"
+        ),
     ] = Field(description="What to do, in plain text.", examples=["2+3"])
     agent: AgentId | None = Field(
         default=None, description="Send the task to this agent instead of choosing one."
@@ -67,10 +81,18 @@ class TaskRequest(BaseModel):
         default=TaskMode.SYNC,
         description="`async`: answer 202 with the task id at once; poll GET /v1/tasks/{id}.",
     )
-    deadline_seconds: float | None = Field(
+    deadline_seconds: (
+        Annotated[
+            float,
+            Field(strict=True, ge=MIN_DEADLINE_SECONDS, allow_inf_nan=False),
+        ]
+        | None
+    ) = Field(
         default=None,
-        gt=0,
-        description="The task's time budget (default and maximum: see the README).",
+        description=(
+            "The task's time budget in seconds, from acceptance to answer; default 30 "
+            "(sync) or 300 (async), at most the configured maximum."
+        ),
     )
 
 

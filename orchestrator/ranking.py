@@ -16,9 +16,18 @@ import numpy as np
 __all__ = ["Bm25Index", "tokens"]
 
 _WORD = re.compile(r"[a-z0-9]+")
+# English function words (articles, pronouns, prepositions, auxiliaries,
+# conjunctions): they say nothing about what a text is for, and a request must
+# not match a skill through them ("translate hello into French" is no summary
+# because a summarizer's description says "into").
 _STOPWORDS = frozenset(
-    "a an and are as at be by can do does for from how in is it me of on or please say "
-    "says the this to what with".split()
+    """a about above after again against all also am an and any are as at be been before
+    being below between both but by can could did do does doing down during each few
+    for from further had has have having he her here hers him his how i if in into is
+    it its itself just me more most my no nor not of off on once only or other our out
+    over own please same say says she should so some such than that the their them
+    then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your""".split()
 )
 # The usual BM25 parameters.
 _K1 = 1.2

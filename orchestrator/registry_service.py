@@ -12,7 +12,7 @@ from packaging.specifiers import SpecifierSet
 
 from chassis.card import CARD_PATH, HubspokeCard
 from chassis.contract import RegistrationKind, RegistrationMessage
-from chassis.dapr import DaprError, DaprPort, EtagMismatch
+from chassis.dapr import DaprError, DaprPort, EtagMismatch, InvocationFailed
 from chassis.errors import NotFoundError, UnprocessableError, UpstreamError
 from orchestrator.agent_models import AgentMatch, AgentView, SkillView
 from orchestrator.catalog import Catalog
@@ -202,6 +202,14 @@ class RegistryService:
             raw = await self._dapr.invoke(
                 app_id, CARD_PATH, None, http_method="GET", timeout_s=self._probe_timeout_s
             )
+        except InvocationFailed as exc:
+            if _no_such_app(exc):
+                raise UnprocessableError(
+                    f"no app {app_id!r} runs beside a Dapr sidecar: nothing to register"
+                ) from exc
+            raise UpstreamError(
+                f"could not fetch the card of {app_id!r}: it answered HTTP {exc.status}"
+            ) from exc
         except DaprError as exc:
             log.warning("fetching the card of %s failed: %s", app_id, exc)
             reason = unavailable_reason(app_id, exc)
@@ -407,6 +415,15 @@ class RegistryService:
                 f"agents able to take this task are unhealthy: {', '.join(candidates)}"
             )
         raise NoAgentAvailable("no registered agent can take this task")
+
+
+def _no_such_app(exc: InvocationFailed) -> bool:
+    """Dapr's name resolution knows no app with that id (daprd 1.18: ERR_DIRECT_INVOKE,
+    "no host found with the given ID"): the caller named nothing, nothing failed."""
+    body = exc.body if isinstance(exc.body, dict) else {}
+    return body.get("errorCode") == "ERR_DIRECT_INVOKE" and "no host found" in str(
+        body.get("message", "")
+    )
 
 
 def _without_instance(record: AgentRecord | None, instance_id: str) -> AgentRecord | None:

@@ -215,6 +215,13 @@ class TaskService:
                 failure.extra["task_id"] = task.id
                 raise failure from None
             answer = "\n".join(s.output or "" for s, error in run.steps if error is None)
+        except ServiceError as refusal:  # e.g. the planner found no agent for any part
+            steps = [s for s, _ in run.steps]
+            await self._finish(
+                task.id, TaskStatus.FAILED, unsaved=unsaved, error=refusal.detail, steps=steps
+            )
+            refusal.extra["task_id"] = task.id
+            raise
         finally:
             plan_observer.reset(observed)
             current_run.reset(token)

@@ -36,6 +36,9 @@ def test_an_agent_that_comes_back_is_plannable_without_an_orchestrator_restart(
     def planned_agents() -> list[str]:
         with stack.client("orchestrator") as client:
             body = client.post("/v1/tasks", json=question).json()
+        if body.get("status") == 422:  # no agent left that can do it
+            assert body["detail"].startswith("no agent can do this: "), body
+            return []
         assert "agents" in body, body
         return list(body["agents"])
 
@@ -47,7 +50,8 @@ def test_an_agent_that_comes_back_is_plannable_without_an_orchestrator_restart(
             while client.get("/v1/agents/knowledge").status_code != 404:
                 assert time.monotonic() < deadline, "knowledge was never removed"
                 time.sleep(0.2)
-        assert planned_agents() == ["summarizer"]  # the fallback, while knowledge is gone
+        # Nobody else can answer a documentation question: refused, not echoed by the summarizer.
+        assert planned_agents() == []
     finally:
         stack.start_app("knowledge")
     wait_registered(stack)
@@ -66,3 +70,21 @@ def test_a_planned_task_streams_its_progress(stack: LocalStack) -> None:
     assert names[:2] == ["task", "plan"]
     assert sorted(names[2:-1]) == ["step.finished"] * 2 + ["step.started"] * 2
     assert names[-1] == "answer"
+
+
+def test_a_request_no_agent_can_do_is_refused_naming_it(stack: LocalStack) -> None:
+    with stack.client("orchestrator") as client:
+        response = client.post("/v1/tasks", json={"input": "translate hello into French"})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == "no agent can do this: translate hello into French"
+
+
+def test_the_doable_part_is_answered_and_the_undoable_part_named(stack: LocalStack) -> None:
+    text = "what is 2+2 and translate hello into French"
+    with stack.client("orchestrator") as client:
+        response = client.post("/v1/tasks", json={"input": text})
+    assert response.status_code == 201, response.text
+    task = response.json()
+    assert [(s["agent"], s["output"]) for s in task["steps"]] == [("calculator", "4")]
+    assert task["output"] == "- calculator: 4\n- no agent can do this: translate hello into French"

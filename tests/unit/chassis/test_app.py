@@ -129,3 +129,20 @@ def test_app_token_can_guard_only_the_sidecar_paths() -> None:
     client = guarded_client(guarded=("/conflict",))
     assert client.post("/echo", json={"text": "a", "count": 1}).status_code == 200
     assert client.get("/conflict").status_code == 401
+
+
+def test_the_document_says_what_the_chassis_answers_as_problem_json() -> None:
+    settings = ServiceSettings.model_validate({"app_id": "svc", "APP_API_TOKEN": "t" * 32})
+    app = create_app(settings=settings, title="t", version="1", routers=[router])
+    paths = app.openapi()["paths"]  # served only to the sidecar, like every path here
+    echo = paths["/echo"]["post"]["responses"]
+    # The token guard (401), the validation (422) and the chassis' own statuses.
+    assert set(echo) == {"200", "400", "401", "413", "422", "500", "504"}
+    assert list(echo["401"]["content"]) == ["application/problem+json"]
+    assert "401" not in paths["/healthz"]["get"]["responses"]  # open to probes
+
+
+def test_a_wrong_method_is_405_naming_the_allowed_methods() -> None:
+    response = client().put("/echo")
+    assert (response.status_code, response.headers["allow"]) == (405, "POST")
+    assert response.headers["content-type"] == "application/problem+json"

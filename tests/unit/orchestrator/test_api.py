@@ -113,8 +113,13 @@ def test_unknown_agent_is_422_listing_registered_agents(client: TestClient) -> N
     assert body["known_agents"] == ["calculator", "summarizer"]
 
 
-def test_plain_text_no_skill_matches_goes_to_the_fallback_agent(client: TestClient) -> None:
-    assert client.post("/v1/tasks", json={"input": "hello there"}).json()["agent"] == "summarizer"
+def test_plain_text_no_skill_matches_is_refused_not_echoed(
+    client: TestClient, dapr: InMemoryDapr
+) -> None:
+    response = client.post("/v1/tasks", json={"input": "hello there"})
+    assert response.status_code == 422
+    assert response.json()["detail"] == "no agent can do this: hello there"
+    assert dapr.invocations == []
 
 
 def test_agent_rejecting_input_fails_the_task_with_its_reason(

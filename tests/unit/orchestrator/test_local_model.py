@@ -9,6 +9,9 @@ from semantic_kernel.contents import (
     FunctionResultContent,
 )
 
+from agents.calculator.main import AGENT as CALCULATOR
+from agents.knowledge.main import AGENT as KNOWLEDGE
+from agents.summarizer.main import AGENT as SUMMARIZER
 from orchestrator.local_model import (
     LocalPlannerChatCompletion,
     LocalPlannerSettings,
@@ -55,3 +58,96 @@ async def test_the_answer_follows_the_plan_order_not_the_finishing_order() -> No
         history, LocalPlannerSettings(functions={"a-first": "", "b-second": ""})
     )
     assert str(reply.content) == "- a: one\n- b: two"
+
+
+def _functions() -> dict[str, str]:
+    """The functions the kernel offers for the three sample agents, as ai.py describes them."""
+    return {
+        f"{app_id}-{skill.id.replace('-', '_')}": f"{skill.description} (tags: "
+        f"{', '.join(skill.tags)})"
+        for app_id, agent in (
+            ("calculator", CALCULATOR),
+            ("knowledge", KNOWLEDGE),
+            ("summarizer", SUMMARIZER),
+        )
+        for skill in agent.skills
+    }
+
+
+async def _plan(request: str) -> ChatMessageContent:
+    model = LocalPlannerChatCompletion(service_id="local", ai_model_id="local")
+    history = ChatHistory()
+    history.add_user_message(request)
+    [reply] = await model._inner_get_chat_message_contents(
+        history, LocalPlannerSettings(functions=_functions())
+    )
+    return reply
+
+
+@pytest.mark.parametrize(
+    ("request_text", "planned"),
+    [
+        ("2+3", [("calculator-arithmetic", "2+3")]),
+        (
+            "what is 17% of 240, and what does the README say about access control?",
+            [
+                ("calculator-arithmetic", "what is 17% of 240"),
+                ("knowledge-docs_qa", "what does the README say about access control"),
+            ],
+        ),
+        (
+            "what is 2+3, and summarize this: a b. c d.",
+            [
+                ("calculator-arithmetic", "what is 2+3"),
+                ("summarizer-summarize", "summarize this: a b. c d"),
+            ],
+        ),
+        (
+            "what does the documentation say about the agent registry?",
+            [("knowledge-docs_qa", "what does the documentation say about the agent registry")],
+        ),
+        (
+            "summarize: Dapr is a runtime.",
+            [("summarizer-summarize", "summarize: Dapr is a runtime")],
+        ),
+    ],
+)
+async def test_sample_requests_plan_onto_the_skill_that_fits(
+    request_text: str, planned: list[tuple[str, str]]
+) -> None:
+    reply = await _plan(request_text)
+    calls = [i for i in reply.items if isinstance(i, FunctionCallContent)]
+    assert [(c.name, c.to_kernel_arguments()["input"]) for c in calls] == planned
+
+
+@pytest.mark.parametrize(
+    "request_text", ["translate hello into French", "hello there", "weather forecast for Oslo"]
+)
+async def test_a_request_no_skill_fits_calls_nothing_and_says_so(request_text: str) -> None:
+    reply = await _plan(request_text)
+    assert not [i for i in reply.items if isinstance(i, FunctionCallContent)]
+    assert str(reply.content) == f"no agent can do this: {request_text}"
+
+
+async def test_only_the_parts_that_fit_are_called_and_the_answer_names_the_rest() -> None:
+    model = LocalPlannerChatCompletion(service_id="local", ai_model_id="local")
+    history = ChatHistory()
+    history.add_user_message("what is 2+2 and translate hello into French")
+    settings = LocalPlannerSettings(functions=_functions())
+    [plan] = await model._inner_get_chat_message_contents(history, settings)
+    [call] = [i for i in plan.items if isinstance(i, FunctionCallContent)]
+    assert (call.name, call.to_kernel_arguments()["input"]) == (
+        "calculator-arithmetic",
+        "what is 2+2",
+    )
+    history.add_message(plan)
+    history.add_message(
+        ChatMessageContent(
+            role=AuthorRole.TOOL,
+            items=[FunctionResultContent(id=call.id, name=call.name, result="4")],
+        )
+    )
+    [answer] = await model._inner_get_chat_message_contents(history, settings)
+    assert str(answer.content) == (
+        "- calculator: 4\n- no agent can do this: translate hello into French"
+    )

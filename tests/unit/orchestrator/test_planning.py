@@ -72,8 +72,9 @@ def test_an_agent_registered_at_run_time_becomes_plannable(
     async def forecast(payload: Any) -> Any:
         return {"agent": "weather", "output": "sunny", "data": {}}
 
-    before = client.post("/v1/tasks", json={"input": "weather forecast for Oslo"}).json()
-    assert before["agent"] == "summarizer"  # nobody better yet
+    before = client.post("/v1/tasks", json={"input": "weather forecast for Oslo"})
+    assert before.status_code == 422  # nobody can yet
+    assert before.json()["detail"] == "no agent can do this: weather forecast for Oslo"
     dapr.agents["weather"] = forecast
     event = registration("register", "weather", card=card_for(weather, "weather"))
     assert client.post(REGISTRY_ROUTE, json=event).json() == {"status": "SUCCESS"}
@@ -128,3 +129,38 @@ def test_a_plan_is_bounded_in_agent_calls(dapr: InMemoryDapr) -> None:
         task = client.post("/v1/tasks", json={"input": text}).json()
     assert [s["status"] for s in task["steps"]] == ["completed", "completed", "failed"]
     assert task["steps"][2]["error"] == "the plan exceeds 2 agent calls"
+
+
+def test_a_request_no_agent_fits_is_refused_naming_it_and_calls_no_agent(
+    client: TestClient, dapr: InMemoryDapr
+) -> None:
+    response = client.post("/v1/tasks", json={"input": "translate hello into French"})
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["detail"] == "no agent can do this: translate hello into French"
+    assert dapr.invocations == []
+    stored = client.get(f"/v1/tasks/{problem['task_id']}").json()
+    assert (stored["status"], stored["error"]) == ("failed", problem["detail"])
+
+
+def test_the_doable_parts_are_answered_and_the_undoable_part_named(
+    client: TestClient, dapr: InMemoryDapr
+) -> None:
+    text = "what is 2+2 and translate hello into French"
+    task = client.post("/v1/tasks", json={"input": text}).json()
+    assert task["status"] == "completed", task
+    assert [(s["agent"], s["input"]) for s in task["steps"]] == [("calculator", "what is 2+2")]
+    assert task["output"] == (
+        "- calculator: 5\n- no agent can do this: translate hello into French"
+    )
+
+
+def test_a_streamed_request_no_agent_fits_ends_with_a_422_error_event(
+    client: TestClient,
+) -> None:
+    body = {"input": "translate hello into French"}
+    with client.stream("POST", "/v1/tasks/stream", json=body) as response:
+        lines = list(response.iter_lines())
+    error = lines[lines.index("event: error") + 1]
+    assert '"status":422' in error.replace(" ", "")
+    assert "no agent can do this: translate hello into French" in error
