@@ -222,5 +222,5 @@ def _significant(value: Decimal) -> str:
 
 
 def _plain(value: Decimal) -> str:
-    text = f"{value.normalize():f}"
+    text = f"{value:f}"  # not normalize(): it rounds to the default context's 28 digits
     return text.rstrip("0").rstrip(".") if "." in text else text

@@ -16,7 +16,6 @@ thousands (`1,5`).
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -72,11 +71,14 @@ _PERCENT: "%"
 _POW.2: "^" | "**" | /to\s+the\s+power\s+of/i
 _SQRT: /sqrt/i | "\u221a"
 _LEAD: /(what\s+is|what's|how\s+much\s+is|calculate|compute|evaluate)/i
-_END: /[=?]+/
+_END: /(=\s*)?\?|=/
 
 %ignore /\s+/
 """
 _THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?")
+# Built on import (a fraction of a second; no I/O): a worker process imports this module
+# when it starts (chassis.work preload), so no task's budget pays for the tables.
+_PARSER = Lark(_GRAMMAR, parser="lalr", maybe_placeholders=False)
 
 
 class ExpressionError(ValueError):
@@ -128,7 +130,7 @@ def parse(text: str, *, max_chars: int, max_exponent: int) -> Expr:
     if len(text) > max_chars:
         raise ExpressionError(f"the expression is longer than {max_chars} characters")
     try:
-        tree = _parser().parse(text)
+        tree = _PARSER.parse(text)
         return _ToExpr(max_exponent).transform(tree)
     except VisitError as exc:
         if isinstance(exc.orig_exc, ExpressionError):
@@ -167,11 +169,6 @@ def render(expr: Expr) -> str:
         case PercentOf(percent=percent, whole=whole):
             return f"{render(percent)}% of {render(whole)}"
     raise AssertionError(expr)
-
-
-@functools.cache
-def _parser() -> Lark:
-    return Lark(_GRAMMAR, parser="lalr", maybe_placeholders=False)
 
 
 @v_args(inline=True)
