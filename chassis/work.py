@@ -156,7 +156,11 @@ class ProcessWork:
 async def open_work(
     work: WorkPort | None, settings: AgentSettings, preload: Sequence[str] = ()
 ) -> AsyncIterator[WorkPort]:
-    """The given port (tests), or a process pool from the settings, closed on exit."""
+    """The given port (tests), or a process pool from the settings, closed on exit.
+
+    The workers start now when the agent names its job code (`preload`), else on the
+    first job: an agent that never runs one never starts a process.
+    """
     if work is not None:
         yield work
         return
@@ -165,7 +169,8 @@ async def open_work(
         processes=settings.work_processes,
         preload=preload,
     )
-    pool.start()
+    if preload:
+        pool.start()
     try:
         yield pool
     finally:

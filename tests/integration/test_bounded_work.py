@@ -42,7 +42,7 @@ def bounded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     except ToolMissingError as exc:
         pytest.fail(str(exc), pytrace=False)
     STACKS.append(stack)
-    stack.start()
+    stack.start(timeout_s=300)  # a busy machine starts Semantic Kernel slowly
     try:
         wait_registered(stack, ("calculator",), timeout_s=60)
         yield stack
