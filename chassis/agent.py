@@ -3,7 +3,9 @@
 `create_agent_app` adds to the plain app factory what every agent has: its
 card at `/.well-known/agent-card.json`, the sidecar connection,
 self-registration (register, heartbeat, deregister) on `agents.registry`,
-the inbox for asynchronous work on `agent.requests.<app-id>`, and refusals
+the inbox for asynchronous work on `agent.requests.<app-id>`, a pool of
+worker processes for CPU-heavy jobs with a time budget (`app.state.work`,
+a `chassis.work.WorkPort`), and refusals
 by construction: an `UnprocessableError` raised while the agent handles
 `POST /v1/invoke` is answered 200 with `outcome: refused` and its reason,
 so a refused input is never retried and never counts against the agent's
@@ -39,6 +41,7 @@ from chassis.problems import problem_response
 from chassis.registration import Registrar
 from chassis.settings import AgentSettings
 from chassis.subscriptions import subscriptions
+from chassis.work import WorkPort, open_work
 
 __all__ = ["AgentDescription", "Skill", "build_card", "create_agent_app"]
 
@@ -128,14 +131,18 @@ def create_agent_app(
     routers: Sequence[APIRouter],
     setup: Callable[[FastAPI, DaprPort], Awaitable[None] | None],
     dapr: DaprPort | None = None,
+    work: WorkPort | None = None,
+    work_modules: Sequence[str] = (),
 ) -> FastAPI:
     """An agent app: `setup(app, sidecar)` (sync or async) builds its service once the
-    sidecar is ready."""
+    sidecar is ready; `app.state.work` is set by then (`work`, or a process pool whose
+    workers import `work_modules`, the agent's job code, when they start)."""
     card = build_card(agent, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_sidecar(dapr) as sidecar:
+        async with open_sidecar(dapr) as sidecar, open_work(work, settings, work_modules) as pool:
+            app.state.work = pool
             prepared = setup(app, sidecar)
             if inspect.isawaitable(prepared):  # e.g. an index to build before serving
                 await prepared

@@ -50,3 +50,8 @@ class AgentSettings(ServiceSettings):
     state_store: str = Field(default="statestore", validation_alias="HUBSPOKE_STATE_STORE")
     # Take asynchronous work from agent.requests.<app-id> (needs pub/sub and state scopes).
     async_work: bool = Field(default=True, validation_alias="HUBSPOKE_ASYNC_WORK")
+    # CPU-heavy jobs (chassis.work): the time one may take, and the worker processes.
+    work_budget_seconds: float = Field(
+        default=2.0, gt=0, le=600, validation_alias="HUBSPOKE_WORK_BUDGET_SECONDS"
+    )
+    work_processes: int = Field(default=2, ge=1, le=32, validation_alias="HUBSPOKE_WORK_PROCESSES")

@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
 from chassis.contract import AgentResponse
 from chassis.dapr import EtagMismatch, InvocationFailed, SidecarUnavailable, StateItem
 
-__all__ = ["InMemoryDapr", "failing_agent", "refusing_agent"]
+__all__ = ["InMemoryDapr", "InlineWork", "failing_agent", "refusing_agent"]
 
 Handler = Callable[[Any], Awaitable[Any]]
 PublishReaction = Callable[[str, Any, dict[str, str]], Coroutine[Any, Any, None]]
@@ -126,3 +127,18 @@ def refusing_agent(app_id: str, reason: str) -> Handler:
         return AgentResponse.refused(app_id, reason).model_dump(mode="json")
 
     return handler
+
+
+T = TypeVar("T")
+
+
+class InlineWork:
+    """A `chassis.work.WorkPort` running each job at once in the caller (no process, no
+    budget): unit tests of a service's logic; `ProcessWork` has tests of its own."""
+
+    def __init__(self) -> None:
+        self.jobs = 0
+
+    async def run(self, job: Callable[[], T], *, deadline: datetime | None = None) -> T:
+        self.jobs += 1
+        return job()

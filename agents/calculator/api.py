@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from agents.calculator.service import CalculatorService
 from chassis.contract import AgentRequest, AgentResponse
 from chassis.problems import PROBLEM_RESPONSES
+from chassis.work import deadline_of
 
 __all__ = ["router"]
 
@@ -22,7 +23,9 @@ router = APIRouter(prefix="/v1", tags=["agent"], responses=PROBLEM_RESPONSES)
 
 @router.post("/invoke")
 async def invoke(
-    body: AgentRequest, service: Annotated[CalculatorService, Depends(_service)]
+    body: AgentRequest,
+    request: Request,
+    service: Annotated[CalculatorService, Depends(_service)],
 ) -> AgentResponse:
-    """Evaluate the arithmetic in the task's input."""
-    return service.answer(body)
+    """Evaluate the task's input, one arithmetic expression: '1000 + 1 = 1001'."""
+    return await service.answer(body, deadline=deadline_of(request.headers))

@@ -1,90 +1,226 @@
-"""Arithmetic in plain text: find an expression, evaluate it safely.
+"""Exact arithmetic on a parsed expression, bounded in size, and its answer as text.
 
-The knowledge layer of the calculator. Only numbers, + - * / // % ** and
-parentheses are evaluated (through Python's `ast`, never `eval`), with
-bounds on size and exponent so a task cannot make the agent spin.
+The knowledge layer of the calculator. Values are exact fractions; only
+square roots and fractional powers that have no exact value fall back to
+floating point, and the answer then says "≈". Every value is bounded in
+size: a power is estimated (by logarithms) before it is computed and
+refused when its result would pass `max_digits` decimal digits, so a short
+input cannot make the agent compute a million-digit number. Complex results
+and conventions that differ between calculators are refused with a reason.
+`evaluate` runs in a worker process (`chassis.work`), so it is a plain
+function of picklable arguments.
 """
 
 from __future__ import annotations
 
-import ast
-import operator
-import re
-from collections.abc import Callable
+import math
 from dataclasses import dataclass
+from decimal import Context, Decimal
+from fractions import Fraction
 
-__all__ = ["Evaluation", "ExpressionError", "evaluate"]
-
-MAX_EXPRESSION_CHARS = 200
-MAX_EXPONENT = 1000
-
-_BINARY: dict[type[ast.operator], Callable[[float, float], float]] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv,
-    ast.Mod: operator.mod,
-    ast.Pow: operator.pow,
-}
-_UNARY: dict[type[ast.unaryop], Callable[[float], float]] = {
-    ast.UAdd: operator.pos,
-    ast.USub: operator.neg,
-}
-# "17% of 240" -> "(17/100)*240"; the other spellings of * and /.
-_PERCENT_OF = re.compile(r"(\d+(?:\.\d+)?)\s*%\s*of\s*")
-_SPELLINGS = (
-    ("\N{MULTIPLICATION SIGN}", "*"),
-    ("\N{DIVISION SIGN}", "/"),
-    ("^", "**"),
-    ("times", "*"),
-    ("plus", "+"),
-    ("minus", "-"),
+from agents.calculator.expression import (
+    Binary,
+    Expr,
+    ExpressionError,
+    Group,
+    Negative,
+    Number,
+    PercentOf,
+    Sqrt,
+    parse,
+    render,
 )
-_CANDIDATE = re.compile(r"[\d.()+\-*/%\s]+")
+
+__all__ = ["DEFAULT_LIMITS", "Evaluation", "ExpressionError", "Limits", "evaluate"]
+
+Value = Fraction | float
+_BITS_PER_DIGIT = math.log2(10)
+_SHOWN_DIGITS = 12  # significant digits of an approximate answer
 
 
-class ExpressionError(ValueError):
-    """No arithmetic expression could be found or evaluated."""
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much the calculator reads and computes: characters in, decimal digits of any value."""
+
+    max_chars: int = 200
+    max_digits: int = 1000
 
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
-    expression: str
-    value: float
+    expression: str  # canonical spelling of what was evaluated
+    value: str  # decimal text; exact unless `exact` is False
+    exact: bool
+
+    @property
+    def answer(self) -> str:
+        """'1000 + 1 = 1001', or '2^0.5 ≈ 1.41421356237' when rounded."""
+        return f"{self.expression} {'=' if self.exact else '≈'} {self.value}"
 
 
-def evaluate(text: str) -> Evaluation:
-    """Evaluate the longest arithmetic expression in `text`."""
-    normalized = _PERCENT_OF.sub(r"(\1/100)*", text.lower())
-    for word, symbol in _SPELLINGS:
-        normalized = normalized.replace(word, symbol)
-    candidates = [c.strip() for c in _CANDIDATE.findall(normalized) if re.search(r"\d", c)]
-    if not candidates:
-        raise ExpressionError("no arithmetic expression found in the input")
-    expression = max(candidates, key=len).rstrip(".")
-    if len(expression) > MAX_EXPRESSION_CHARS:
-        raise ExpressionError(f"expression longer than {MAX_EXPRESSION_CHARS} characters")
-    try:
-        tree = ast.parse(expression, mode="eval")
-    except SyntaxError as exc:
-        raise ExpressionError(f"not a valid expression: {expression!r}") from exc
-    return Evaluation(expression, _eval(tree.body))
+DEFAULT_LIMITS = Limits()
 
 
-def _eval(node: ast.AST) -> float:
-    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
-        return node.value
-    if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
-        return _UNARY[type(node.op)](_eval(node.operand))
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        left, right = _eval(node.left), _eval(node.right)
-        if isinstance(node.op, ast.Pow) and abs(right) > MAX_EXPONENT:
-            raise ExpressionError(f"exponent above {MAX_EXPONENT}")
+def evaluate(text: str, limits: Limits = DEFAULT_LIMITS) -> Evaluation:
+    """Evaluate all of `text`; `ExpressionError` says why it cannot be answered."""
+    expr = parse(text, max_chars=limits.max_chars, max_exponent=limits.max_digits)
+    value = _Evaluator(limits.max_digits).value(expr)
+    shown, exact = _decimal_text(value)
+    return Evaluation(render(expr), shown, exact)
+
+
+class _Evaluator:
+    def __init__(self, max_digits: int) -> None:
+        self._max_digits = max_digits
+        self._max_bits = math.ceil(max_digits * _BITS_PER_DIGIT)
+
+    def value(self, expr: Expr) -> Value:
+        match expr:
+            case Number(value=value):
+                return self._bounded(value)
+            case Group(inner=inner):
+                return self.value(inner)
+            case Negative(operand=operand):
+                return -self.value(operand)
+            case Sqrt(operand=operand):
+                return self._power(self.value(operand), Fraction(1, 2))
+            case PercentOf(percent=percent, whole=whole):
+                return self._bounded(self.value(percent) / 100 * self.value(whole))
+            case Binary(op="^", left=left, right=right):
+                return self._power(self.value(left), self.value(right))
+            case Binary(op=op, left=left, right=right):
+                return self._binary(op, self.value(left), self.value(right))
+        raise AssertionError(expr)
+
+    def _binary(self, op: str, left: Value, right: Value) -> Value:
+        if op in ("/", "//", "mod") and right == 0:
+            raise ExpressionError("division by zero")
+        if op in ("//", "mod") and (left < 0 or right < 0):
+            raise ExpressionError(
+                f"'{op}' with a negative number is ambiguous (calculators round differently)"
+            )
         try:
-            return _BINARY[type(node.op)](left, right)
-        except ZeroDivisionError as exc:
-            raise ExpressionError("division by zero") from exc
+            if op == "+":
+                return self._bounded(left + right)
+            if op == "-":
+                return self._bounded(left - right)
+            if op == "*":
+                return self._bounded(left * right)
+            if op == "/":
+                return self._bounded(left / right)
+            if op == "//":
+                return self._bounded(Fraction(left // right))
+            return self._bounded(left % right)
         except OverflowError as exc:
-            raise ExpressionError("result too large") from exc
-    raise ExpressionError(f"unsupported syntax: {ast.dump(node)[:60]}")
+            raise self._too_large() from exc
+
+    def _power(self, base: Value, exponent: Value) -> Value:
+        if base == 0 and exponent <= 0:
+            raise ExpressionError(
+                "0^0 has no agreed value" if exponent == 0 else "division by zero (0^-n)"
+            )
+        if base == 0:
+            return Fraction(0)
+        if isinstance(exponent, Fraction) and exponent.denominator == 1:
+            return self._integer_power(base, int(exponent))
+        if base < 0:
+            if isinstance(exponent, Fraction) and exponent.denominator % 2 == 1:
+                raise ExpressionError(
+                    "ambiguous: a negative number to a fractional power has a real root but "
+                    "a complex principal value; write -(x^(1/n)) for the real root"
+                )
+            raise ExpressionError("the result is a complex number")
+        if isinstance(base, Fraction) and isinstance(exponent, Fraction):
+            root = _exact_root(base, exponent.denominator)
+            if root is not None:
+                return self._integer_power(root, exponent.numerator)
+        try:  # no exact value: floating point, through logarithms (the base may exceed a float)
+            logarithm = _log(base) * float(exponent)
+            return self._bounded(math.exp(logarithm))
+        except OverflowError as exc:
+            raise self._too_large() from exc
+
+    def _integer_power(self, base: Value, exponent: int) -> Value:
+        if isinstance(base, Fraction) and abs(base) != 1 and base != 0:
+            size = max(abs(base.numerator), base.denominator)
+            estimated_bits = abs(exponent) * math.log2(size)
+            if estimated_bits > self._max_bits:
+                raise self._too_large(estimated_bits / _BITS_PER_DIGIT)
+        try:
+            return self._bounded(base**exponent)
+        except (OverflowError, ZeroDivisionError) as exc:
+            raise self._too_large() from exc
+
+    def _bounded(self, value: Value) -> Value:
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise self._too_large()
+            return value
+        bits = max(abs(value.numerator).bit_length(), value.denominator.bit_length())
+        if bits > self._max_bits:
+            raise self._too_large(bits / _BITS_PER_DIGIT)
+        return value
+
+    def _too_large(self, digits: float | None = None) -> ExpressionError:
+        about = f" (about {digits:,.0f} digits)" if digits is not None else ""
+        return ExpressionError(
+            f"the result is too large: numbers are bounded to {self._max_digits:,} digits{about}"
+        )
+
+
+def _log(value: Value) -> float:
+    if isinstance(value, Fraction):
+        return math.log(value.numerator) - math.log(value.denominator)
+    return math.log(value)
+
+
+def _exact_root(value: Fraction, n: int) -> Fraction | None:
+    """The exact n-th root of a non-negative fraction, or None if it is irrational."""
+    top, bottom = _integer_root(value.numerator, n), _integer_root(value.denominator, n)
+    return None if top is None or bottom is None else Fraction(top, bottom)
+
+
+def _integer_root(number: int, n: int) -> int | None:
+    if number in (0, 1):
+        return number
+    if n > number.bit_length():  # 2^n > number: no integer root above 1
+        return None
+    guess = 1 << -(-number.bit_length() // n)  # above the root; Newton steps down to it
+    while True:
+        better = ((n - 1) * guess + number // guess ** (n - 1)) // n
+        if better >= guess:
+            break
+        guess = better
+    return guess if guess**n == number else None
+
+
+def _decimal_text(value: Value) -> tuple[str, bool]:
+    """The value as decimal text, and whether that text is exact."""
+    if isinstance(value, float):
+        return _significant(Decimal(value)), False
+    if value.denominator == 1:
+        if value.numerator.bit_length() < 14_000:  # below str()'s guard of 4,300 digits
+            return str(value.numerator), True
+        return _significant(Decimal(value.numerator)), False
+    twos_and_fives = value.denominator
+    for factor in (2, 5):
+        while twos_and_fives % factor == 0:
+            twos_and_fives //= factor
+    exact = Context(prec=60).divide(Decimal(value.numerator), Decimal(value.denominator))
+    if twos_and_fives == 1 and len(exact.as_tuple().digits) < 60:
+        return _plain(exact), True
+    return _significant(exact), False
+
+
+def _significant(value: Decimal) -> str:
+    rounded = Context(prec=_SHOWN_DIGITS).plus(value)
+    if rounded == 0:
+        return "0"
+    if abs(rounded.adjusted()) >= _SHOWN_DIGITS:
+        return f"{rounded.normalize():e}".replace("e+", "e")
+    return _plain(rounded)
+
+
+def _plain(value: Decimal) -> str:
+    text = f"{value:f}"  # not normalize(): it rounds to the default context's 28 digits
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -1,12 +1,15 @@
-"""The calculator's use case: answer a task with the value of its arithmetic."""
+"""The calculator's use case: answer a task with the value of its arithmetic, or say why not."""
 
 from __future__ import annotations
 
+import functools
 import logging
+from datetime import datetime
 
-from agents.calculator.arithmetic import ExpressionError, evaluate
+from agents.calculator.arithmetic import ExpressionError, Limits, evaluate
 from chassis.contract import AgentRequest, AgentResponse
 from chassis.errors import UnprocessableError
+from chassis.work import WorkBudgetExceeded, WorkPort
 
 __all__ = ["CalculatorService", "NoArithmeticError"]
 
@@ -14,29 +17,30 @@ log = logging.getLogger(__name__)
 
 
 class NoArithmeticError(UnprocessableError):
-    """The task holds nothing the calculator can evaluate."""
+    """The task is not one expression the calculator can evaluate (the reason says why)."""
 
 
 class CalculatorService:
-    def __init__(self, agent_id: str) -> None:
+    def __init__(self, agent_id: str, *, work: WorkPort, limits: Limits) -> None:
         self._agent_id = agent_id
+        self._work = work
+        self._limits = limits
 
-    def answer(self, request: AgentRequest) -> AgentResponse:
-        """Evaluate the task's arithmetic; 422 when there is none."""
+    async def answer(self, request: AgentRequest, *, deadline: datetime | None) -> AgentResponse:
+        """'1000 + 1 = 1001'; a refusal with the reason when the input is not arithmetic it
+        understands, or when evaluating it runs past the work budget."""
+        job = functools.partial(evaluate, request.input, self._limits)
         try:
-            result = evaluate(request.input)
+            result = await self._work.run(job, deadline=deadline)
         except ExpressionError as exc:
-            log.info("no arithmetic: %s", exc, extra={"task_id": request.task_id})
+            log.info("refused: %s", exc, extra={"task_id": request.task_id})
             raise NoArithmeticError(str(exc)) from exc
+        except WorkBudgetExceeded as exc:
+            log.warning("refused: %s", exc.detail, extra={"task_id": request.task_id})
+            raise
         log.info("evaluated %s", result.expression, extra={"task_id": request.task_id})
         return AgentResponse(
             agent=self._agent_id,
-            output=_format(result.value),
-            data={"expression": result.expression, "value": result.value},
+            output=result.answer,
+            data={"expression": result.expression, "value": result.value, "exact": result.exact},
         )
-
-
-def _format(value: float) -> str:
-    if isinstance(value, int) or value.is_integer():
-        return str(int(value))
-    return f"{value:.10g}"

@@ -26,9 +26,11 @@ AGENT = AgentDescription(
         Skill(
             id="arithmetic",
             name="Abacus arithmetic",
-            description="Evaluate abacus arithmetic: abacus sums and abacus products.",
-            tags=("abacus",),
-            examples=("abacus 2+3",),
+            # "compute" is in no other agent's card: "compute 2+3" is planned to the abacus
+            # first, and the calculator (which reads the whole input) is its fallback.
+            description="Compute abacus arithmetic: abacus sums and abacus products.",
+            tags=("abacus", "compute"),
+            examples=("compute 2+3",),
         ),
     ),
 )

@@ -103,4 +103,4 @@ def test_dapr_carries_the_deadline_and_the_agent_refuses_work_past_it(stack: Loc
         )
     assert late.status_code == 504, late.text
     assert "deadline passed" in late.json()["detail"]
-    assert in_time.json()["output"] == "4"
+    assert in_time.json()["output"] == "2 + 2 = 4"

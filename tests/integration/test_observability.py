@@ -50,7 +50,7 @@ def parent(spans: list[Span], span: Span) -> Span:
 def test_one_request_is_one_trace_through_sidecars_and_pubsub(stack: LocalStack) -> None:
     with stack.client("orchestrator") as client:
         task = client.post("/v1/tasks", json={"input": "7*6"}).json()
-    assert task["output"] == "42"
+    assert task["output"] == "7 * 6 = 42"
     trace_id = trace_of_task(stack, task["id"])
     wanted = {
         (app, process)

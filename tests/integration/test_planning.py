@@ -20,12 +20,12 @@ def test_a_two_part_question_is_planned_into_two_agent_calls(stack: LocalStack) 
         ("calculator", "completed"),
         ("knowledge", "completed"),
     ]
-    assert task["steps"][0]["output"] == "40.8"
+    assert task["steps"][0]["output"] == "17% of 240 = 40.8"
     knowledge = task["steps"][1]
     assert "access control" in knowledge["output"].lower()
     citation = knowledge["data"]["citations"][0]
     assert (citation["source"], citation["section"]) == ("README.md", "Zero-trust boundaries")
-    assert task["output"].startswith("- calculator: 40.8\n- knowledge: ")
+    assert task["output"].startswith("- calculator: 17% of 240 = 40.8\n- knowledge: ")
 
 
 def test_an_agent_that_comes_back_is_plannable_without_an_orchestrator_restart(

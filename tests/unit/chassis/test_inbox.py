@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from agents.calculator.main import build_app
 from agents.calculator.settings import CalculatorSettings
 from chassis.contract import AGENT_RESULTS_TOPIC
-from chassis.testing import InMemoryDapr
+from chassis.testing import InlineWork, InMemoryDapr
 
 ROUTE = "/events/pubsub/agent.requests.calculator"
 
@@ -42,7 +42,7 @@ def dapr() -> InMemoryDapr:
 @pytest.fixture
 def client(dapr: InMemoryDapr) -> Iterator[TestClient]:
     settings = CalculatorSettings(app_id="calculator", self_register=False)
-    with TestClient(build_app(settings, dapr=dapr)) as test_client:
+    with TestClient(build_app(settings, dapr=dapr, work=InlineWork())) as test_client:
         yield test_client
 
 
@@ -55,7 +55,7 @@ def test_work_is_answered_on_the_results_topic_under_the_work_id(
 ) -> None:
     assert client.post(ROUTE, json=work("w1", "2+3")).json() == {"status": "SUCCESS"}
     [result] = results(dapr)
-    assert result["response"]["output"] == "5"
+    assert result["response"]["output"] == "2 + 3 = 5"
     assert (result["agent"], result["step_id"], result["status"]) == ("calculator", "ab" * 16, 200)
     assert dapr.publish_metadata[-1] == {"cloudevent.id": "w1"}
 
