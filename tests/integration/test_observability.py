@@ -110,8 +110,12 @@ def sampled_out_traceparent() -> tuple[str, str]:
     return trace_id, f"00-{trace_id}-{secrets.token_hex(8)}-00"
 
 
+# A delivery can wait for its redelivery (processingTimeout 20 s) on a loaded machine.
+DELIVERY_WAIT_S = 90
+
+
 def spans_until(stack: LocalStack, trace_id: str, done: Callable[[list[Span]], bool]) -> list[Span]:
-    deadline = time.monotonic() + 30  # daprd batches its spans for up to 5 s
+    deadline = time.monotonic() + DELIVERY_WAIT_S
     while True:
         spans = [s for s in load_spans(stack.traces_file) if s["trace_id"] == trace_id]
         if done(spans):
@@ -121,7 +125,7 @@ def spans_until(stack: LocalStack, trace_id: str, done: Callable[[list[Span]], b
 
 
 def log_line_about(stack: LocalStack, app_id: str, text: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + DELIVERY_WAIT_S
     while time.monotonic() < deadline:
         for line in log_lines(stack, app_id):
             if text in str(line.get("msg")) and "trace_id" in line:
