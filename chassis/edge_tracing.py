@@ -66,7 +66,7 @@ class EdgeTracing:
         self._trust = trust
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):  # what the instrumentation traces
             await self.app(scope, receive, send)
             return
         headers: list[tuple[bytes, bytes]] = list(scope["headers"])
