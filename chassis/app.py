@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from chassis.app_token import AppTokenGuard
 from chassis.deadline import DeadlineGuard
+from chassis.edge_tracing import EdgeTrust
 from chassis.limits import BodySizeLimit
 from chassis.problems import document_problems, install_error_handlers
 from chassis.settings import ServiceSettings
@@ -78,7 +79,8 @@ def create_app(
     With APP_API_TOKEN set, requests must come through the sidecar: on every
     path but /healthz, or only under `sidecar_only_paths` when given (the
     orchestrator serves its public API on the same port; those paths, Dapr's
-    callbacks, are then left out of its OpenAPI document).
+    callbacks, are then left out of its OpenAPI document). Only requests from the
+    sidecar continue the caller's trace; the others start one of ours.
     """
     app = FastAPI(
         title=title,
@@ -104,5 +106,10 @@ def create_app(
         app.include_router(router)
     _document(app, settings, tuple(sidecar_only_paths))
     configure_telemetry(settings.app_id, version)
-    instrument_app(app)
+    token = settings.app_api_token
+    trust = EdgeTrust(
+        app_token=token.get_secret_value() if token is not None else None,
+        sidecar_paths=sidecar_only_paths,
+    )
+    instrument_app(app, trust)
     return app

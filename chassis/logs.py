@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from opentelemetry import trace
 
+from chassis.edge_tracing import caller_trace_id
 from chassis.redaction import Redactor
 
 __all__ = ["configure_logging"]
@@ -41,6 +42,10 @@ class _JsonFormatter(logging.Formatter):
         if span.is_valid:
             entry["trace_id"] = format(span.trace_id, "032x")
             entry["span_id"] = format(span.span_id, "016x")
+        caller_trace = caller_trace_id()
+        if caller_trace is not None:
+            # The trace id an outside caller sent: searchable, but never ours.
+            entry["caller_trace_id"] = caller_trace
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)

@@ -10,16 +10,27 @@ W3C trace context travels on every hop: FastAPI's instrumentation continues
 the `traceparent` the sidecar sends (invocations and pub/sub deliveries), and
 aiohttp's instrumentation adds it to every call to the sidecar (invocation,
 publish, state), which Dapr carries on, into CloudEvents too; httpx's covers
-the agents' in-process inbox calls.
+the agents' in-process inbox calls. Callers other than the app's own sidecar
+start a trace of ours (`chassis.edge_tracing`).
+
+Sampling is the SDK's, as `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG`
+configure it (default `parentbased_always_on`), with one change: a remote
+parent's "not sampled" flag is not obeyed; the request is sampled as a new
+trace with the same trace id would be. A sampled-out `traceparent` or
+CloudEvent therefore cannot switch recording off, while a ratio sampler still
+decides the same way for a trace id in every service (and in daprd, whose
+`TraceIDRatioBased` compares the same 63 bits).
 """
 
 from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Sequence
 
 from fastapi import FastAPI
 from opentelemetry import metrics, trace
+from opentelemetry.context import Context
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
@@ -30,8 +41,14 @@ from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import Sampler, SamplingResult
+from opentelemetry.trace import Link, SpanKind, TraceState, get_current_span
+from opentelemetry.util.types import Attributes
+from starlette.types import ASGIApp
 
-__all__ = ["configure_telemetry", "instrument_app"]
+from chassis.edge_tracing import EdgeTracing, EdgeTrust, link_caller
+
+__all__ = ["CallerProofSampler", "configure_telemetry", "instrument_app"]
 
 _configured = False
 
@@ -50,6 +67,9 @@ def configure_telemetry(service: str, version: str) -> None:
         }
     )
     tracer_provider = TracerProvider(resource=resource)
+    # The SDK built the sampler the OTEL_TRACES_SAMPLER* variables name; wrapped
+    # before any tracer is created, as tracers take the provider's sampler then.
+    tracer_provider.sampler = CallerProofSampler(tracer_provider.sampler)
     readers = []
     if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
         tracer_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
@@ -61,8 +81,57 @@ def configure_telemetry(service: str, version: str) -> None:
     HTTPXClientInstrumentor().instrument()
 
 
-def instrument_app(app: FastAPI) -> None:
-    """Server spans for every request, continuing the caller's trace."""
+class CallerProofSampler(Sampler):
+    """The configured sampler, deaf to a remote parent's "not sampled" flag.
+
+    Sampled or local parents, and new traces, are decided by `configured`
+    as usual; for a remote parent that says "not sampled", `configured`
+    decides as for a new trace with that trace id (the caller's tracestate kept).
+    """
+
+    def __init__(self, configured: Sampler) -> None:
+        self._configured = configured
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        parent = get_current_span(parent_context).get_span_context()
+        if not (parent.is_valid and parent.is_remote and not parent.trace_flags.sampled):
+            return self._configured.should_sample(
+                parent_context, trace_id, name, kind, attributes, links, trace_state
+            )
+        # An empty Context, not None: None would mean the current one, which holds that parent.
+        fresh = self._configured.should_sample(Context(), trace_id, name, kind, attributes, links)
+        return SamplingResult(fresh.decision, fresh.attributes, parent.trace_state)
+
+    def get_description(self) -> str:
+        return f"CallerProof{{{self._configured.get_description()}}}"
+
+
+def instrument_app(
+    app: FastAPI, trust: EdgeTrust, tracer_provider: TracerProvider | None = None
+) -> None:
+    """Server spans for every request but /healthz; only callers `trust` names continue
+    their trace, the others get one of ours that links theirs."""
     FastAPIInstrumentor.instrument_app(
-        app, excluded_urls="healthz", exclude_spans=["receive", "send"]
+        app,
+        excluded_urls="healthz",
+        exclude_spans=["receive", "send"],
+        server_request_hook=link_caller,
+        tracer_provider=tracer_provider,
     )
+    # The instrumentation reads the trace headers in the outermost middleware it
+    # builds; the untrusted ones must be set aside before, so wrap what it builds.
+    instrumented = app.build_middleware_stack
+
+    def edge_first() -> ASGIApp:
+        return EdgeTracing(instrumented(), trust)
+
+    app.build_middleware_stack = edge_first  # type: ignore[method-assign]

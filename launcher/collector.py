@@ -3,7 +3,8 @@
 `python -m launcher.collector --port 4318 --out .run/traces.jsonl`. It takes
 what an OpenTelemetry collector's OTLP/HTTP receiver takes (protobuf or JSON
 on /v1/traces; /v1/metrics and /v1/logs are accepted and dropped) and writes
-one line per span: trace and span ids, parent, name, service, kind, times.
+one line per span: trace and span ids, parent, name, service, kind, times,
+attributes and links.
 `python -m launcher.traces` prints them as a waterfall. Use a real collector
 (or Azure Monitor) in production: point OTEL_EXPORTER_OTLP_ENDPOINT and the
 Dapr Configuration's tracing endpoint at it (k8s/base ships one).

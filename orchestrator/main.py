@@ -130,7 +130,8 @@ def build_app(
         description="Public task API and agent registry; routes each task to an agent via Dapr.",
         routers=[tasks_router, events_api.router, agents_api.router],
         lifespan=lifespan,
-        # The public API is served on this port too; only Dapr's callbacks need the app token.
+        # The public API is served on this port too; only Dapr's callbacks need the app token,
+        # and only they continue the caller's trace (the public routes start one of ours).
         sidecar_only_paths=("/dapr/", "/events/"),
     )
     document_limits(app, max_deadline_s=settings.max_task_deadline_seconds)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from launcher import LocalStack
@@ -97,3 +99,138 @@ def test_one_request_is_one_trace_through_sidecars_and_pubsub(stack: LocalStack)
     # Every service's log lines for this request carry its trace id.
     for app_id in ("orchestrator", "calculator", "summarizer"):
         assert any(line.get("trace_id") == trace_id for line in log_lines(stack, app_id)), app_id
+
+
+# -- Telemetry an outsider cannot switch off -----------------------------------
+
+
+def sampled_out_traceparent() -> tuple[str, str]:
+    """A caller's own trace id, and a `traceparent` that says "do not record"."""
+    trace_id = secrets.token_hex(16)
+    return trace_id, f"00-{trace_id}-{secrets.token_hex(8)}-00"
+
+
+# A delivery can wait for its redelivery (processingTimeout 20 s) on a loaded machine.
+DELIVERY_WAIT_S = 90
+
+
+def spans_until(stack: LocalStack, trace_id: str, done: Callable[[list[Span]], bool]) -> list[Span]:
+    deadline = time.monotonic() + DELIVERY_WAIT_S
+    while True:
+        spans = [s for s in load_spans(stack.traces_file) if s["trace_id"] == trace_id]
+        if done(spans):
+            return spans
+        assert time.monotonic() < deadline, [(s["service"], s["process"], s["name"]) for s in spans]
+        time.sleep(0.5)
+
+
+def log_line_about(stack: LocalStack, app_id: str, text: str) -> dict[str, Any]:
+    deadline = time.monotonic() + DELIVERY_WAIT_S
+    while time.monotonic() < deadline:
+        for line in log_lines(stack, app_id):
+            if text in str(line.get("msg")) and "trace_id" in line:
+                return line
+        time.sleep(0.2)
+    raise AssertionError(f"no {app_id} log line with {text!r}")
+
+
+def test_sampled_out_traceparent_at_the_public_edge_is_traced_under_our_own_id(
+    stack: LocalStack,
+) -> None:
+    caller_trace, traceparent = sampled_out_traceparent()
+    with stack.client("orchestrator") as client:
+        response = client.post(
+            "/v1/tasks", json={"input": "7*6"}, headers={"traceparent": traceparent}
+        )
+    task = response.json()
+    assert task.get("output") == "42", response.text
+    trace_id = trace_of_task(stack, task["id"])
+    assert trace_id != caller_trace
+    wanted = {
+        (app, process) for app in ("orchestrator", "calculator") for process in ("app", "daprd")
+    }
+    spans = wait_for_spans(stack, trace_id, wanted)
+    print(waterfall(spans))
+
+    [edge] = [s for s in spans if not s["parent_span_id"]]
+    assert (edge["service"], edge["process"], edge["name"]) == (
+        "orchestrator",
+        "app",
+        "POST /v1/tasks",
+    )
+    assert caller_trace in {link["trace_id"] for link in edge["links"]}
+    # The caller's trace was not continued anywhere: no app or sidecar span carries its id.
+    assert not [s for s in load_spans(stack.traces_file) if s["trace_id"] == caller_trace]
+    logged = [
+        line for line in log_lines(stack, "orchestrator") if line.get("task_id") == task["id"]
+    ]
+    assert logged
+    assert all(line["trace_id"] == trace_id for line in logged)
+    assert all(line["caller_trace_id"] == caller_trace for line in logged)
+
+
+def publish_raw(stack: LocalStack, publisher: str, topic: str, body: dict[str, Any]) -> None:
+    """Publish through the sidecar as a producer outside Dapr would: no trace context added."""
+    with stack.client(publisher, sidecar=True) as sidecar:
+        response = sidecar.post(
+            f"/v1.0/publish/pubsub/{topic}", params={"metadata.rawPayload": "true"}, json=body
+        )
+    assert response.status_code == 204, response.text
+
+
+def malformed_result(message_id: str, **trace_fields: str) -> dict[str, Any]:
+    """A CloudEvent the orchestrator drops (its data is no AgentResult): it logs the drop."""
+    envelope = {"specversion": "1.0", "id": message_id, "source": "calculator", "type": "t"}
+    return {**envelope, **trace_fields, "datacontenttype": "application/json", "data": {}}
+
+
+def is_delivery(span: Span, topic: str) -> bool:
+    return (span["service"], span["process"], span["kind"]) == (
+        "orchestrator",
+        "app",
+        "server",
+    ) and span["name"].endswith(f"/{topic}")
+
+
+def test_message_without_trace_context_is_recorded_on_delivery(stack: LocalStack) -> None:
+    message_id = f"no-context-{secrets.token_hex(4)}"
+    publish_raw(stack, "calculator", "agent.results", malformed_result(message_id))
+    trace_id = log_line_about(stack, "orchestrator", f"dropping message {message_id}")["trace_id"]
+    spans = spans_until(
+        stack,
+        trace_id,
+        lambda spans: (
+            any(is_delivery(s, "agent.results") for s in spans)
+            and any(s["process"] == "daprd" for s in spans)
+        ),
+    )
+    print(waterfall(spans))
+    # daprd 1.18 starts no delivery span for a CloudEvent without trace fields: the
+    # app's span is the root, and the sidecar records the work the delivery causes.
+    assert [s for s in spans if not s["parent_span_id"]] == [
+        s for s in spans if is_delivery(s, "agent.results")
+    ]
+
+
+def test_message_with_sampled_out_context_is_recorded_and_so_is_its_dead_letter(
+    stack: LocalStack,
+) -> None:
+    trace_id, traceparent = sampled_out_traceparent()
+    message_id = f"sampled-out-{secrets.token_hex(4)}"
+    publish_raw(
+        stack, "calculator", "agent.results", malformed_result(message_id, traceparent=traceparent)
+    )
+    assert (
+        log_line_about(stack, "orchestrator", f"dropping message {message_id}")["trace_id"]
+        == trace_id
+    )
+    spans = spans_until(
+        stack,
+        trace_id,
+        lambda spans: (
+            any(is_delivery(s, "agent.results") for s in spans)
+            and any(is_delivery(s, "tasks.deadletter") for s in spans)
+            and any((s["service"], s["process"]) == ("orchestrator", "daprd") for s in spans)
+        ),
+    )
+    print(waterfall(spans))
