@@ -145,9 +145,14 @@ class LocalStack:
 
     @property
     def secrets(self) -> list[str]:
-        """Every credential of this run: the receiver redacts them from traces."""
+        """Every credential of this run: the receiver redacts them from traces.
+
+        The Redis passwords are among them: they belong only in the sidecars'
+        secret files (`redis_users.folder`), never in a trace or a log.
+        """
         tokens = [(t.app_api_token, t.dapr_api_token) for t in self.tokens.values()]
-        return [self.api_key, *(token for pair in tokens for token in pair)]
+        redis = list(self.redis_users.passwords.values())
+        return [self.api_key, *(token for pair in tokens for token in pair), *redis]
 
     def start(self, timeout_s: float = 90) -> None:
         """Start everything and return once every app and sidecar is healthy.
