@@ -65,4 +65,4 @@ def test_a_cloudevent_with_an_object_traceparent_is_dropped_and_nothing_crashes(
     wait_registered(stack, timeout_s=20, since=datetime.now(UTC))
     with stack.client("orchestrator") as client:
         task = client.post("/v1/tasks", json={"input": "2+3"}).json()
-    assert (task["agent"], task["output"]) == ("calculator", "5")
+    assert (task["agent"], task["output"]) == ("calculator", "2 + 3 = 5")

@@ -143,7 +143,7 @@ def test_sampled_out_traceparent_at_the_public_edge_is_traced_under_our_own_id(
             "/v1/tasks", json={"input": "7*6"}, headers={"traceparent": traceparent}
         )
     task = response.json()
-    assert task.get("output") == "42", response.text
+    assert task.get("output") == "7 * 6 = 42", response.text
     trace_id = trace_of_task(stack, task["id"])
     assert trace_id != caller_trace
     wanted = {

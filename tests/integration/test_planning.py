@@ -86,5 +86,7 @@ def test_the_doable_part_is_answered_and_the_undoable_part_named(stack: LocalSta
         response = client.post("/v1/tasks", json={"input": text})
     assert response.status_code == 201, response.text
     task = response.json()
-    assert [(s["agent"], s["output"]) for s in task["steps"]] == [("calculator", "4")]
-    assert task["output"] == "- calculator: 4\n- no agent can do this: translate hello into French"
+    assert [(s["agent"], s["output"]) for s in task["steps"]] == [("calculator", "2 + 2 = 4")]
+    assert task["output"] == (
+        "- calculator: 2 + 2 = 4\n- no agent can do this: translate hello into French"
+    )

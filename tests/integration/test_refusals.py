@@ -104,7 +104,7 @@ def test_refused_inputs_reach_the_agent_once_and_a_valid_task_then_succeeds(
             assert response.json()["detail"].startswith("agent 'calculator' refused the task: ")
         valid = client.post("/v1/tasks", json={"input": "2+2", "agent": "calculator"})
         assert valid.status_code == 201, valid.text  # the breaker never opened
-        assert valid.json()["output"] == "4"
+        assert valid.json()["output"] == "2 + 2 = 4"
         stored = client.get(f"/v1/tasks/{refused[0][0]}").json()
     assert [(s["agent"], s["status"]) for s in stored["steps"]] == [("calculator", "refused")]
     assert stored["steps"][0]["error"].endswith("division by zero")
@@ -129,7 +129,7 @@ def mixed_load() -> list[tuple[str, dict[str, Any], str | None]]:
         request: dict[str, Any] = {"input": f"{n} + {n}"}
         if n % 2:
             request["agent"] = "calculator"
-        jobs.append(("valid", request, str(2 * n)))
+        jobs.append(("valid", request, f"{n} + {n} = {2 * n}"))
     for n in range(100):
         text = ("1/0", "hello", "2**100000", f"{n} / 0")[n % 4]
         jobs.append(("refused", {"input": text, "agent": "calculator"}, None))
