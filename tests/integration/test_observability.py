@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+import urllib.request
 from collections.abc import Callable
 from typing import Any
 
@@ -104,6 +105,19 @@ def test_one_request_is_one_trace_through_sidecars_and_pubsub(stack: LocalStack)
 # -- Telemetry an outsider cannot switch off -----------------------------------
 
 
+def post_uninstrumented(url: str, body: Any, headers: dict[str, str]) -> tuple[int, str]:
+    """POST JSON with exactly the trace headers given (status, body text).
+
+    Not httpx: in a whole test run the unit tests have instrumented it in this
+    process, and it would put a traceparent of its own in place of ours.
+    """
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"content-type": "application/json", **headers}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status, response.read().decode()
+
+
 def sampled_out_traceparent() -> tuple[str, str]:
     """A caller's own trace id, and a `traceparent` that says "do not record"."""
     trace_id = secrets.token_hex(16)
@@ -138,12 +152,13 @@ def test_sampled_out_traceparent_at_the_public_edge_is_traced_under_our_own_id(
     stack: LocalStack,
 ) -> None:
     caller_trace, traceparent = sampled_out_traceparent()
-    with stack.client("orchestrator") as client:
-        response = client.post(
-            "/v1/tasks", json={"input": "7*6"}, headers={"traceparent": traceparent}
-        )
-    task = response.json()
-    assert task.get("output") == "7 * 6 = 42", response.text
+    _, body = post_uninstrumented(
+        f"{stack.endpoints['orchestrator'].app_url}/v1/tasks",
+        {"input": "7*6"},
+        {"X-API-Key": stack.api_key, "traceparent": traceparent},
+    )
+    task = json.loads(body)
+    assert task.get("output") == "7 * 6 = 42", body
     trace_id = trace_of_task(stack, task["id"])
     assert trace_id != caller_trace
     wanted = {
@@ -171,11 +186,13 @@ def test_sampled_out_traceparent_at_the_public_edge_is_traced_under_our_own_id(
 
 def publish_raw(stack: LocalStack, publisher: str, topic: str, body: dict[str, Any]) -> None:
     """Publish through the sidecar as a producer outside Dapr would: no trace context added."""
-    with stack.client(publisher, sidecar=True) as sidecar:
-        response = sidecar.post(
-            f"/v1.0/publish/pubsub/{topic}", params={"metadata.rawPayload": "true"}, json=body
-        )
-    assert response.status_code == 204, response.text
+    endpoints = stack.endpoints[publisher]
+    status, text = post_uninstrumented(
+        f"{endpoints.dapr_url}/v1.0/publish/pubsub/{topic}?metadata.rawPayload=true",
+        body,
+        {"dapr-api-token": stack.tokens[publisher].dapr_api_token},
+    )
+    assert status == 204, text
 
 
 def malformed_result(message_id: str, **trace_fields: str) -> dict[str, Any]:
