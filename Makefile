@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` and `make test`.
 # Both install what is missing first (scripts/bootstrap.sh).
-.PHONY: run test bootstrap dapr unit integration bench bench-registry clean
+.PHONY: run test bootstrap dapr unit integration bench bench-registry clean images
 
 STATE ?= sqlite
 
@@ -9,6 +9,9 @@ run: bootstrap  ## start Redis, every sidecar and app; send a sample task; Ctrl-
 
 test: bootstrap  ## ruff, mypy, unit and integration tests (real daprd sidecars)
 	bash scripts/test.sh
+
+images:  ## build every service image with buildah (localhost/hubspoke/<service>:0.2.0)
+	bash scripts/images.sh
 
 bootstrap:  ## install what is missing: venv, Redis, the pinned Dapr runtime
 	bash scripts/bootstrap.sh

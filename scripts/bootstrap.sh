@@ -43,3 +43,7 @@ if ! command -v kubectl >/dev/null 2>&1 && ! [ -x .dapr/bin/kustomize ]; then
   say "building kustomize from the Go module proxy"
   GOBIN="$PWD/.dapr/bin" GOFLAGS= go install sigs.k8s.io/kustomize/kustomize/v5@v5.8.3
 fi
+
+# --- KEDA's CRDs (the overlays' ScaledObjects are validated against them) -----
+# They ship in KEDA's Go module; the module cache keeps them for the tests.
+GOFLAGS= go mod download github.com/kedacore/keda/v2@v2.21.0

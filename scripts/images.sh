@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Builds the image of every service (`make images`) with buildah, no daemon:
+#   localhost/hubspoke/<service>:$TAG  for orchestrator, calculator, summarizer, knowledge.
+# With no registry reachable here, the base images are made from Debian 12's
+# packages (mmdebstrap), once: localhost/hubspoke-builder (python3 + venv)
+# builds, localhost/hubspoke-base (python3 only) runs. Elsewhere pass any
+# BASE_IMAGE/BUILDER_IMAGE pair with the same Python (the Containerfile's
+# defaults are the official python:3.11-slim-bookworm).
+# Environment: TAG (default 0.2.0, what k8s/base names), SERVICES (subset),
+# BASE_IMAGE, BUILDER_IMAGE.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+TAG=${TAG:-0.2.0}
+SERVICES=${SERVICES:-orchestrator calculator summarizer knowledge}
+# Debian packages of the local base: numpy's extensions need libstdc++. The tag
+# follows the list, so a changed list makes new base images.
+PACKAGES="python3 ca-certificates libstdc++6"
+base_tag=$(printf %s "$PACKAGES" | sha256sum | cut -c1-12)
+BASE_IMAGE=${BASE_IMAGE:-localhost/hubspoke-base:$base_tag}
+BUILDER_IMAGE=${BUILDER_IMAGE:-localhost/hubspoke-builder:$base_tag}
+DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The host's CA store, seen by RUN steps only (never in a layer): a build behind
+# a TLS-inspecting proxy reaches PyPI as the host does.
+CA_BUNDLE=${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
+say() { printf '\033[1m[images]\033[0m %s\n' "$*" >&2; }
+has_image() { buildah inspect --type image "$1" >/dev/null 2>&1; }
+
+bash scripts/container-tools.sh
+
+# --- the local base images (skipped when they exist) ---------------------------
+if [ "$BUILDER_IMAGE" = "localhost/hubspoke-builder:$base_tag" ] && ! has_image "$BUILDER_IMAGE"; then
+  say "making $BUILDER_IMAGE from Debian 12's packages (mmdebstrap; a few minutes)"
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  # essential: no apt or shell tools beyond Debian's essential set; docs stripped.
+  nice -n 10 mmdebstrap --quiet --variant=essential \
+    --include="$(printf %s "$PACKAGES python3-venv" | tr ' ' ,)" \
+    --dpkgopt='path-exclude=/usr/share/man/*' \
+    --dpkgopt='path-exclude=/usr/share/doc/*' \
+    --dpkgopt='path-exclude=/usr/share/locale/*' \
+    bookworm "$work/rootfs.tar" "$DEBIAN_MIRROR"
+  ctr=$(buildah from scratch)
+  buildah add --quiet "$ctr" "$work/rootfs.tar" / >/dev/null
+  buildah config --cmd '["python3"]' --env LANG=C.UTF-8 "$ctr"
+  buildah commit --quiet --rm "$ctr" "$BUILDER_IMAGE" >/dev/null
+fi
+if [ "$BASE_IMAGE" = "localhost/hubspoke-base:$base_tag" ] && ! has_image "$BASE_IMAGE"; then
+  say "making $BASE_IMAGE: $BUILDER_IMAGE without venv and the wheels it bundles"
+  ctr=$(buildah from --quiet "$BUILDER_IMAGE")
+  buildah run --isolation chroot "$ctr" -- dpkg --purge \
+    python3-venv python3.11-venv python3-pip-whl python3-setuptools-whl >/dev/null
+  # squash: the purged files must not linger in a lower layer.
+  buildah commit --quiet --rm --squash "$ctr" "$BASE_IMAGE" >/dev/null
+fi
+
+# --- one image per service -------------------------------------------------------
+for service in $SERVICES; do
+  case "$service" in
+    orchestrator) module=orchestrator ;;
+    *) module="agents.$service" ;;
+  esac
+  data=""
+  # The documents it answers from (agents/knowledge/settings.py).
+  [ "$service" = knowledge ] && data="README.md k8s/README.md"
+  say "building localhost/hubspoke/$service:$TAG"
+  trust=()
+  [ -f "$CA_BUNDLE" ] && trust=(--volume "$CA_BUNDLE:/etc/ssl/certs/ca-certificates.crt:ro")
+  # docker format: keeps HEALTHCHECK for docker and podman users (OCI drops it).
+  nice -n 10 buildah bud --quiet --isolation chroot --layers --format docker "${trust[@]}" \
+    -f containers/Containerfile.python \
+    --ignorefile containers/Containerfile.python.dockerignore \
+    --build-arg BASE_IMAGE="$BASE_IMAGE" \
+    --build-arg BUILDER_IMAGE="$BUILDER_IMAGE" \
+    --build-arg SERVICE="$module" \
+    --build-arg DATA_FILES="$data" \
+    -t "localhost/hubspoke/$service:$TAG" . >/dev/null
+done
+buildah images --filter reference='localhost/hubspoke/*' \
+  --format '{{.Name}}:{{.Tag}} {{.Size}}'
