@@ -143,6 +143,10 @@ class _Evaluator:
     def _integer_power(self, base: Value, exponent: int) -> Value:
         if isinstance(base, Fraction) and abs(base) != 1 and base != 0:
             size = max(abs(base.numerator), base.denominator)
+            # An exponent past a float's range (2^1024) is too large for any base
+            # but 0 and ±1, and `int * float` would raise OverflowError for it.
+            if abs(exponent).bit_length() > 1000:
+                raise self._too_large()
             estimated_bits = abs(exponent) * math.log2(size)
             if estimated_bits > self._max_bits:
                 raise self._too_large(estimated_bits / _BITS_PER_DIGIT)
@@ -162,9 +166,20 @@ class _Evaluator:
         return value
 
     def _too_large(self, digits: float | None = None) -> ExpressionError:
-        about = f" (about {digits:,.0f} digits)" if digits is not None else ""
+        """The refusal of a result whose exact value has too many digits.
+
+        A tiny result is refused too: exactly, 2^-1000000 is a fraction whose
+        denominator has 301,030 digits.
+        """
+        if digits is None:
+            about = ""
+        elif digits < 1e9:
+            about = f" (the exact result would have about {digits:,.0f} digits)"
+        else:
+            about = f" (the exact result would have about {digits:.1e} digits)"
         return ExpressionError(
-            f"the result is too large: numbers are bounded to {self._max_digits:,} digits{about}"
+            f"the result is too large to compute exactly: numbers are bounded to "
+            f"{self._max_digits:,} digits{about}"
         )
 
 

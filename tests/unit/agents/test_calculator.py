@@ -98,6 +98,16 @@ def test_refuses_what_it_cannot_answer_and_says_why(text: str, reason: str) -> N
         "1e-1001",
         "(1/3)^3000",
         "10^900 * 10^900",
+        # Exponents past a float's range (found by a new user: they raised OverflowError,
+        # a 500 that Dapr retried and counted against the calculator's breaker).
+        "2^(10^999)",
+        "(0.5)^(10^999)",
+        "1.5^(10^999)",
+        "(-0.5)^(10^999)",
+        "(10^-999)^(10^999)",
+        "(1+10^-999)^(10^999)",
+        "(0.5)^(10^400)",
+        "2^-1000000",
     ],
 )
 def test_refuses_results_beyond_the_size_bound_before_computing_them(text: str) -> None:
