@@ -332,6 +332,12 @@ class DaprSidecar:
         if reply.status == 409:
             raise EtagMismatch(f"{store}/{key} changed since it was read")
         if not reply.ok:
+            # state.redis answers a lost create-only race with a plain 500 ("failed to
+            # set key", its Lua script's error): an ETag error only when an ETag was sent.
+            # The key existing now is what tells the conflict from a failure.
+            lost_race = create_only and etag is None and reply.status == 500
+            if lost_race and await self.get_state(store, key) is not None:
+                raise EtagMismatch(f"{store}/{key} was created meanwhile")
             raise DaprError(f"saving {store}/{key}: HTTP {reply.status} {reply.text}")
 
     async def get_many(self, store: str, keys: list[str]) -> dict[str, StateItem]:
