@@ -246,7 +246,7 @@ class RegistryService:
         now = self._now()
         for app_id, record in list(self._records.items()):
             if self._policy.expired(record, now, self._listening_since):
-                await self._change(
+                kept = await self._change(
                     app_id,
                     lambda r: (
                         None
@@ -254,7 +254,9 @@ class RegistryService:
                         else r
                     ),
                 )
-                log.warning("agent removed after its TTL", extra={"app_id": app_id})
+                # The stored record may be fresher than the one loaded: then it stays.
+                if kept is None:
+                    log.warning("agent removed after its TTL", extra={"app_id": app_id})
 
     async def _probe(self, app_id: str) -> None:
         try:
