@@ -96,10 +96,21 @@ class RegistryPolicy:
         return sum(1 for seen in record.instances.values() if now - max(seen, since) <= window)
 
     def health(
-        self, record: AgentRecord, now: datetime, probe_failures: int, since: datetime
+        self,
+        record: AgentRecord,
+        now: datetime,
+        probe_failures: int,
+        since: datetime,
+        probed_at: datetime | None = None,
     ) -> Health:
+        """HEALTHY if heard from within `unhealthy_after`: a heartbeat, or a probe
+        through Dapr that the agent answered at `probed_at`. A probe is direct
+        evidence that calls reach it, so heartbeats delayed by a busy broker do not
+        make a reachable agent unroutable; failing probes override everything."""
         if self.unreachable(probe_failures):
             return Health.UNHEALTHY
+        if probed_at is not None and now - probed_at <= self.unhealthy_after:
+            return Health.HEALTHY
         fresh = now - max(record.last_seen, since) <= self.unhealthy_after
         if record.registration is Registration.PUSH:
             fresh = fresh and self.live_instances(record, now, since) > 0

@@ -74,6 +74,7 @@ class RegistryService:
         self._listening_since = clock()
         self._records: dict[str, AgentRecord] = {}
         self._probe_failures: dict[str, int] = {}
+        self._probed_at: dict[str, datetime] = {}  # last probe the agent answered
         self.catalog = Catalog()
         self._skills: tuple[int, list[AgentSkill]] = (-1, [])
 
@@ -94,6 +95,7 @@ class RegistryService:
     def _forget(self, app_id: str) -> None:
         self._records.pop(app_id, None)
         self._probe_failures.pop(app_id, None)
+        self._probed_at.pop(app_id, None)
         self.catalog.remove(app_id)
 
     async def _change(
@@ -265,8 +267,10 @@ class RegistryService:
             )
         except DaprError:
             self._probe_failures[app_id] = self._probe_failures.get(app_id, 0) + 1
+            self._probed_at.pop(app_id, None)
             return
         self._probe_failures.pop(app_id, None)
+        self._probed_at[app_id] = self._now()
         record = self._records.get(app_id)
         if record is not None and record.registration is Registration.PULL:
             now = self._now()
@@ -288,6 +292,7 @@ class RegistryService:
             self._now(),
             self._probe_failures.get(app_id, 0),
             self._listening_since,
+            self._probed_at.get(app_id),
         )
 
     def view(self, app_id: str) -> AgentView:

@@ -193,3 +193,16 @@ async def test_only_failing_probes_or_removal_make_an_agent_gone(
     await registry.sweep()
     assert registry.is_gone("calculator")
     assert registry.is_gone("never-registered")
+
+
+async def test_an_agent_that_answers_probes_stays_routable_while_heartbeats_are_late(
+    registry: RegistryService, clock: Clock
+) -> None:
+    await registry.handle(beat(clock, RegistrationKind.REGISTER), sender="calculator")
+    clock.advance(2.5)
+    await registry.sweep()  # the agent answers its probe through Dapr
+    clock.advance(2.5)  # heartbeats 5 s late: a busy broker, not a dead agent
+    assert registry.health("calculator") is Health.HEALTHY
+    assert registry.choose("2+3", None) == "calculator"
+    clock.advance(0.6)  # no probe answered within the window either
+    assert registry.health("calculator") is Health.UNHEALTHY
