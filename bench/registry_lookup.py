@@ -23,9 +23,9 @@ from chassis.agent import AgentDescription, Skill, build_card
 from chassis.contract import RegistrationKind, RegistrationMessage
 from chassis.settings import AgentSettings
 from chassis.testing import InMemoryDapr
-from orchestrator.registry import RegistryPolicy
-from orchestrator.registry_service import RegistryService
-from orchestrator.registry_store import RegistryStore
+from orchestrator.registry.policy import RegistryPolicy
+from orchestrator.registry.service import RegistryService
+from orchestrator.registry.store import RegistryStore
 
 DOMAINS = ["billing", "weather", "travel", "legal", "medical", "retail", "hr", "search", "code"]
 VERBS = ["summarize", "translate", "classify", "extract", "answer", "plan", "review", "rank"]

@@ -13,10 +13,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from orchestrator.auth import Authenticator
-from orchestrator.persistence import DeadLetterLog
-from orchestrator.registry_service import RegistryService
-from orchestrator.service import TaskService
-from orchestrator.step_results import StepResults
+from orchestrator.registry.service import RegistryService
+from orchestrator.tasks.service import TaskService
+from orchestrator.tasks.step_results import StepResults
+from orchestrator.tasks.store import DeadLetterLog
 
 __all__ = [
     "DeadLetterLogDep",

@@ -31,10 +31,10 @@ from chassis.problems import problem_responses
 from chassis.subscriptions import subscriptions
 from orchestrator.deps import DeadLetterLogDep, StepResultsDep, TaskServiceDep, require_caller
 from orchestrator.errors import TaskNotFound
-from orchestrator.models import DeadLetter, DeadLetterList, QueuedTask
-from orchestrator.persistence import DeadLetterLog
-from orchestrator.service import TaskService
-from orchestrator.step_results import StepResults
+from orchestrator.tasks.models import DeadLetter, DeadLetterList, QueuedTask
+from orchestrator.tasks.service import TaskService
+from orchestrator.tasks.step_results import StepResults
+from orchestrator.tasks.store import DeadLetterLog
 
 __all__ = ["router", "subscribe"]
 

@@ -14,23 +14,24 @@ from semantic_kernel.connectors.ai.chat_completion_client_base import ChatComple
 from chassis import DaprPort, create_app
 from chassis.contract import TASK_COMPLETED_TOPIC
 from chassis.dapr import open_sidecar
-from orchestrator import agents_api, events_api
-from orchestrator.ai import Planner
-from orchestrator.ai_services import build_chat_service
-from orchestrator.api import document_limits
-from orchestrator.api import router as tasks_router
+from orchestrator import events_api
 from orchestrator.auth import build_authenticator
 from orchestrator.metrics import observe_registry
-from orchestrator.monitor import monitor_registry
-from orchestrator.persistence import DeadLetterLog, TaskRepository
+from orchestrator.planning.chat_services import build_chat_service
+from orchestrator.planning.planner import Planner
 from orchestrator.ports import TaskPolicy
-from orchestrator.registry import RegistryPolicy
-from orchestrator.registry_service import RegistryService
-from orchestrator.registry_store import RegistryStore
-from orchestrator.service import TaskService
+from orchestrator.registry import api as agents_api
+from orchestrator.registry.monitor import monitor_registry
+from orchestrator.registry.policy import RegistryPolicy
+from orchestrator.registry.service import RegistryService
+from orchestrator.registry.store import RegistryStore
 from orchestrator.settings import OrchestratorSettings
-from orchestrator.step_results import StepResults
-from orchestrator.transports import InvocationTransport, PubSubTransport
+from orchestrator.tasks.api import document_limits
+from orchestrator.tasks.api import router as tasks_router
+from orchestrator.tasks.service import TaskService
+from orchestrator.tasks.step_results import StepResults
+from orchestrator.tasks.store import DeadLetterLog, TaskRepository
+from orchestrator.tasks.transports import InvocationTransport, PubSubTransport
 
 __all__ = ["VERSION", "build_app", "build_task_service"]
 

@@ -3,13 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Annotated, Any, Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 
-from orchestrator.registry import AgentSkill
+__all__ = [
+    "AgentDirectory",
+    "AgentId",
+    "AgentSkill",
+    "PlanObserver",
+    "SkillCall",
+    "TaskPlanner",
+    "TaskPolicy",
+    "plan_observer",
+]
 
-__all__ = ["AgentDirectory", "SkillCall", "TaskPlanner", "TaskPolicy"]
+
+AgentId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+
+# Told the calls of each planning round: [{"function": "calculator-arithmetic", "input": ...}]
+PlanObserver = Callable[[int, list[dict[str, str]]], None]
+plan_observer: ContextVar[PlanObserver | None] = ContextVar("plan_observer", default=None)
+
+
+@dataclass(frozen=True)
+class AgentSkill:
+    """One skill of one registered agent, as the planner offers it to the model."""
+
+    app_id: str
+    skill_id: str
+    description: str
+    tags: tuple[str, ...]
 
 
 class AgentDirectory(Protocol):

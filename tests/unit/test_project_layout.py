@@ -47,7 +47,7 @@ PURE_CHASSIS = {
 
 @pytest.mark.parametrize("service", SERVICES, ids=lambda p: p.name)
 def test_inner_layers_never_import_outer_ones(service: Path) -> None:
-    for module in service.glob("*.py"):
+    for module in service.rglob("*.py"):
         if _is_outer(module.stem) or module.stem.startswith("_"):
             continue
         where = module.relative_to(ROOT)
@@ -56,6 +56,41 @@ def test_inner_layers_never_import_outer_ones(service: Path) -> None:
             assert not _is_outer(name.rsplit(".", 1)[-1]), f"{where} imports {name}"
             if name.startswith("chassis"):
                 assert name in PURE_CHASSIS, f"{where} imports {name}"
+
+
+# The orchestrator's bounded contexts: each a folder; they talk through orchestrator.ports
+# (and share only the root's errors, settings, metrics, ranking and edge wiring).
+CONTEXTS = ("registry", "tasks", "planning")
+
+
+@pytest.mark.parametrize("context", CONTEXTS)
+def test_orchestrator_contexts_do_not_import_each_other(context: str) -> None:
+    folder = ROOT / "orchestrator" / context
+    assert (folder / "__init__.py").exists(), f"orchestrator/{context}/ is a package"
+    others = tuple(f"orchestrator.{c}" for c in CONTEXTS if c != context)
+    for module in folder.rglob("*.py"):
+        for name in _imports(module):
+            assert not name.startswith(others), (
+                f"{module.relative_to(ROOT)} imports {name}: go through orchestrator.ports"
+            )
+
+
+def test_orchestrator_root_keeps_only_wiring_edge_and_shared_kernel() -> None:
+    root_modules = {p.stem for p in (ROOT / "orchestrator").glob("*.py")}
+    allowed = {
+        "__init__",
+        "__main__",
+        "main",
+        "deps",
+        "auth",
+        "events_api",
+        "errors",
+        "metrics",
+        "ports",
+        "ranking",
+        "settings",
+    }
+    assert root_modules <= allowed, f"move {sorted(root_modules - allowed)} into a context"
 
 
 @pytest.mark.parametrize("module", sorted(PURE_CHASSIS))

@@ -9,8 +9,8 @@ import httpx2
 import pytest
 from azure.core.credentials import AccessToken
 
-from orchestrator.ai_services import COGNITIVE_SERVICES_SCOPE, build_chat_service
-from orchestrator.local_model import LocalPlannerChatCompletion
+from orchestrator.planning.chat_services import COGNITIVE_SERVICES_SCOPE, build_chat_service
+from orchestrator.planning.local_model import LocalPlannerChatCompletion
 from tests.unit.orchestrator.conftest import orchestrator_settings
 
 

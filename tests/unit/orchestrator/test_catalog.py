@@ -5,7 +5,7 @@ from packaging.specifiers import SpecifierSet
 from agents.calculator.main import AGENT as CALCULATOR
 from agents.summarizer.main import AGENT as SUMMARIZER
 from chassis.card import HubspokeCard
-from orchestrator.catalog import Catalog
+from orchestrator.registry.catalog import Catalog
 from tests.unit.orchestrator.conftest import card_for
 
 

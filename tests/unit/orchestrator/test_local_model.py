@@ -12,7 +12,7 @@ from semantic_kernel.contents import (
 from agents.calculator.main import AGENT as CALCULATOR
 from agents.knowledge.main import AGENT as KNOWLEDGE
 from agents.summarizer.main import AGENT as SUMMARIZER
-from orchestrator.local_model import (
+from orchestrator.planning.local_model import (
     LocalPlannerChatCompletion,
     LocalPlannerSettings,
     split_request,

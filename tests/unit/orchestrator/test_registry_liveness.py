@@ -11,9 +11,9 @@ import pytest
 from agents.calculator.main import AGENT as CALCULATOR
 from chassis.contract import RegistrationKind, RegistrationMessage
 from chassis.testing import InMemoryDapr
-from orchestrator.registry import Health, RegistryPolicy
-from orchestrator.registry_service import NoAgentAvailable, RegistryService
-from orchestrator.registry_store import RegistryStore
+from orchestrator.registry.policy import Health, RegistryPolicy
+from orchestrator.registry.service import NoAgentAvailable, RegistryService
+from orchestrator.registry.store import RegistryStore
 from tests.unit.orchestrator.conftest import card_for
 
 

@@ -11,7 +11,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from chassis.errors import UnprocessableError
 from chassis.problems import problem_responses
 from orchestrator.deps import TaskServiceDep, require_caller
-from orchestrator.models import TaskMode, TaskRecord, TaskRequest
+from orchestrator.tasks.models import TaskMode, TaskRecord, TaskRequest
 
 __all__ = ["document_limits", "router"]
 

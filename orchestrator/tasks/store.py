@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from chassis.dapr import DaprPort, EtagMismatch
 from chassis.documents import update_document
-from orchestrator.models import DeadLetter, DeadLetterList, TaskRecord
+from orchestrator.tasks.models import DeadLetter, DeadLetterList, TaskRecord
 
 __all__ = ["DeadLetterLog", "TaskRepository"]
 

@@ -21,7 +21,6 @@ from typing import Any
 from chassis.contract import TASKS_REQUESTED_TOPIC, TaskCompleted, remaining_seconds
 from chassis.dapr import DaprError, DaprPort
 from chassis.errors import ServiceError, UnprocessableError
-from orchestrator.ai import plan_observer
 from orchestrator.errors import (
     AgentRejectedTask,
     DeadlineExceeded,
@@ -31,7 +30,8 @@ from orchestrator.errors import (
     TaskNotFound,
 )
 from orchestrator.metrics import TaskMetrics
-from orchestrator.models import (
+from orchestrator.ports import AgentDirectory, SkillCall, TaskPlanner, TaskPolicy, plan_observer
+from orchestrator.tasks.models import (
     QueuedTask,
     StepStatus,
     TaskMode,
@@ -40,10 +40,9 @@ from orchestrator.models import (
     TaskStatus,
     TaskStep,
 )
-from orchestrator.persistence import TaskRepository
-from orchestrator.ports import AgentDirectory, SkillCall, TaskPlanner, TaskPolicy
-from orchestrator.runs import EventSink, Outcome, TaskEvent, TaskRun, current_run
-from orchestrator.transports import AgentCall, AgentTransport
+from orchestrator.tasks.runs import EventSink, Outcome, TaskEvent, TaskRun, current_run
+from orchestrator.tasks.store import TaskRepository
+from orchestrator.tasks.transports import AgentCall, AgentTransport
 
 __all__ = ["TaskService"]
 

@@ -14,12 +14,12 @@ from chassis.card import CARD_PATH, HubspokeCard
 from chassis.contract import RegistrationKind, RegistrationMessage
 from chassis.dapr import DaprError, DaprPort, EtagMismatch, InvocationFailed
 from chassis.errors import NotFoundError, UnprocessableError, UpstreamError
-from orchestrator.agent_models import AgentMatch, AgentView, SkillView
-from orchestrator.catalog import Catalog
 from orchestrator.errors import unavailable_reason
-from orchestrator.registry import (
+from orchestrator.ports import AgentSkill
+from orchestrator.registry.catalog import Catalog
+from orchestrator.registry.models import AgentMatch, AgentView, SkillView
+from orchestrator.registry.policy import (
     AgentRecord,
-    AgentSkill,
     CardRefusedError,
     Health,
     Refusal,
@@ -27,7 +27,7 @@ from orchestrator.registry import (
     RegistryPolicy,
     check_card,
 )
-from orchestrator.registry_store import RegistryStore
+from orchestrator.registry.store import RegistryStore
 
 __all__ = ["AgentNotFound", "NoAgentAvailable", "RegistryService", "UnknownAgent"]
 

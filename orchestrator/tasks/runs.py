@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from chassis.errors import ServiceError
-from orchestrator.models import TaskStep
-from orchestrator.transports import AgentTransport
+from orchestrator.tasks.models import TaskStep
+from orchestrator.tasks.transports import AgentTransport
 
 __all__ = ["EventSink", "Outcome", "TaskEvent", "TaskRun", "current_run"]
 

@@ -20,7 +20,6 @@ from chassis.errors import UnprocessableError
 
 __all__ = [
     "AgentRecord",
-    "AgentSkill",
     "CardRefusedError",
     "Health",
     "Refusal",
@@ -50,16 +49,6 @@ class AgentRecord(BaseModel):
     instances: dict[str, datetime] = Field(default_factory=dict)
     registered_at: datetime
     last_seen: datetime
-
-
-@dataclass(frozen=True)
-class AgentSkill:
-    """One skill of one registered agent, as the planner offers it to the model."""
-
-    app_id: str
-    skill_id: str
-    description: str
-    tags: tuple[str, ...]
 
 
 class Refusal(BaseModel):

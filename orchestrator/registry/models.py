@@ -6,8 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from orchestrator.models import AgentId
-from orchestrator.registry import Health, Refusal, Registration
+from orchestrator.ports import AgentId
+from orchestrator.registry.policy import Health, Refusal, Registration
 
 __all__ = ["AgentList", "AgentMatch", "AgentView", "PullRegistration", "RefusalList", "SkillView"]
 

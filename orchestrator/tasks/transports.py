@@ -38,7 +38,7 @@ from orchestrator.errors import (
     rejects_input,
     unavailable_reason,
 )
-from orchestrator.step_results import StepResults
+from orchestrator.tasks.step_results import StepResults
 
 __all__ = ["AgentCall", "AgentTransport", "InvocationTransport", "PubSubTransport"]
 

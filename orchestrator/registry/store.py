@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from chassis.dapr import DaprPort
 from chassis.documents import update_document
-from orchestrator.registry import AgentRecord, Refusal
+from orchestrator.registry.policy import AgentRecord, Refusal
 
 __all__ = ["RegistryStore"]
 

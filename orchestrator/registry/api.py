@@ -14,15 +14,15 @@ from chassis.dapr import DaprError
 from chassis.errors import BadRequestError
 from chassis.problems import problem_responses
 from chassis.subscriptions import subscriptions
-from orchestrator.agent_models import (
+from orchestrator.deps import RegistryDep, require_caller
+from orchestrator.registry.models import (
     AgentList,
     AgentMatch,
     AgentView,
     PullRegistration,
     RefusalList,
 )
-from orchestrator.deps import RegistryDep, require_caller
-from orchestrator.registry import Health
+from orchestrator.registry.policy import Health
 
 __all__ = ["router", "subscribe"]
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from chassis.contract import MAX_INPUT_CHARS
+from orchestrator.ports import AgentId
 
 __all__ = [
     "MIN_DEADLINE_SECONDS",
@@ -25,7 +26,6 @@ __all__ = [
     "TaskStep",
 ]
 
-AgentId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 TaskId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 # A planned task through two sidecars takes milliseconds, but its first plan, a
 # failover or a loaded machine take longer: a budget under a second would end in

@@ -15,7 +15,7 @@ from openai import AsyncAzureOpenAI, AsyncOpenAI
 from semantic_kernel.connectors.ai.chat_completion_client_base import ChatCompletionClientBase
 from semantic_kernel.connectors.ai.open_ai import AzureChatCompletion, OpenAIChatCompletion
 
-from orchestrator.local_model import LocalPlannerChatCompletion
+from orchestrator.planning.local_model import LocalPlannerChatCompletion
 from orchestrator.settings import OrchestratorSettings
 
 __all__ = ["COGNITIVE_SERVICES_SCOPE", "build_chat_service"]

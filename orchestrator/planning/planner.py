@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from contextvars import ContextVar
 from typing import Annotated, Any
 
 from semantic_kernel import Kernel
@@ -26,7 +25,7 @@ from semantic_kernel.filters import AutoFunctionInvocationContext, FilterTypes
 from semantic_kernel.functions import KernelFunctionFromMethod, KernelPlugin, kernel_function
 
 from chassis.errors import UnprocessableError
-from orchestrator.registry import AgentSkill
+from orchestrator.ports import AgentSkill, PlanObserver, plan_observer
 
 __all__ = ["NoAgentCanDo", "PlanObserver", "Planner", "SkillInvoker", "plan_observer"]
 
@@ -41,9 +40,6 @@ SYSTEM_PROMPT = (
 MAX_PLAN_ROUNDS = 3
 
 SkillInvoker = Callable[[str, str, str], Awaitable[str]]  # (app_id, skill_id, input) -> output
-# Told the calls of each planning round: [{"function": "calculator-arithmetic", "input": ...}]
-PlanObserver = Callable[[int, list[dict[str, str]]], None]
-plan_observer: ContextVar[PlanObserver | None] = ContextVar("plan_observer", default=None)
 
 
 async def _report_plan(

@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 from chassis.dapr import DaprError
-from orchestrator.registry_service import RegistryService
+from orchestrator.registry.service import RegistryService
 
 __all__ = ["monitor_registry"]
 

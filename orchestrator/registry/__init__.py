@@ -1,0 +1,1 @@
+"""The agent registry: cards, liveness, ranking and routing of registered agents."""
