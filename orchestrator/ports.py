@@ -12,6 +12,7 @@ from pydantic import BaseModel, StringConstraints
 __all__ = [
     "AgentDirectory",
     "AgentId",
+    "AgentRoute",
     "AgentSkill",
     "PlanObserver",
     "SkillCall",
@@ -38,6 +39,15 @@ class AgentSkill:
     tags: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class AgentRoute:
+    """Where A2A calls to one agent go through the orchestrator's own sidecar:
+    `/v1.0/invoke/<target>/method/<path>`."""
+
+    target: str  # the agent's Dapr app-id, or the HTTPEndpoint name of an external agent
+    path: str  # its A2A JSON-RPC path on that target: "a2a" for Hubspoke agents
+
+
 class AgentDirectory(Protocol):
     """The registry, as tasks see it."""
 
@@ -47,6 +57,10 @@ class AgentDirectory(Protocol):
 
     def ensure_available(self, app_id: str) -> None:
         """Raise unless the agent is registered and healthy."""
+        ...
+
+    def route(self, app_id: str) -> AgentRoute:
+        """Where A2A calls to the agent go (its app-id and `a2a` unless external)."""
         ...
 
     def plannable_skills(self) -> list[AgentSkill]:

@@ -15,7 +15,7 @@ from chassis.contract import RegistrationKind, RegistrationMessage
 from chassis.dapr import DaprError, DaprPort, EtagMismatch, InvocationFailed
 from chassis.errors import NotFoundError, UnprocessableError, UpstreamError
 from orchestrator.errors import unavailable_reason
-from orchestrator.ports import AgentSkill
+from orchestrator.ports import AgentRoute, AgentSkill
 from orchestrator.registry.catalog import Catalog
 from orchestrator.registry.models import AgentMatch, AgentView, SkillView
 from orchestrator.registry.policy import (
@@ -390,6 +390,10 @@ class RegistryService:
         """Whether the agent's card says it takes work over pub/sub."""
         entry = self.catalog.get(app_id)
         return entry is not None and entry.card.hubspoke.async_work
+
+    def route(self, app_id: str) -> AgentRoute:
+        """Where A2A calls to `app_id` go through Dapr (see `AgentRoute`)."""
+        return AgentRoute(target=app_id, path="a2a")
 
     def ensure_available(self, app_id: str) -> None:
         """Raise unless `app_id` is registered and healthy."""
