@@ -77,16 +77,30 @@ class RegistryService:
         self._probed_at: dict[str, datetime] = {}  # last probe the agent answered
         self.catalog = Catalog()
         self._skills: tuple[int, list[AgentSkill]] = (-1, [])
+        # One message per sender at a time: Dapr delivers a sender's heartbeats
+        # concurrently, and while the first is verified (a call through Dapr) the
+        # rest would each verify the same card again, adding load when the
+        # machine is already slow.
+        self._senders: dict[str, asyncio.Lock] = {}
 
     # -- state ----------------------------------------------------------------
 
     async def load(self) -> None:
         """Rebuild the in-memory view from the state store (start-up, and each sweep)."""
+        before = dict(self._records)
         stored = await self._store.load_all()
+
+        def untouched(app_id: str) -> bool:
+            # A record this replica wrote while the store was read is newer than
+            # what was read: forgetting it would make the agent look new again.
+            return self._records.get(app_id) is before.get(app_id)
+
         for app_id in set(self._records) - set(stored):
-            self._forget(app_id)
+            if untouched(app_id):
+                self._forget(app_id)
         for record, _ in stored.values():
-            self._remember(record)
+            if untouched(record.app_id):
+                self._remember(record)
 
     def _remember(self, record: AgentRecord) -> None:
         self._records[record.app_id] = record
@@ -123,7 +137,12 @@ class RegistryService:
     # -- registration ---------------------------------------------------------
 
     async def handle(self, message: RegistrationMessage, sender: str) -> None:
-        """Apply a message from `agents.registry` published by app `sender`."""
+        """Apply a message from `agents.registry` published by app `sender` (one at a
+        time per sender)."""
+        async with self._senders.setdefault(sender, asyncio.Lock()):
+            await self._handle(message, sender)
+
+    async def _handle(self, message: RegistrationMessage, sender: str) -> None:
         now = self._now()
         if message.kind is RegistrationKind.DEREGISTER:
             await self._change(message.app_id, lambda r: _without_instance(r, message.instance_id))

@@ -206,3 +206,54 @@ async def test_an_agent_that_answers_probes_stays_routable_while_heartbeats_are_
     assert registry.choose("2+3", None) == "calculator"
     clock.advance(0.6)  # no probe answered within the window either
     assert registry.health("calculator") is Health.UNHEALTHY
+
+
+async def test_concurrent_heartbeats_of_a_new_agent_verify_its_card_once(
+    dapr: InMemoryDapr, clock: Clock
+) -> None:
+    verified: list[str] = []
+    registry = RegistryService(
+        store=RegistryStore(dapr, "statestore"), dapr=dapr, policy=RegistryPolicy(), clock=clock
+    )
+    card = card_for(CALCULATOR, "calculator")
+
+    async def card_served(_: Any) -> Any:
+        verified.append("calculator")
+        await asyncio.sleep(0.01)  # a slow call through Dapr: the other beats arrive meanwhile
+        return card
+
+    dapr.agents["calculator/.well-known/agent-card.json"] = card_served
+    beats = [beat(clock, RegistrationKind.REGISTER), beat(clock), beat(clock)]
+    await asyncio.gather(*(registry.handle(b, sender="calculator") for b in beats))
+    assert verified == ["calculator"]
+    assert registry.health("calculator") is Health.HEALTHY
+
+
+class PausedReload(RegistryStore):
+    """A store whose reload can be held after it has read, to land a write meanwhile."""
+
+    def __init__(self, dapr: InMemoryDapr) -> None:
+        super().__init__(dapr, "statestore")
+        self.has_read = asyncio.Event()
+        self.resume = asyncio.Event()
+
+    async def load_all(self) -> dict[str, Any]:
+        records = await super().load_all()
+        self.has_read.set()
+        await self.resume.wait()
+        return records
+
+
+async def test_a_registration_during_a_reload_is_not_forgotten(
+    dapr: InMemoryDapr, clock: Clock
+) -> None:
+    store = PausedReload(dapr)
+    registry = RegistryService(
+        store=store, dapr=dapr, policy=RegistryPolicy(), verify_cards=False, clock=clock
+    )
+    reload = asyncio.create_task(registry.load())
+    await store.has_read.wait()  # it read an empty index
+    await registry.handle(beat(clock, RegistrationKind.REGISTER), sender="calculator")
+    store.resume.set()
+    await reload
+    assert [a.app_id for a in registry.find()] == ["calculator"]
