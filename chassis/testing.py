@@ -17,14 +17,16 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
-from a2a.client.client_factory import minimal_agent_card
 from a2a.server.request_handlers import DefaultRequestHandler
 from a2a.server.routes import create_jsonrpc_routes
+from a2a.types import AgentCard
 from starlette.applications import Starlette
 
 from chassis.a2a_server import BoundedTaskStore, SkillExecutor
+from chassis.card import validate_a2a_card
 from chassis.dapr import EtagMismatch, InvocationFailed, SidecarUnavailable, StateItem
 from chassis.errors import UnprocessableError
+from chassis.settings import AgentSettings
 from chassis.skills import SkillAnswer, SkillRequest
 
 __all__ = ["InMemoryDapr", "InlineWork", "failing_agent", "refusing_agent"]
@@ -42,10 +44,14 @@ class InMemoryDapr:
 
     def __init__(self, agents: dict[str, Handler] | None = None) -> None:
         self.agents = agents or {}
+        # Agents off the chassis, answering A2A calls with whatever HTTP response they make.
+        self.raw_agents: dict[str, Callable[[httpx.Request], Awaitable[httpx.Response]]] = {}
         self.state: dict[tuple[str, str], StateItem] = {}
         self.published: list[tuple[str, str, Any]] = []
         self.invocations: list[tuple[str, str, Any]] = []
         self.invocation_headers: list[dict[str, str]] = []
+        # The JSON-RPC requests A2A calls through `agents_http()` carried, as sent.
+        self.a2a_requests: list[dict[str, Any]] = []
         self.publish_metadata: list[dict[str, str]] = []
         self.publish_fails = False
         # Called (as a background task) with (topic, event, metadata) after each publish:
@@ -143,6 +149,9 @@ class _A2ASidecar(httpx.AsyncBaseTransport):
         parts = request.url.path.split("/")  # "", v1.0, invoke, <app-id>, method, <path...>
         app_id, method = parts[3], "/".join(parts[5:])
         self._dapr.invocation_headers.append(dict(request.headers))
+        self._dapr.a2a_requests.append(json.loads(await request.aread()))
+        if (raw := self._dapr.raw_agents.get(app_id)) is not None:
+            return await raw(request)
         handler = self._dapr.agents.get(f"{app_id}/{method}") or self._dapr.agents.get(app_id)
         if handler is None:  # what daprd answers for an app it cannot reach
             message = f"fail to invoke, id: {app_id}, err: no route (injected)"
@@ -178,13 +187,24 @@ class _A2ASidecar(httpx.AsyncBaseTransport):
         handler = DefaultRequestHandler(
             agent_executor=SkillExecutor(skill),
             task_store=BoundedTaskStore(),
-            agent_card=minimal_agent_card(f"http://sidecar/v1.0/invoke/{app_id}/method/a2a"),
+            agent_card=_fake_card(app_id),
         )
         app = Starlette(
             routes=create_jsonrpc_routes(handler, rpc_url="/v1.0/invoke/" + app_id + "/method/a2a")
         )
         self._servers[app_id] = httpx.ASGITransport(app=app)
         return self._servers[app_id]
+
+
+def _fake_card(app_id: str) -> AgentCard:
+    """A complete card for a fake agent (the SDK warns about incomplete ones)."""
+    from chassis.agent import AgentDescription, Skill, build_card  # the chassis's own card
+
+    skill = Skill(id="fake", name="Fake", description="A test double.", tags=("test",))
+    description = AgentDescription(
+        name=app_id, description="fake", version="0.0.1", skills=(skill,)
+    )
+    return validate_a2a_card(build_card(description, AgentSettings(app_id=app_id)))
 
 
 def failing_agent(status: int, detail: str) -> Handler:
