@@ -7,8 +7,8 @@ callable without arguments, e.g. `functools.partial(evaluate, text)`) in a
 pool of worker processes (pebble) and gives it a budget of running time: the
 agent's default (`HUBSPOKE_WORK_BUDGET_SECONDS`), or less when the task's
 deadline (the A2A message's `metadata.hubspoke.deadline`) comes sooner.
-Past the budget the worker is killed and replaced, and the caller gets `WorkBudgetExceeded`, a refusal with
-a reason, never a hang. Waiting for a free worker is bounded by the deadline
+Past the budget the worker is killed and replaced, and the caller gets
+`WorkBudgetExceeded`, a refusal with a reason, never a hang. Waiting for a free worker is bounded by the deadline
 (`chassis.a2a_server` cancels the step, and with it the job). Threads could
 not do this: a running bigint operation cannot be stopped, and holds the GIL.
 
