@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,7 +30,7 @@ def call(seconds: float = 5, skill: str | None = "arithmetic") -> AgentCall:
     return AgentCall("task-1", "ab" * 16, "agent", "2+3", deadline, skill=skill)
 
 
-def answering(task: dict[str, Any]) -> Any:
+def answering(task: dict[str, Any]) -> Callable[[httpx.Request], Awaitable[httpx.Response]]:
     async def agent(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"jsonrpc": "2.0", "id": "1", "result": {"task": task}})
 
