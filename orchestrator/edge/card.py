@@ -37,7 +37,7 @@ HUB_SKILL: dict[str, Any] = {
         "(one or several agent calls) and joining their answers."
     ),
     "tags": ["hubspoke", "planning", "multi-agent"],
-    "examples": ["What is 17% of 240? Also summarize: <text>"],
+    "examples": ["What is 17% of 240? Summarize: <text>"],
     "inputModes": ["text/plain"],
     "outputModes": ["text/plain", "application/json"],
 }
