@@ -42,6 +42,7 @@ from a2a.types import (
     TaskPushNotificationConfig,
 )
 from a2a.utils.errors import (
+    A2AError,
     ExtendedAgentCardNotConfiguredError,
     InternalError,
     InvalidParamsError,
@@ -61,6 +62,17 @@ __all__ = ["HubRequestHandler", "HubTasks"]
 
 log = logging.getLogger(__name__)
 _TASK_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _not_run(refusal: ServiceError) -> A2AError:
+    """A refusal before any task was made (nothing stored): a JSON-RPC error, not a Task.
+
+    4xx (an unknown agent named, a deadline over the maximum) is the request's
+    fault: invalid params; anything else (the named agent is unhealthy) internal.
+    """
+    if 400 <= refusal.status < 500:
+        return InvalidParamsError(message=refusal.detail)
+    return InternalError(message=refusal.detail)
 
 
 class HubTasks(Protocol):
@@ -88,9 +100,7 @@ class HubRequestHandler(RequestHandler):
         task_id = refusal.extra.get("task_id")
         if isinstance(task_id, str):
             return to_a2a_task(await self._tasks.get(task_id))
-        if 400 <= refusal.status < 500:  # refused before a task existed: the request's fault
-            raise InvalidParamsError(message=refusal.detail) from refusal
-        raise InternalError(message=refusal.detail) from refusal
+        raise _not_run(refusal) from refusal
 
     @validate_request_params
     async def on_message_send(
@@ -113,7 +123,7 @@ class HubRequestHandler(RequestHandler):
         try:
             self._tasks.check(request)  # refused before the stream starts, like the REST route
         except ServiceError as refusal:
-            await self._ended(refusal)
+            raise _not_run(refusal) from refusal
         task_id = ""
         async for event in self._tasks.stream(request):
             if event.name == "task":

@@ -237,3 +237,20 @@ async def test_without_credentials_a2a_is_401_problem_json(hub: httpx.AsyncClien
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["detail"] == "a valid API key is required (header X-API-Key)"
+
+
+async def test_a_streamed_message_naming_an_unknown_agent_is_refused_before_streaming(
+    hub: httpx.AsyncClient,
+) -> None:
+    with pytest.raises(InvalidParamsError, match="unknown agent 'nobody'"):
+        await send(hub, message("2+3", agent="nobody"), streaming=True)
+
+
+async def test_a_streamed_task_whose_agent_fails_ends_failed(
+    hub: httpx.AsyncClient, dapr: InMemoryDapr
+) -> None:
+    del dapr.agents["calculator"]
+    events = await send(hub, message("2+3"), streaming=True)
+    final = events[-1].task
+    assert final.status.state == TaskState.TASK_STATE_FAILED
+    assert (await hub.get(f"/v1/tasks/{final.id}")).json()["status"] == "failed"
