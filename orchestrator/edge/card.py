@@ -9,7 +9,8 @@ registry's catalog changes, never per request.
 
 Card shape (A2A 1.0, proto JSON): name, description, version,
 supportedInterfaces = [{url: <public base>/a2a, protocolBinding: JSONRPC,
-protocolVersion: 1.0}], provider {organization, url}, capabilities
+protocolVersion: 1.0}, {url: <public base>/a2a/rest, protocolBinding:
+HTTP+JSON, ...}], provider {organization, url}, capabilities
 {streaming: true}, securitySchemes + securityRequirements as
 orchestrator/auth.py authenticates today, defaultInput/OutputModes, skills.
 """
@@ -25,9 +26,10 @@ from google.protobuf.json_format import ParseDict
 from orchestrator.ports import AgentSkill
 from orchestrator.settings import OrchestratorSettings
 
-__all__ = ["A2A_PATH", "HUB_SKILL", "HubCard", "security"]
+__all__ = ["A2A_PATH", "A2A_REST_PATH", "HUB_SKILL", "HubCard", "security"]
 
 A2A_PATH = "/a2a"  # the JSON-RPC endpoint of the public edge
+A2A_REST_PATH = "/a2a/rest"  # the base of its HTTP+JSON endpoints
 A2A_PROTOCOL_VERSION = "1.0"
 HUB_SKILL: dict[str, Any] = {
     "id": "plan",
@@ -151,7 +153,12 @@ class HubCard:
                     "url": settings.public_base_url() + A2A_PATH,
                     "protocolBinding": "JSONRPC",
                     "protocolVersion": A2A_PROTOCOL_VERSION,
-                }
+                },
+                {
+                    "url": settings.public_base_url() + A2A_REST_PATH,
+                    "protocolBinding": "HTTP+JSON",
+                    "protocolVersion": A2A_PROTOCOL_VERSION,
+                },
             ],
             "provider": {
                 "organization": settings.provider_organization,

@@ -46,12 +46,20 @@ def message(text: str) -> SendMessageRequest:
 
 
 async def exchange(
-    stack: LocalStack, request: SendMessageRequest, *, streaming: bool, api_key: str | None
+    stack: LocalStack,
+    request: SendMessageRequest,
+    *,
+    streaming: bool,
+    api_key: str | None,
+    binding: str = "JSONRPC",
 ) -> list[StreamResponse]:
     """Resolve the hub's card, then send one message; what the SDK client yields."""
     headers = {"X-API-Key": api_key} if api_key else {}
     async with httpx.AsyncClient(headers=headers, timeout=60) as http:
-        factory = ClientFactory(ClientConfig(httpx_client=http, streaming=streaming))
+        config = ClientConfig(
+            httpx_client=http, streaming=streaming, supported_protocol_bindings=[binding]
+        )
+        factory = ClientFactory(config)
         client = await factory.create_from_url(hub_url(stack))
         return [event async for event in client.send_message(request)]
 
@@ -68,9 +76,15 @@ def test_the_hub_card_passes_the_sdk_validation(stack: LocalStack) -> None:
     asyncio.run(resolve())
 
 
-def test_a_message_gets_the_answer_of_a_task_planned_over_two_agents(stack: LocalStack) -> None:
+@pytest.mark.parametrize("binding", ["JSONRPC", "HTTP+JSON"])
+def test_a_message_gets_the_answer_of_a_task_planned_over_two_agents(
+    stack: LocalStack, binding: str
+) -> None:
     started = time.perf_counter()
-    events = asyncio.run(exchange(stack, message(QUESTION), streaming=False, api_key=stack.api_key))
+    request = message(QUESTION)
+    events = asyncio.run(
+        exchange(stack, request, streaming=False, api_key=stack.api_key, binding=binding)
+    )
     took = time.perf_counter() - started
     (event,) = events
     task = event.task
@@ -84,7 +98,7 @@ def test_a_message_gets_the_answer_of_a_task_planned_over_two_agents(stack: Loca
         ["calculator", "summarizer"],
         answer,
     )
-    print(f"SendMessage planned over two agents through real sidecars: {took * 1000:.0f} ms")
+    print(f"{binding} SendMessage planned over two agents, real sidecars: {took * 1000:.0f} ms")
 
 
 def test_a_streamed_message_yields_progress_before_the_final_task(stack: LocalStack) -> None:

@@ -109,8 +109,10 @@ async def test_the_card_is_open_complete_and_lists_the_registered_skills(
     card = await A2ACardResolver(anonymous, BASE).get_agent_card()
     validate_proto_required_fields(card)  # raises on any missing required field
     assert [s.id for s in card.skills] == ["plan", "arithmetic", "summarize"]
-    (interface,) = card.supported_interfaces
-    assert (interface.url, interface.protocol_binding) == (f"{BASE}/a2a", "JSONRPC")
+    assert [(i.url, i.protocol_binding, i.protocol_version) for i in card.supported_interfaces] == [
+        (f"{BASE}/a2a", "JSONRPC", "1.0"),
+        (f"{BASE}/a2a/rest", "HTTP+JSON", "1.0"),
+    ]
     assert card.provider.url
     assert card.capabilities.streaming
     key = card.security_schemes["apiKey"].api_key_security_scheme
@@ -254,3 +256,33 @@ async def test_a_streamed_task_whose_agent_fails_ends_failed(
     final = events[-1].task
     assert final.status.state == TaskState.TASK_STATE_FAILED
     assert (await hub.get(f"/v1/tasks/{final.id}")).json()["status"] == "failed"
+
+
+async def test_the_http_json_binding_runs_the_same_tasks(hub: httpx.AsyncClient) -> None:
+    paths: list[str] = []
+
+    async def record(request: httpx.Request) -> None:
+        paths.append(request.url.path)
+
+    hub.event_hooks["request"] = [record]
+    config = ClientConfig(
+        httpx_client=hub, streaming=False, supported_protocol_bindings=["HTTP+JSON"]
+    )
+    client = await ClientFactory(config).create_from_url(BASE)
+    (response,) = [event async for event in client.send_message(message(TWO_PARTS))]
+    task = response.task
+    assert task.status.state == TaskState.TASK_STATE_COMPLETED
+    assert answer_text(task) == "- calculator: 5\n- summarizer: short"
+    assert await client.get_task(GetTaskRequest(id=task.id)) == task
+    assert paths[1:] == ["/a2a/rest/message:send", f"/a2a/rest/tasks/{task.id}"]
+    assert (await hub.get(f"/v1/tasks/{task.id}")).json()["status"] == "completed"
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-API-Key": "wrong"}, {"Authorization": "Bearer x"}])
+async def test_without_credentials_http_json_is_401_problem_json(
+    hub: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    anonymous = httpx.AsyncClient(transport=hub._transport, base_url=BASE, headers=headers)
+    response = await anonymous.get(f"/a2a/rest/tasks/{'0' * 32}")
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
