@@ -27,6 +27,7 @@ from a2a.types import (
 from a2a.utils.proto_utils import validate_proto_required_fields
 
 from launcher import LocalStack
+from tests.integration.conftest import wait_registered
 
 # The local planner splits this over the calculator and the summarizer.
 QUESTION = (
@@ -80,6 +81,7 @@ def test_the_hub_card_passes_the_sdk_validation(stack: LocalStack) -> None:
 def test_a_message_gets_the_answer_of_a_task_planned_over_two_agents(
     stack: LocalStack, binding: str
 ) -> None:
+    wait_registered(stack)  # on a starved machine an agent may have missed heartbeats
     started = time.perf_counter()
     request = message(QUESTION)
     events = asyncio.run(
@@ -102,6 +104,7 @@ def test_a_message_gets_the_answer_of_a_task_planned_over_two_agents(
 
 
 def test_a_streamed_message_yields_progress_before_the_final_task(stack: LocalStack) -> None:
+    wait_registered(stack)
     events = asyncio.run(exchange(stack, message(QUESTION), streaming=True, api_key=stack.api_key))
     kinds = [e.WhichOneof("payload") for e in events]
     assert kinds[0] == "task"
