@@ -90,7 +90,8 @@ def test_a_message_gets_the_answer_of_a_task_planned_over_two_agents(
     took = time.perf_counter() - started
     (event,) = events
     task = event.task
-    assert task.status.state == TaskState.TASK_STATE_COMPLETED, task
+    reason = task.status.message.parts[0].text if task.status.message.parts else ""
+    assert task.status.state == TaskState.TASK_STATE_COMPLETED, reason
     answer = task.artifacts[0].parts[0].text
     assert answer.startswith("- calculator: 17% of 240 = 40.8\n- summarizer: "), answer
     with stack.client("orchestrator") as client:
