@@ -17,6 +17,7 @@ from chassis.contract import TASK_COMPLETED_TOPIC
 from chassis.dapr import open_sidecar, sidecar_address
 from orchestrator import events_api
 from orchestrator.auth import build_authenticator
+from orchestrator.edge import a2a_api
 from orchestrator.metrics import observe_registry
 from orchestrator.planning.chat_services import build_chat_service
 from orchestrator.planning.planner import Planner
@@ -130,6 +131,9 @@ def build_app(
             app.state.task_service = build_task_service(
                 settings, sidecar, registry, app.state.step_results, chat_service, a2a
             )
+            app.state.a2a_edge = a2a_api.build_edge(
+                settings, VERSION, app.state.task_service, registry.plannable_skills
+            )
             sweeper = None
             if monitor:
                 sweeper = asyncio.create_task(
@@ -156,6 +160,7 @@ def build_app(
         sidecar_only_paths=("/dapr/", "/events/"),
     )
     document_limits(app, max_deadline_s=settings.max_task_deadline_seconds)
+    a2a_api.install(app, settings, VERSION)  # the hub as an A2A agent
     agents_api.subscribe(app, settings.pubsub)
     events_api.subscribe(app, pubsub=settings.pubsub, task_queue=settings.task_queue)
     return app

@@ -37,6 +37,8 @@ class AgentSkill:
     skill_id: str
     description: str
     tags: tuple[str, ...]
+    name: str = ""  # the card's display name of the skill
+    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,13 @@ class OrchestratorSettings(ServiceSettings):
     api_keys: SecretStr | None = Field(default=None, description="Comma-separated API keys.")
     entra_tenant_id: str | None = None
     entra_audience: str | None = None
+    # The hub's own A2A card (orchestrator/edge/): where A2A clients reach this
+    # public edge (default http://127.0.0.1:<app port>), and who provides it.
+    public_url: str | None = Field(default=None, description="e.g. https://hub.example.com")
+    provider_organization: str = "hubspoke"
+    provider_url: str = Field(
+        default="https://github.com/hubspoke/hubspoke", validation_alias="HUBSPOKE_PROVIDER_URL"
+    )
 
     # The planning model (see orchestrator/ai_services.py); local needs nothing.
     ai_provider: Literal["local", "azure-openai", "openai-compatible"] = "local"
@@ -60,6 +67,10 @@ class OrchestratorSettings(ServiceSettings):
     openai_base_url: str | None = None  # e.g. http://localhost:11434/v1 for Ollama
     openai_model: str | None = None
     openai_api_key: SecretStr | None = None
+
+    def public_base_url(self) -> str:
+        """The public edge's base URL, without a trailing slash."""
+        return (self.public_url or f"http://127.0.0.1:{self.app_port}").rstrip("/")
 
     def api_key_list(self) -> list[str]:
         raw = self.api_keys.get_secret_value() if self.api_keys else ""

@@ -381,7 +381,14 @@ class RegistryService:
                 assert entry is not None
                 for skill in entry.card.card.skills:
                     skills.append(
-                        AgentSkill(app_id, skill.id, skill.description, tuple(skill.tags))
+                        AgentSkill(
+                            app_id,
+                            skill.id,
+                            skill.description,
+                            tuple(skill.tags),
+                            name=skill.name,
+                            examples=tuple(skill.examples),
+                        )
                     )
             self._skills = (self.catalog.version, skills)
         return skills

@@ -128,6 +128,14 @@ class TaskRecord(BaseModel):
     output: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
     error: str | None = None
+    error_status: int | None = Field(
+        default=None,
+        description=(
+            "Why a failed task failed, as the HTTP status its failure maps to: 4xx, the "
+            "request was refused (no agent can do it, an agent rejected it); 5xx, the system "
+            "did not answer (an agent failed, the deadline passed)."
+        ),
+    )
     created_at: datetime
     completed_at: datetime | None = None
 

@@ -131,7 +131,9 @@ class TaskService:
         except DaprError as exc:
             log.warning("task %s not queued: %s", task.id, exc)
             reason = "the task could not be queued (pub/sub unavailable); try again shortly"
-            await self._finish(task.id, TaskStatus.FAILED, error=reason)
+            await self._finish(
+                task.id, TaskStatus.FAILED, error=reason, error_status=QueueUnavailable.status
+            )
             raise QueueUnavailable(reason, task_id=task.id) from exc
         log.info("task queued", extra={"task_id": task.id})
         return task
@@ -209,7 +211,11 @@ class TaskService:
             if not any(error is None for _, error in run.steps):
                 failure = DeadlineExceeded("the task's deadline passed before an agent answered")
                 await self._finish(
-                    task.id, TaskStatus.FAILED, unsaved=unsaved, error=failure.detail
+                    task.id,
+                    TaskStatus.FAILED,
+                    unsaved=unsaved,
+                    error=failure.detail,
+                    error_status=failure.status,
                 )
                 failure.extra["task_id"] = task.id
                 raise failure from None
@@ -217,7 +223,12 @@ class TaskService:
         except ServiceError as refusal:  # e.g. the planner found no agent for any part
             steps = [s for s, _ in run.steps]
             await self._finish(
-                task.id, TaskStatus.FAILED, unsaved=unsaved, error=refusal.detail, steps=steps
+                task.id,
+                TaskStatus.FAILED,
+                unsaved=unsaved,
+                error=refusal.detail,
+                error_status=refusal.status,
+                steps=steps,
             )
             refusal.extra["task_id"] = task.id
             raise
@@ -301,7 +312,12 @@ class TaskService:
                 "no registered agent can take this task"
             )
             await self._finish(
-                task.id, TaskStatus.FAILED, unsaved=unsaved, error=failure.detail, **recorded
+                task.id,
+                TaskStatus.FAILED,
+                unsaved=unsaved,
+                error=failure.detail,
+                error_status=failure.status,
+                **recorded,
             )
             failure.extra["task_id"] = task.id
             raise failure

@@ -62,13 +62,15 @@ def test_inner_layers_never_import_outer_ones(service: Path) -> None:
 # The orchestrator's bounded contexts: each a folder; they talk through orchestrator.ports
 # (and share only the root's errors, settings, metrics, ranking and edge wiring).
 CONTEXTS = ("registry", "tasks", "planning")
+# The hub's A2A edge: outside every context (it may use tasks; none may use it).
+EDGE = "edge"
 
 
 @pytest.mark.parametrize("context", CONTEXTS)
 def test_orchestrator_contexts_do_not_import_each_other(context: str) -> None:
     folder = ROOT / "orchestrator" / context
     assert (folder / "__init__.py").exists(), f"orchestrator/{context}/ is a package"
-    others = tuple(f"orchestrator.{c}" for c in CONTEXTS if c != context)
+    others = tuple(f"orchestrator.{c}" for c in (*CONTEXTS, EDGE) if c != context)
     for module in folder.rglob("*.py"):
         for name in _imports(module):
             assert not name.startswith(others), (
@@ -92,6 +94,17 @@ def test_orchestrator_root_keeps_only_wiring_edge_and_shared_kernel() -> None:
         "settings",
     }
     assert root_modules <= allowed, f"move {sorted(root_modules - allowed)} into a context"
+    packages = {p.parent.name for p in (ROOT / "orchestrator").glob("*/__init__.py")}
+    folders = {*CONTEXTS, EDGE}
+    assert packages <= folders, f"unexpected folders {sorted(packages - folders)}"
+
+
+def test_the_a2a_edge_reaches_the_registry_only_through_ports() -> None:
+    for module in (ROOT / "orchestrator" / EDGE).rglob("*.py"):
+        for name in _imports(module):
+            assert not name.startswith(("orchestrator.registry", "orchestrator.planning")), (
+                f"{module.relative_to(ROOT)} imports {name}: go through orchestrator.ports"
+            )
 
 
 @pytest.mark.parametrize("module", sorted(PURE_CHASSIS))

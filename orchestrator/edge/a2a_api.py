@@ -1,0 +1,136 @@
+"""The hub's A2A routes on the public edge (routes and wiring only).
+
+    GET  /.well-known/agent-card.json   the hub's card (open: it holds no secret
+                                        and says how to authenticate)
+    POST /a2a                           A2A JSON-RPC 2.0 (the SDK's dispatcher),
+                                        authenticated exactly like /v1 (API key or
+                                        Entra ID; 401 problem JSON otherwise)
+         /a2a/rest/...                  A2A HTTP+JSON (the SDK's REST routes:
+                                        message:send, message:stream, tasks/{id},
+                                        tasks/{id}:cancel, ...), authenticated the same
+
+They stay out of the OpenAPI document: the card and the A2A specification
+describe them, and JSON-RPC answers its errors with HTTP 200.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, cast
+
+from a2a.auth.user import User
+from a2a.server.routes import (
+    DefaultServerCallContextBuilder,
+    create_agent_card_routes,
+    create_rest_routes,
+)
+from a2a.server.routes.jsonrpc_dispatcher import JsonRpcDispatcher
+from a2a.types import AgentCard
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from starlette.routing import Mount, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from chassis.errors import UnauthorizedError
+from chassis.problems import send_problem
+from orchestrator.auth import Authenticator
+from orchestrator.deps import require_caller
+from orchestrator.edge.card import A2A_PATH, A2A_REST_PATH, HubCard, SkillSource
+from orchestrator.edge.handler import HubRequestHandler, HubTasks
+from orchestrator.settings import OrchestratorSettings
+
+__all__ = ["A2AEdge", "build_edge", "install"]
+
+
+class _Caller(User):
+    """The authenticated caller of the public API, as the SDK's call context names it."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def user_name(self) -> str:
+        return self._name
+
+
+class _CallerContext(DefaultServerCallContextBuilder):
+    def build_user(self, request: Request) -> User:
+        return _Caller(str(request.state.caller))
+
+
+@dataclass(frozen=True)
+class A2AEdge:
+    """What the A2A routes serve: the card, and the dispatchers onto tasks."""
+
+    card: HubCard
+    dispatcher: JsonRpcDispatcher
+    rest: ASGIApp
+
+
+def build_edge(
+    settings: OrchestratorSettings, version: str, tasks: HubTasks, skills: SkillSource
+) -> A2AEdge:
+    """The edge over the task service and the registry's skills (called in the lifespan)."""
+    handler = HubRequestHandler(tasks)
+    context = _CallerContext()
+    dispatcher = JsonRpcDispatcher(request_handler=handler, context_builder=context)
+    rest = Router(routes=create_rest_routes(handler, context_builder=context))
+    return A2AEdge(card=HubCard(settings, version, skills), dispatcher=dispatcher, rest=rest)
+
+
+def _edge(request: Request) -> A2AEdge:
+    return cast(A2AEdge, request.app.state.a2a_edge)
+
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.post(A2A_PATH)
+async def a2a(request: Request, caller: Annotated[str, Depends(require_caller)]) -> Response:
+    """A2A JSON-RPC: SendMessage, SendStreamingMessage, GetTask, CancelTask, ..."""
+    request.state.caller = caller
+    return await _edge(request).dispatcher.handle_requests(request)
+
+
+class _AuthenticatedRest:
+    """The SDK's HTTP+JSON routes behind the public API's authentication (401 problem JSON)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        request = Request(scope)
+        authorization = request.headers.get("authorization", "")
+        bearer = authorization[7:] if authorization[:7].lower() == "bearer " else None
+        authenticator = cast(Authenticator, self._app.state.authenticator)
+        api_key = request.headers.get("x-api-key")
+        try:  # as orchestrator.deps.require_caller does for /v1
+            if bearer is None:
+                caller = authenticator.authenticate(api_key, None)
+            else:  # a token may need the issuer's signing keys, fetched over the network
+                caller = await run_in_threadpool(authenticator.authenticate, api_key, bearer)
+        except UnauthorizedError as exc:
+            await send_problem(send, exc.status, exc.detail)
+            return
+        scope.setdefault("state", {})["caller"] = caller
+        await cast(A2AEdge, self._app.state.a2a_edge).rest(scope, receive, send)
+
+
+def install(app: FastAPI, settings: OrchestratorSettings, version: str) -> None:
+    """Add the card, the JSON-RPC route and the HTTP+JSON routes to the orchestrator's app."""
+    # The SDK's card route serves a fixed card unless a modifier swaps it: ours is
+    # the card of the registry as it is now.
+    empty = HubCard(settings, version, lambda: ()).current()
+
+    async def current(_: AgentCard) -> AgentCard:
+        return cast(A2AEdge, app.state.a2a_edge).card.current()
+
+    app.router.routes.extend(create_agent_card_routes(empty, card_modifier=current))
+    app.include_router(router)
+    app.router.routes.append(Mount(A2A_REST_PATH, app=_AuthenticatedRest(app)))

@@ -1,0 +1,202 @@
+"""The A2A operations of the hub, mapped onto Hubspoke tasks (the SDK's RequestHandler).
+
+    SendMessage           runs a task, planned like POST /v1/tasks, and answers the
+                          A2A Task (its id is the Hubspoke task id); with
+                          configuration.returnImmediately it queues the task
+                          (mode async) and answers it `submitted`
+    SendStreamingMessage  runs a task like POST /v1/tasks/stream: the task
+                          (`working`), a status update per plan and step, then the
+                          final Task
+    GetTask               reads the stored task
+    CancelTask            TaskNotCancelableError: a task runs to its end or its deadline
+
+Push notifications, task lists, resubscription and the extended card are not
+offered (the card says so: capabilities.pushNotifications false).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Protocol
+
+from a2a.server.context import ServerCallContext
+from a2a.server.events.event_queue import Event
+from a2a.server.request_handlers.request_handler import RequestHandler, validate_request_params
+from a2a.types import (
+    AgentCard,
+    CancelTaskRequest,
+    DeleteTaskPushNotificationConfigRequest,
+    GetExtendedAgentCardRequest,
+    GetTaskPushNotificationConfigRequest,
+    GetTaskRequest,
+    ListTaskPushNotificationConfigsRequest,
+    ListTaskPushNotificationConfigsResponse,
+    ListTasksRequest,
+    ListTasksResponse,
+    Message,
+    SendMessageRequest,
+    SubscribeToTaskRequest,
+    Task,
+    TaskPushNotificationConfig,
+)
+from a2a.utils.errors import (
+    A2AError,
+    ExtendedAgentCardNotConfiguredError,
+    InternalError,
+    InvalidParamsError,
+    PushNotificationNotSupportedError,
+    TaskNotCancelableError,
+    TaskNotFoundError,
+    UnsupportedOperationError,
+)
+
+from chassis.errors import ServiceError
+from orchestrator.edge.mapping import progress, task_request, to_a2a_task, working_task
+from orchestrator.errors import TaskNotFound
+from orchestrator.tasks.models import TaskRecord, TaskRequest
+from orchestrator.tasks.runs import TaskEvent
+
+__all__ = ["HubRequestHandler", "HubTasks"]
+
+log = logging.getLogger(__name__)
+_TASK_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _not_run(refusal: ServiceError) -> A2AError:
+    """A refusal before any task was made (nothing stored): a JSON-RPC error, not a Task.
+
+    4xx (an unknown agent named, a deadline over the maximum) is the request's
+    fault: invalid params; anything else (the named agent is unhealthy) internal.
+    """
+    if 400 <= refusal.status < 500:
+        return InvalidParamsError(message=refusal.detail)
+    return InternalError(message=refusal.detail)
+
+
+class HubTasks(Protocol):
+    """The task service, as the A2A edge uses it (orchestrator.tasks.service.TaskService)."""
+
+    def check(self, request: TaskRequest) -> None: ...
+
+    async def submit(self, request: TaskRequest) -> TaskRecord: ...
+
+    async def accept(self, request: TaskRequest) -> TaskRecord: ...
+
+    def stream(self, request: TaskRequest) -> AsyncIterator[TaskEvent]: ...
+
+    async def get(self, task_id: str) -> TaskRecord: ...
+
+
+class HubRequestHandler(RequestHandler):
+    """A2A requests -> Hubspoke tasks; `tasks` is looked up per call (filled in the lifespan)."""
+
+    def __init__(self, tasks: HubTasks) -> None:
+        self._tasks = tasks
+
+    async def _ended(self, refusal: ServiceError) -> Task:
+        """The stored task a failure ended, or an A2A error when no task was made."""
+        task_id = refusal.extra.get("task_id")
+        if isinstance(task_id, str):
+            return to_a2a_task(await self._tasks.get(task_id))
+        raise _not_run(refusal) from refusal
+
+    @validate_request_params
+    async def on_message_send(
+        self, params: SendMessageRequest, context: ServerCallContext
+    ) -> Task | Message:
+        queue = params.configuration.return_immediately
+        request = task_request(params.message, queue=queue)
+        try:
+            if queue:
+                return to_a2a_task(await self._tasks.accept(request))
+            return to_a2a_task(await self._tasks.submit(request))
+        except ServiceError as refusal:
+            return await self._ended(refusal)
+
+    @validate_request_params
+    async def on_message_send_stream(
+        self, params: SendMessageRequest, context: ServerCallContext
+    ) -> AsyncGenerator[Event]:
+        request = task_request(params.message, queue=False)
+        try:
+            self._tasks.check(request)  # refused before the stream starts, like the REST route
+        except ServiceError as refusal:
+            raise _not_run(refusal) from refusal
+        task_id = ""
+        async for event in self._tasks.stream(request):
+            if event.name == "task":
+                task_id = str(event.data["id"])
+                yield working_task(task_id)
+            elif event.name == "answer":
+                yield to_a2a_task(TaskRecord.model_validate(event.data))
+            elif event.name == "error":
+                problem_task = event.data.get("task_id")
+                if not isinstance(problem_task, str):
+                    raise InternalError(message=str(event.data.get("detail")))
+                yield to_a2a_task(await self._tasks.get(problem_task))
+            else:
+                yield progress(task_id, event)
+
+    @validate_request_params
+    async def on_get_task(self, params: GetTaskRequest, context: ServerCallContext) -> Task | None:
+        return to_a2a_task(await self._stored(params.id))
+
+    async def _stored(self, task_id: str) -> TaskRecord:
+        if not _TASK_ID.match(task_id):
+            raise TaskNotFoundError(message=f"no task with id {task_id!r}")
+        try:
+            return await self._tasks.get(task_id)
+        except TaskNotFound as exc:
+            raise TaskNotFoundError(message=exc.detail) from exc
+
+    @validate_request_params
+    async def on_cancel_task(
+        self, params: CancelTaskRequest, context: ServerCallContext
+    ) -> Task | None:
+        task = await self._stored(params.id)
+        raise TaskNotCancelableError(
+            message=(
+                f"task {task.id} is {task.status}: a Hubspoke task runs to its end or its "
+                "deadline and cannot be canceled"
+            )
+        )
+
+    async def on_list_tasks(
+        self, params: ListTasksRequest, context: ServerCallContext
+    ) -> ListTasksResponse:
+        raise UnsupportedOperationError(message="tasks are not listed; GetTask reads one by id")
+
+    async def on_subscribe_to_task(
+        self, params: SubscribeToTaskRequest, context: ServerCallContext
+    ) -> AsyncGenerator[Event]:
+        raise UnsupportedOperationError(
+            message="a running task cannot be joined; poll it with GetTask"
+        )
+        yield  # an async generator, as the interface wants
+
+    async def on_create_task_push_notification_config(
+        self, params: TaskPushNotificationConfig, context: ServerCallContext
+    ) -> TaskPushNotificationConfig:
+        raise PushNotificationNotSupportedError
+
+    async def on_get_task_push_notification_config(
+        self, params: GetTaskPushNotificationConfigRequest, context: ServerCallContext
+    ) -> TaskPushNotificationConfig:
+        raise PushNotificationNotSupportedError
+
+    async def on_list_task_push_notification_configs(
+        self, params: ListTaskPushNotificationConfigsRequest, context: ServerCallContext
+    ) -> ListTaskPushNotificationConfigsResponse:
+        raise PushNotificationNotSupportedError
+
+    async def on_delete_task_push_notification_config(
+        self, params: DeleteTaskPushNotificationConfigRequest, context: ServerCallContext
+    ) -> None:
+        raise PushNotificationNotSupportedError
+
+    async def on_get_extended_agent_card(
+        self, params: GetExtendedAgentCardRequest, context: ServerCallContext
+    ) -> AgentCard:
+        raise ExtendedAgentCardNotConfiguredError

@@ -1,0 +1,169 @@
+"""Hubspoke tasks in A2A terms: a request from a Message, a stored task as an A2A Task.
+
+State mapping (TaskRecord.status -> A2A TaskState):
+
+    queued     -> submitted
+    running    -> working
+    completed  -> completed   artifact "answer": a text part (the answer), and a
+                              data part when one agent's structured data came back
+    failed     -> rejected    when its error_status is 4xx: the request was refused
+                              (no agent can do it, an agent refused its part)
+               -> failed      otherwise (an agent failed, the deadline passed)
+
+The A2A task id is the Hubspoke task id, and so is its contextId (a Hubspoke
+task takes one message; there is no conversation to continue). The task's
+agents and steps travel in `metadata.hubspoke`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, TypeVar
+
+from a2a.types import Message, Task, TaskStatusUpdateEvent
+from a2a.utils.errors import (
+    ContentTypeNotSupportedError,
+    InvalidParamsError,
+    UnsupportedOperationError,
+)
+from google.protobuf.json_format import MessageToDict, ParseDict
+from google.protobuf.message import Message as ProtoMessage
+from pydantic import ValidationError
+
+from orchestrator.tasks.models import TaskMode, TaskRecord, TaskRequest, TaskStatus
+from orchestrator.tasks.runs import TaskEvent
+
+__all__ = ["ANSWER_ARTIFACT", "progress", "task_request", "to_a2a_task", "working_task"]
+
+ANSWER_ARTIFACT = "answer"
+_M = TypeVar("_M", bound=ProtoMessage)
+_STATES = {
+    TaskStatus.QUEUED: "TASK_STATE_SUBMITTED",
+    TaskStatus.RUNNING: "TASK_STATE_WORKING",
+    TaskStatus.COMPLETED: "TASK_STATE_COMPLETED",
+}
+
+
+def task_request(message: Message, *, queue: bool) -> TaskRequest:
+    """The task a message asks for: its text parts, joined, are the input.
+
+    `metadata.hubspoke` may name an agent (`agent`) and a budget
+    (`deadlineSeconds`), as `POST /v1/tasks` takes them. Raises
+    InvalidParamsError, ContentTypeNotSupportedError or UnsupportedOperationError.
+    """
+    if message.task_id:
+        raise UnsupportedOperationError(
+            message="a Hubspoke task takes one message and ends; send a new message without taskId"
+        )
+    texts = [part.text for part in message.parts if part.WhichOneof("content") == "text"]
+    if len(texts) != len(message.parts):
+        raise ContentTypeNotSupportedError(message="send the request as text parts only")
+    options = _hubspoke_metadata(message)
+    try:
+        return TaskRequest(
+            input="\n".join(texts),
+            agent=options.get("agent"),
+            deadline_seconds=options.get("deadlineSeconds"),
+            mode=TaskMode.ASYNC if queue else TaskMode.SYNC,
+        )
+    except ValidationError as exc:
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}" for e in exc.errors()
+        )
+        raise InvalidParamsError(message=detail) from None
+
+
+def _hubspoke_metadata(message: Message) -> dict[str, Any]:
+    options = MessageToDict(message.metadata).get("hubspoke", {})
+    if not isinstance(options, dict):
+        raise InvalidParamsError(message="metadata.hubspoke must be an object")
+    return options
+
+
+def _parsed(raw: dict[str, Any], message: _M) -> _M:
+    """`message`, filled from proto JSON."""
+    ParseDict(raw, message)
+    return message
+
+
+def _state(task: TaskRecord) -> str:
+    if task.status is not TaskStatus.FAILED:
+        return _STATES[task.status]
+    refused = task.error_status is not None and 400 <= task.error_status < 500
+    return "TASK_STATE_REJECTED" if refused else "TASK_STATE_FAILED"
+
+
+def _agent_message(task_id: str, text: str) -> dict[str, Any]:
+    return {
+        "messageId": uuid.uuid4().hex,
+        "contextId": task_id,
+        "taskId": task_id,
+        "role": "ROLE_AGENT",
+        "parts": [{"text": text}],
+    }
+
+
+def to_a2a_task(task: TaskRecord) -> Task:
+    """A stored Hubspoke task as an A2A Task (see the module docstring)."""
+    status: dict[str, Any] = {
+        "state": _state(task),
+        "timestamp": (task.completed_at or task.created_at).isoformat(),
+    }
+    if task.status is TaskStatus.FAILED:
+        status["message"] = _agent_message(task.id, task.error or "the task failed")
+    raw: dict[str, Any] = {
+        "id": task.id,
+        "contextId": task.id,
+        "status": status,
+        "metadata": {
+            "hubspoke": {
+                "agents": task.agents,
+                "steps": [s.model_dump(mode="json") for s in task.steps],
+            }
+        },
+    }
+    if task.status is TaskStatus.COMPLETED:
+        parts: list[dict[str, Any]] = [{"text": task.output or ""}]
+        if task.data:
+            parts.append({"data": task.data, "mediaType": "application/json"})
+        answer = {"artifactId": ANSWER_ARTIFACT, "name": ANSWER_ARTIFACT, "parts": parts}
+        raw["artifacts"] = [answer]
+    return _parsed(raw, Task())
+
+
+def working_task(task_id: str) -> Task:
+    """The first event of a stream: the task exists and runs."""
+    return _parsed(
+        {"id": task_id, "contextId": task_id, "status": {"state": "TASK_STATE_WORKING"}}, Task()
+    )
+
+
+def _describe(event: TaskEvent) -> str:
+    data = event.data
+    if event.name == "plan":
+        calls = ", ".join(str(c.get("function")) for c in data.get("calls", []))
+        return f"plan (round {data.get('round')}): {calls}"
+    if event.name == "step.started":
+        skill = f" ({data['skill']})" if data.get("skill") else ""
+        return f"calling {data.get('agent')}{skill}"
+    if data.get("status") == "completed":
+        return f"{data.get('agent')}: {data.get('output') or ''}"
+    return f"{data.get('agent')} {data.get('status')}: {data.get('error') or ''}"
+
+
+def progress(task_id: str, event: TaskEvent) -> TaskStatusUpdateEvent:
+    """A plan or step event of a running task as a `working` status update.
+
+    The text says what happened; `metadata.hubspoke` carries the event as
+    `POST /v1/tasks/stream` sends it: {"event": <name>, "data": <its data>}.
+    """
+    raw = {
+        "taskId": task_id,
+        "contextId": task_id,
+        "status": {
+            "state": "TASK_STATE_WORKING",
+            "message": _agent_message(task_id, _describe(event)),
+        },
+        "metadata": {"hubspoke": {"event": event.name, "data": event.data}},
+    }
+    return _parsed(raw, TaskStatusUpdateEvent())
