@@ -32,6 +32,8 @@ from a2a.types import (
     AgentSkill,
 )
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -104,13 +106,9 @@ def build(port: int, prefix: str) -> Starlette:
         *create_jsonrpc_routes(handler, rpc_url=f"{prefix}/rpc"),
         Route("/seen-headers", seen_headers),
     ]
-    app = Starlette(routes=routes)
     token = os.environ.get("EXTERNAL_AGENT_TOKEN")
 
-    @app.middleware("http")
-    async def bearer(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+    async def bearer(request: Request, call_next: Next) -> Response:
         if request.url.path == "/seen-headers":
             return await call_next(request)
         seen.clear()
@@ -119,6 +117,7 @@ def build(port: int, prefix: str) -> Starlette:
             return JSONResponse({"detail": "bearer token required"}, status_code=401)
         return await call_next(request)
 
+    app = Starlette(routes=routes, middleware=[Middleware(BaseHTTPMiddleware, dispatch=bearer)])
     return app
 
 
