@@ -49,7 +49,9 @@ class HeaderSecret(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(pattern=r"^[A-Za-z0-9-]{1,64}$", description="The HTTP header name.")
-    secret: _SECRET_NAME = Field(description=f"Secret (and key) name in {SECRET_STORE}.")
+    secret: _SECRET_NAME = Field(description="The secret's name in the sidecar's secret store.")
+    # The key inside that secret; the name again by default (a local file store's shape).
+    key: _SECRET_NAME | None = None
 
 
 class ExternalAgent(BaseModel):
@@ -130,17 +132,21 @@ class ExternalAllowlist:
 
 
 def http_endpoint_resource(
-    agent: ExternalAgent, *, scopes: tuple[str, ...] = ("orchestrator",)
+    agent: ExternalAgent,
+    *,
+    secret_store: str = SECRET_STORE,
+    scopes: tuple[str, ...] = ("orchestrator",),
 ) -> dict[str, Any]:
     """The Dapr `HTTPEndpoint` resource (dapr.io/v1alpha1) for `agent`, as a YAML-ready dict.
 
-    Header values and the root CA are secretKeyRefs into SECRET_STORE; `scopes`
-    keeps the endpoint to the orchestrator's sidecar.
+    Header values and the root CA are secretKeyRefs into `secret_store`
+    (locally SECRET_STORE; on Kubernetes `kubernetes`, resolved by the Dapr
+    operator); `scopes` keeps the endpoint to the orchestrator's sidecar.
     """
     spec: dict[str, Any] = {"baseUrl": agent.base_url}
     if agent.headers:
         spec["headers"] = [
-            {"name": h.name, "secretKeyRef": {"name": h.secret, "key": h.secret}}
+            {"name": h.name, "secretKeyRef": {"name": h.secret, "key": h.key or h.secret}}
             for h in agent.headers
         ]
     if agent.root_ca_secret:
@@ -151,6 +157,6 @@ def http_endpoint_resource(
         "kind": "HTTPEndpoint",
         "metadata": {"name": agent.name},
         "spec": spec,
-        "auth": {"secretStore": SECRET_STORE},
+        "auth": {"secretStore": secret_store},
         "scopes": list(scopes),
     }
