@@ -14,6 +14,14 @@ from typing import Literal
 
 import httpx
 
+from launcher.external_agents import (
+    SECRETS_VARIABLE,
+    ExternalAgentsError,
+    allowlisted,
+    external_secrets,
+    write_http_endpoints,
+    write_sidecar_secrets,
+)
 from launcher.observability import LocalTracing
 from launcher.private_files import make_private_dir
 from launcher.processes import ManagedProcess, StartupError, Supervisor, wait_until_ready
@@ -152,7 +160,29 @@ class LocalStack:
         """
         tokens = [(t.app_api_token, t.dapr_api_token) for t in self.tokens.values()]
         redis = list(self.redis_users.passwords.values())
-        return [self.api_key, *(token for pair in tokens for token in pair), *redis]
+        external = list(external_secrets(self._launcher_env).values())
+        return [self.api_key, *(token for pair in tokens for token in pair), *redis, *external]
+
+    @property
+    def _launcher_env(self) -> dict[str, str]:
+        return {**os.environ, **self.options.env}
+
+    @property
+    def orchestrator_resources(self) -> Path:
+        """The resources folder only the orchestrator's sidecar loads (its HTTPEndpoints)."""
+        return self.run_dir / "resources" / PUBLIC_APP
+
+    def _write_external_agents(self) -> None:
+        """HTTPEndpoints (and their header secrets) for the orchestrator's allowlist."""
+        hub = self._spec(PUBLIC_APP)
+        env = {**os.environ, **self.runfile.common.env, **hub.env, **self.options.env}
+        try:
+            agents = allowlisted(env)
+            secrets_file = self.redis_users.secrets_file(PUBLIC_APP)
+            write_sidecar_secrets(agents, external_secrets(self._launcher_env), secrets_file)
+        except ExternalAgentsError as exc:
+            raise StackError(str(exc)) from exc
+        write_http_endpoints(agents, self.orchestrator_resources)
 
     def start(self, timeout_s: float = 90) -> None:
         """Start everything and return once every app and sidecar is healthy.
@@ -163,6 +193,7 @@ class LocalStack:
         make_private_dir(self.run_dir, tighten=True)
         try:
             self.redis_users.write()
+            self._write_external_agents()
             self._start_redis(timeout_s)
             self.tracing.start_receiver(self.supervisor, timeout_s, self.secrets)
             if self.options.mtls:
@@ -246,7 +277,7 @@ class LocalStack:
 
     # -- command lines ------------------------------------------------------
 
-    def _resources_paths(self) -> list[Path]:
+    def _resources_paths(self, app_id: str) -> list[Path]:
         base = self.options.runfile.parent
         paths = []
         for raw in self.runfile.common.resources_paths:
@@ -254,6 +285,8 @@ class LocalStack:
             if path.name.startswith("state-"):  # the one state-store variant to load
                 path = path.parent / f"state-{self.options.state}"
             paths.append(path)
+        if app_id == PUBLIC_APP:
+            paths.append(self.orchestrator_resources)
         return paths + [p.resolve() for p in self.options.extra_resources]
 
     def _daprd_argv(self, app: AppSpec, ports: AppEndpoints) -> list[str]:
@@ -275,7 +308,7 @@ class LocalStack:
             "--app-health-probe-interval", "1",
             "--log-level", self.options.log_level,
         ]  # fmt: skip
-        for path in self._resources_paths():
+        for path in self._resources_paths(app.app_id):
             argv += ["--resources-path", str(path)]
         config = app.config_file_path or common.config_file_path
         if config:
@@ -307,6 +340,7 @@ class LocalStack:
         }
         if self.options.mtls:
             env["DAPR_TRUST_ANCHORS"] = self._trust_anchors  # the PEM itself, not a path
+        env.pop(SECRETS_VARIABLE, None)  # the sidecar reads them from its secrets file
         return env
 
     def _app_argv(self, app: AppSpec) -> list[str]:
@@ -334,6 +368,7 @@ class LocalStack:
         }
         if app.app_id == PUBLIC_APP:
             env["ORCHESTRATOR_API_KEYS"] = self.api_key
+        env.pop(SECRETS_VARIABLE, None)  # for the orchestrator's sidecar only, never an app
         return env
 
     # -- health -------------------------------------------------------------

@@ -23,6 +23,7 @@ from orchestrator.planning.chat_services import build_chat_service
 from orchestrator.planning.planner import Planner
 from orchestrator.ports import TaskPolicy
 from orchestrator.registry import api as agents_api
+from orchestrator.registry.allowlist import ExternalAllowlist
 from orchestrator.registry.monitor import monitor_registry
 from orchestrator.registry.policy import RegistryPolicy
 from orchestrator.registry.service import RegistryService
@@ -52,6 +53,7 @@ def build_registry(settings: OrchestratorSettings, dapr: DaprPort) -> RegistrySe
         policy=policy,
         verify_cards=settings.verify_cards,
         probe_timeout_s=settings.probe_timeout_seconds,
+        allowlist=ExternalAllowlist(settings.external_agents),
     )
 
 

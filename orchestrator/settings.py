@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from chassis.settings import ServiceSettings
+from orchestrator.registry.allowlist import ExternalAgent
 
 __all__ = ["OrchestratorSettings"]
 
@@ -42,6 +43,11 @@ class OrchestratorSettings(ServiceSettings):
     max_task_deadline_seconds: float = Field(default=600.0, gt=0)
     # The most one agent call may take (Dapr's resiliency timeout is 15 s too).
     agent_timeout_seconds: float = Field(default=15.0, gt=0)
+
+    # Third-party A2A agents (no sidecar) that may be registered by card URL, a JSON
+    # list of {name, base_url, headers?: [{name, secret}], root_ca_secret?}; each is
+    # a Dapr HTTPEndpoint of the orchestrator's sidecar (registry/allowlist.py).
+    external_agents: list[ExternalAgent] = Field(default_factory=list)
 
     # The public edge (see orchestrator/auth.py).
     environment: Literal["local", "production"] = "local"

@@ -19,6 +19,7 @@ from orchestrator.registry.models import (
     AgentList,
     AgentMatch,
     AgentView,
+    ExternalRegistration,
     PullRegistration,
     RefusalList,
 )
@@ -77,17 +78,35 @@ async def list_refusals(registry: RegistryDep) -> RefusalList:
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    # 422: the card was refused; 502: the app did not answer with a card.
-    responses=problem_responses(422, 502),
+    # 409: the name is taken by a Hubspoke agent; 422: the card (or URL) was refused;
+    # 502: no card came back.
+    responses=problem_responses(409, 422, 502),
 )
-async def register_agent(body: PullRegistration, registry: RegistryDep) -> AgentView:
-    """Register an agent that does not self-register: its card is fetched through Dapr."""
+async def register_agent(
+    body: PullRegistration | ExternalRegistration, registry: RegistryDep
+) -> AgentView:
+    """Register an agent that does not self-register: its card is fetched through Dapr.
+
+    `{"app_id": ...}`: a Hubspoke agent beside its own sidecar. `{"card_url": ...}`:
+    a third-party A2A agent under an allowlisted base URL, called through the
+    orchestrator's sidecar by its Dapr HTTPEndpoint.
+    """
+    if isinstance(body, ExternalRegistration):
+        return await registry.register_external(body.card_url)
     return await registry.register_pull(body.app_id)
 
 
 @router.get("/{app_id}", responses=problem_responses(404))
 async def get_agent(app_id: AppId, registry: RegistryDep) -> AgentView:
     return registry.view(app_id)
+
+
+@router.delete(
+    "/{app_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(404, 409)
+)
+async def remove_agent(app_id: AppId, registry: RegistryDep) -> None:
+    """Remove an agent registered by app-id or card URL (409 for a self-registering one)."""
+    await registry.remove(app_id)
 
 
 @router.get("/{app_id}/card", responses=problem_responses(404))

@@ -9,7 +9,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from orchestrator.ports import AgentId
 from orchestrator.registry.policy import Health, Refusal, Registration
 
-__all__ = ["AgentList", "AgentMatch", "AgentView", "PullRegistration", "RefusalList", "SkillView"]
+__all__ = [
+    "AgentList",
+    "AgentMatch",
+    "AgentView",
+    "ExternalRegistration",
+    "PullRegistration",
+    "RefusalList",
+    "SkillView",
+]
 
 
 class SkillView(BaseModel):
@@ -54,3 +62,19 @@ class PullRegistration(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     app_id: AgentId
+
+
+class ExternalRegistration(BaseModel):
+    """Register a third-party A2A agent (no sidecar) by the URL of its card.
+
+    The URL must lie under a base URL of ORCHESTRATOR_EXTERNAL_AGENTS; the
+    agent's app-id is that entry's name.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    card_url: str = Field(
+        min_length=8,
+        max_length=2048,
+        examples=["https://agents.example.org/wordcount/.well-known/agent-card.json"],
+    )

@@ -2,7 +2,8 @@
 
 A record is one agent (one Dapr app-id), however many instances run it.
 Self-registered agents (push) stay alive through heartbeats of any instance;
-agents registered by pull stay alive through successful health probes.
+agents registered by pull stay alive through successful health probes, and
+external agents (no sidecar) through their card, re-fetched on every sweep.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ __all__ = [
 class Registration(StrEnum):
     PUSH = "push"  # the agent publishes register/heartbeat/deregister
     PULL = "pull"  # the orchestrator fetched the card and probes the agent
+    # A third-party A2A agent without a sidecar, called through a Dapr HTTPEndpoint
+    # (registry/allowlist.py); probed by re-fetching its card.
+    EXTERNAL = "external"
 
 
 class Health(StrEnum):
@@ -49,6 +53,9 @@ class AgentRecord(BaseModel):
     instances: dict[str, datetime] = Field(default_factory=dict)
     registered_at: datetime
     last_seen: datetime
+    # External agents only: paths below the HTTPEndpoint's base URL.
+    card_path: str | None = None  # where its card is fetched (and probed)
+    rpc_path: str | None = None  # its JSONRPC interface
 
 
 class Refusal(BaseModel):

@@ -7,16 +7,19 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from packaging.specifiers import SpecifierSet
 
 from chassis.card import CARD_PATH, HubspokeCard
 from chassis.contract import RegistrationKind, RegistrationMessage
-from chassis.dapr import DaprError, DaprPort, EtagMismatch, InvocationFailed
-from chassis.errors import NotFoundError, UnprocessableError, UpstreamError
+from chassis.dapr import DaprError, DaprPort, EtagMismatch, FailedHop, InvocationFailed
+from chassis.errors import ConflictError, NotFoundError, UnprocessableError, UpstreamError
 from orchestrator.errors import unavailable_reason
 from orchestrator.ports import AgentRoute, AgentSkill
+from orchestrator.registry.allowlist import ExternalAllowlist
 from orchestrator.registry.catalog import Catalog
+from orchestrator.registry.external import ExternalCardError, catalog_card, parse_external_card
 from orchestrator.registry.models import AgentMatch, AgentView, SkillView
 from orchestrator.registry.policy import (
     AgentRecord,
@@ -38,6 +41,7 @@ _ARITHMETIC = re.compile(
     r"\d\s*(?:[-+*/^x\N{MULTIPLICATION SIGN}\N{DIVISION SIGN}]|%\s*of|\*\*)\s*\(?\s*[-+]?\d"
 )
 Clock = Callable[[], datetime]
+_EXTERNAL_NAME = "app-id {!r} is the name of an allowlisted external agent (a Dapr HTTPEndpoint)"
 
 
 class AgentNotFound(NotFoundError):
@@ -64,8 +68,10 @@ class RegistryService:
         verify_cards: bool = True,
         probe_timeout_s: float = 2.0,
         clock: Clock = lambda: datetime.now(UTC),
+        allowlist: ExternalAllowlist | None = None,
     ) -> None:
         self._store = store
+        self._allowlist = allowlist or ExternalAllowlist()
         self._dapr = dapr
         self._policy = policy
         self._verify_cards = verify_cards
@@ -104,7 +110,10 @@ class RegistryService:
 
     def _remember(self, record: AgentRecord) -> None:
         self._records[record.app_id] = record
-        self.catalog.put(HubspokeCard.parse(record.card))
+        if record.registration is Registration.EXTERNAL:
+            self.catalog.put(catalog_card(record.card, record.app_id))
+        else:
+            self.catalog.put(HubspokeCard.parse(record.card))
 
     def _forget(self, app_id: str) -> None:
         self._records.pop(app_id, None)
@@ -155,6 +164,11 @@ class RegistryService:
                         reason=f"message for {message.app_id!r} was sent by {sender!r}",
                         at=now,
                     )
+                )
+            if sender in self._allowlist:
+                # Dapr would send calls for this name to the HTTPEndpoint, not the app.
+                raise CardRefusedError(
+                    Refusal(app_id=sender, reason=_EXTERNAL_NAME.format(sender), at=now)
                 )
             card = check_card(message.card, sender=sender, policy=self._policy, now=now)
             known = self._records.get(sender)
@@ -219,6 +233,10 @@ class RegistryService:
 
     async def register_pull(self, app_id: str) -> AgentView:
         """Fetch an agent's card through Dapr and register it (for agents that do not push)."""
+        if app_id in self._allowlist:
+            raise UnprocessableError(
+                _EXTERNAL_NAME.format(app_id) + ": register it by its card URL (card_url)"
+            )
         try:
             raw = await self._dapr.invoke(
                 app_id, CARD_PATH, None, http_method="GET", timeout_s=self._probe_timeout_s
@@ -258,6 +276,70 @@ class RegistryService:
         log.info("agent registered by pull", extra={"app_id": app_id, "version": card.card.version})
         return self.view(app_id)
 
+    async def register_external(self, card_url: str) -> AgentView:
+        """Register a third-party A2A agent by its card URL, fetched through our sidecar.
+
+        The URL must lie under an allowlisted base URL (NotAllowed, 422); the card
+        travels `/v1.0/invoke/<endpoint>/method/<path>` (502 if it does not come),
+        must be a valid A2A card with a JSONRPC interface under that base (422).
+        """
+        agent, card_path = self._allowlist.locate(card_url)
+        known = self._records.get(agent.name)
+        if known is not None and known.registration is not Registration.EXTERNAL:
+            raise ConflictError(f"{agent.name!r} is registered as a Hubspoke agent")
+        raw = await self._fetch_external_card(agent.name, card_path, card_url)
+        now = self._now()
+        try:
+            external = parse_external_card(raw, agent)
+        except ExternalCardError as exc:
+            refusal = Refusal(app_id=agent.name, reason=f"card at {card_url}: {exc}", at=now)
+            await self._refuse(refusal)
+            raise CardRefusedError(refusal) from exc
+
+        def stored(record: AgentRecord | None) -> AgentRecord:
+            return AgentRecord(
+                app_id=agent.name,
+                card=raw,
+                registration=Registration.EXTERNAL,
+                registered_at=record.registered_at if record else now,
+                last_seen=now,
+                card_path=card_path,
+                rpc_path=external.rpc_path,
+            )
+
+        await self._change(agent.name, stored)
+        self._probe_failures.pop(agent.name, None)
+        self._probed_at[agent.name] = now
+        await self._store.set_refusal(agent.name, None)
+        log.info("external agent registered", extra={"app_id": agent.name, "card_url": card_url})
+        return self.view(agent.name)
+
+    async def _fetch_external_card(self, name: str, card_path: str, card_url: str) -> Any:
+        try:
+            return await self._dapr.invoke(
+                name, card_path, None, http_method="GET", timeout_s=self._probe_timeout_s
+            )
+        except DaprError as exc:
+            log.warning("fetching the card of external agent %s failed: %s", name, exc)
+            if isinstance(exc, InvocationFailed) and exc.hop is FailedHop.APP:
+                reason = f"{card_url} answered HTTP {exc.status}, not a card"
+            else:
+                reason = f"could not fetch {card_url}: {unavailable_reason(name, exc)}"
+            raise UpstreamError(reason) from exc
+
+    async def remove(self, app_id: str) -> None:
+        """Remove an agent registered by pull or card URL (a pushing agent re-registers)."""
+        record = self._records.get(app_id)
+        if record is None:
+            raise AgentNotFound(f"no registered agent {app_id!r}")
+        if record.registration is Registration.PUSH:
+            raise ConflictError(
+                f"{app_id!r} registers itself and would be back with its next heartbeat: "
+                "stop the agent instead"
+            )
+        await self._change(app_id, lambda _: None)
+        log.info("agent removed", extra={"app_id": app_id})
+
     # -- liveness -------------------------------------------------------------
 
     async def sweep(self) -> None:
@@ -280,18 +362,23 @@ class RegistryService:
                     log.warning("agent removed after its TTL", extra={"app_id": app_id})
 
     async def _probe(self, app_id: str) -> None:
+        record = self._records.get(app_id)
+        external = record is not None and record.registration is Registration.EXTERNAL
+        # An external agent has no /healthz of ours: its card answering is the sign of life.
+        path = (record.card_path or "") if record is not None and external else "healthz"
         try:
-            await self._dapr.invoke(
-                app_id, "healthz", None, http_method="GET", timeout_s=self._probe_timeout_s
+            answer = await self._dapr.invoke(
+                app_id, path, None, http_method="GET", timeout_s=self._probe_timeout_s
             )
-        except DaprError:
+            if external:
+                catalog_card(answer, app_id)
+        except (DaprError, ExternalCardError):
             self._probe_failures[app_id] = self._probe_failures.get(app_id, 0) + 1
             self._probed_at.pop(app_id, None)
             return
         self._probe_failures.pop(app_id, None)
         self._probed_at[app_id] = self._now()
-        record = self._records.get(app_id)
-        if record is not None and record.registration is Registration.PULL:
+        if record is not None and record.registration is not Registration.PUSH:
             now = self._now()
             await self._change(
                 app_id, lambda r: None if r is None else r.model_copy(update={"last_seen": now})
@@ -418,8 +505,17 @@ class RegistryService:
         return entry is not None and entry.card.hubspoke.async_work
 
     def route(self, app_id: str) -> AgentRoute:
-        """Where A2A calls to `app_id` go through Dapr (see `AgentRoute`)."""
-        return AgentRoute(target=app_id, path="a2a")
+        """Where A2A calls to `app_id` go through Dapr (see `AgentRoute`).
+
+        An external agent is called by its HTTPEndpoint name at its card's JSONRPC
+        path; only while its name is still on the allowlist (else NoAgentAvailable).
+        """
+        record = self._records.get(app_id)
+        if record is None or record.registration is not Registration.EXTERNAL:
+            return AgentRoute(target=app_id, path="a2a")
+        if app_id not in self._allowlist or record.rpc_path is None:
+            raise NoAgentAvailable(f"external agent {app_id!r} is no longer allowlisted")
+        return AgentRoute(target=app_id, path=record.rpc_path)
 
     def ensure_available(self, app_id: str) -> None:
         """Raise unless `app_id` is registered and healthy."""
