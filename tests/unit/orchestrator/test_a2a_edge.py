@@ -59,7 +59,7 @@ def dapr() -> InMemoryDapr:
 async def hub(dapr: InMemoryDapr) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client of a running hub (lifespan run) with calculator and summarizer."""
     settings = orchestrator_settings(verify_cards=False, public_url=BASE)
-    app = build_app(settings, dapr=dapr, monitor=False)
+    app = build_app(settings, dapr=dapr, monitor=False, agents_http=dapr.agents_http())
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
