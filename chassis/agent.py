@@ -1,15 +1,18 @@
 """Write an agent as: describe it, write its service logic, run it.
 
-`create_agent_app` adds to the plain app factory what every agent has: its
-card at `/.well-known/agent-card.json`, the sidecar connection,
+`create_agent_app` adds to the plain app factory what every agent has: an
+A2A server (the official SDK's JSON-RPC endpoint at exactly `POST /a2a`,
+running the agent's skill handler; see `chassis.a2a_server`), its card at
+`/.well-known/agent-card.json` (complete, and checked with the SDK's
+required-field validation when the app is built), the sidecar connection,
 self-registration (register, heartbeat, deregister) on `agents.registry`,
-the inbox for asynchronous work on `agent.requests.<app-id>`, a pool of
-worker processes for CPU-heavy jobs with a time budget (`app.state.work`,
-a `chassis.work.WorkPort`), and refusals
-by construction: an `UnprocessableError` raised while the agent handles
-`POST /v1/invoke` is answered 200 with `outcome: refused` and its reason,
-so a refused input is never retried and never counts against the agent's
-circuit breaker (Dapr counts every status outside 200-399 as a failure).
+the inbox for asynchronous work on `agent.requests.<app-id>` (the same A2A
+messages over pub/sub), and a pool of worker processes for CPU-heavy jobs
+with a time budget (`app.state.work`, a `chassis.work.WorkPort`).
+Refusals are by construction: an `UnprocessableError` raised by the skill
+handler ends the A2A task `rejected` in a successful exchange, so a refused
+input is never retried and never counts against the agent's circuit breaker
+(Dapr counts every status outside 200-399 as a failure).
 """
 
 from __future__ import annotations
@@ -21,29 +24,43 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, FastAPI, Request
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, RootModel
 
+from chassis.a2a_server import mount_a2a
 from chassis.app import create_app
-from chassis.card import CARD_PATH, HUBSPOKE_EXTENSION_URI
+from chassis.card import (
+    A2A_PATH,
+    A2A_PROTOCOL_VERSION,
+    CARD_PATH,
+    DAPR_DEFAULT_HTTP_PORT,
+    HUBSPOKE_EXTENSION_URI,
+    PUBSUB_BINDING_URI,
+    validate_a2a_card,
+)
 from chassis.contract import (
-    AGENT_INVOKE_METHOD,
     CONTRACT_VERSION,
     DEAD_LETTER_TOPIC,
-    AgentRequest,
-    AgentResponse,
+    MAX_INPUT_CHARS,
     agent_requests_topic,
 )
 from chassis.dapr import DaprPort, open_sidecar
-from chassis.errors import UnprocessableError
 from chassis.inbox import WorkInbox
-from chassis.problems import problem_response
 from chassis.registration import Registrar
 from chassis.settings import AgentSettings
+from chassis.skills import SkillAnswer, SkillRequest
 from chassis.subscriptions import subscriptions
 from chassis.work import WorkPort, open_work
 
-__all__ = ["AgentDescription", "Skill", "build_card", "create_agent_app"]
+__all__ = ["AgentDescription", "Answer", "Skill", "TextInput", "build_card", "create_agent_app"]
+
+# The agent's skill handler, given its app (where `setup` left its service).
+Answer = Callable[[FastAPI, SkillRequest], Awaitable[SkillAnswer]]
+
+
+class TextInput(RootModel[str]):
+    """A step's input: the text part of one A2A message."""
+
+    root: str = Field(min_length=1, max_length=MAX_INPUT_CHARS)
 
 
 @dataclass(frozen=True)
@@ -55,8 +72,8 @@ class Skill:
     description: str
     tags: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
-    input_model: type[BaseModel] = AgentRequest
-    output_model: type[BaseModel] = AgentResponse
+    input_model: type[BaseModel] = TextInput
+    output_model: type[BaseModel] = SkillAnswer
 
 
 @dataclass(frozen=True)
@@ -69,9 +86,49 @@ class AgentDescription:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+_SECURITY_SCHEMES = {
+    "daprMtls": {
+        "mtlsSecurityScheme": {
+            "description": (
+                "Dapr mTLS between sidecars: the caller's identity is its SPIFFE ID from Dapr "
+                "Sentry, and the agent's access policy lets only the orchestrator's identity "
+                "call POST /a2a, GET the card and GET /healthz."
+            )
+        }
+    },
+    "daprApiToken": {
+        "apiKeySecurityScheme": {
+            "description": "The caller's own Dapr sidecar API token (DAPR_API_TOKEN).",
+            "location": "header",
+            "name": "dapr-api-token",
+        }
+    },
+}
+
+
+def _interfaces(settings: AgentSettings) -> list[dict[str, str]]:
+    """What the agent really serves: JSON-RPC through Dapr, and work over pub/sub if it takes it."""
+    sidecar = f"http://localhost:{DAPR_DEFAULT_HTTP_PORT}/v1.0/invoke/{settings.app_id}/method"
+    interfaces = [
+        {
+            "url": f"{sidecar}{A2A_PATH}",
+            "protocolBinding": "JSONRPC",
+            "protocolVersion": A2A_PROTOCOL_VERSION,
+        }
+    ]
+    if settings.async_work:
+        interfaces.append(
+            {
+                "url": f"dapr-pubsub://{settings.pubsub}/{agent_requests_topic(settings.app_id)}",
+                "protocolBinding": PUBSUB_BINDING_URI,
+                "protocolVersion": A2A_PROTOCOL_VERSION,
+            }
+        )
+    return interfaces
+
+
 def build_card(agent: AgentDescription, settings: AgentSettings) -> dict[str, Any]:
-    """The agent's A2A card as JSON, with the Hubspoke extension."""
-    url = settings.public_url or f"http://{settings.app_host}:{settings.app_port}/v1"
+    """The agent's A2A card as JSON (camelCase proto JSON), with the Hubspoke extension."""
     skills = [
         {
             "id": s.id,
@@ -79,8 +136,8 @@ def build_card(agent: AgentDescription, settings: AgentSettings) -> dict[str, An
             "description": s.description,
             "tags": list(s.tags),
             "examples": list(s.examples),
-            "inputModes": ["application/json"],
-            "outputModes": ["application/json"],
+            "inputModes": ["text/plain"],
+            "outputModes": ["text/plain", "application/json"],
         }
         for s in agent.skills
     ]
@@ -95,17 +152,19 @@ def build_card(agent: AgentDescription, settings: AgentSettings) -> dict[str, An
         "name": agent.name,
         "description": agent.description,
         "version": agent.version,
-        "supportedInterfaces": [
-            {"url": url, "protocolBinding": "HTTP+JSON", "protocolVersion": "1.0"}
-        ],
-        "provider": {"organization": settings.owner},
+        "supportedInterfaces": _interfaces(settings),
+        "provider": {"organization": settings.owner, "url": settings.provider_url},
         "capabilities": {
             "streaming": False,
             "pushNotifications": False,
             "extensions": [
                 {
                     "uri": HUBSPOKE_EXTENSION_URI,
-                    "description": "Hubspoke contract: Dapr app-id, contract version, schemas",
+                    "description": (
+                        "Hubspoke contract: Dapr app-id, contract version, per-skill schemas. "
+                        "Interface URLs name the CALLER's own Dapr sidecar at Dapr's default "
+                        f"HTTP port {DAPR_DEFAULT_HTTP_PORT}; use your sidecar's port."
+                    ),
                     "required": False,
                     "params": {
                         "appId": settings.app_id,
@@ -117,8 +176,12 @@ def build_card(agent: AgentDescription, settings: AgentSettings) -> dict[str, An
                 }
             ],
         },
-        "defaultInputModes": ["application/json"],
-        "defaultOutputModes": ["application/json"],
+        "securitySchemes": _SECURITY_SCHEMES,
+        "securityRequirements": [
+            {"schemes": {"daprMtls": {"list": []}, "daprApiToken": {"list": []}}}
+        ],
+        "defaultInputModes": ["text/plain"],
+        "defaultOutputModes": ["text/plain", "application/json"],
         "skills": skills,
         **agent.extra,
     }
@@ -128,16 +191,22 @@ def create_agent_app(
     *,
     agent: AgentDescription,
     settings: AgentSettings,
-    routers: Sequence[APIRouter],
+    answer: Answer,
     setup: Callable[[FastAPI, DaprPort], Awaitable[None] | None],
+    routers: Sequence[APIRouter] = (),
     dapr: DaprPort | None = None,
     work: WorkPort | None = None,
     work_modules: Sequence[str] = (),
 ) -> FastAPI:
-    """An agent app: `setup(app, sidecar)` (sync or async) builds its service once the
-    sidecar is ready; `app.state.work` is set by then (`work`, or a process pool whose
-    workers import `work_modules`, the agent's job code, when they start)."""
+    """An agent app serving A2A at POST /a2a with `answer(app, request)` as its skill handler.
+
+    `setup(app, sidecar)` (sync or async) builds its service once the sidecar is
+    ready; `app.state.work` is set by then (`work`, or a process pool whose
+    workers import `work_modules`, the agent's job code, when they start).
+    Raises `chassis.card.CardError` if the card fails the A2A SDK's validation.
+    """
     card = build_card(agent, settings)
+    a2a_card = validate_a2a_card(card)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -183,24 +252,13 @@ def create_agent_app(
     async def agent_card() -> dict[str, Any]:
         return card
 
-    app.add_exception_handler(UnprocessableError, _refusal_handler(settings.app_id))
+    async def handle(request: SkillRequest) -> SkillAnswer:
+        return await answer(app, request)
+
+    mount_a2a(app, card=a2a_card, handler=handle)
     if settings.async_work:
         _subscribe_inbox(app, settings)
     return app
-
-
-def _refusal_handler(app_id: str) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
-    """Answer a refused task as a successful call with outcome `refused` (elsewhere: 422)."""
-    invoke_path = f"/{AGENT_INVOKE_METHOD}"
-
-    async def on_refusal(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, UnprocessableError)
-        if request.url.path != invoke_path:
-            return problem_response(exc.status, exc.detail, **exc.extra)
-        refusal = AgentResponse.refused(app_id, exc.detail, exc.extra)
-        return JSONResponse(refusal.model_dump(mode="json"))
-
-    return on_refusal
 
 
 def _subscribe_inbox(app: FastAPI, settings: AgentSettings) -> None:

@@ -12,12 +12,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from a2a.types import AgentCard as A2AAgentCard
+from a2a.utils.errors import InvalidParamsError
+from a2a.utils.proto_utils import validate_proto_required_fields
+from google.protobuf.json_format import ParseDict, ParseError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
 __all__ = [
+    "A2A_PATH",
     "CARD_PATH",
+    "DAPR_DEFAULT_HTTP_PORT",
     "HUBSPOKE_EXTENSION_URI",
+    "PUBSUB_BINDING_URI",
     "AgentCard",
     "AgentExtension",
     "AgentSkill",
@@ -25,11 +32,17 @@ __all__ = [
     "HubspokeCard",
     "HubspokeExtension",
     "SkillSchemas",
+    "validate_a2a_card",
 ]
 
 CARD_PATH = "/.well-known/agent-card.json"
-HUBSPOKE_EXTENSION_URI = "https://hubspoke.dev/extensions/agent/v1"
+HUBSPOKE_EXTENSION_URI = "https://hubspoke.dev/extensions/agent/v2"
 A2A_PROTOCOL_VERSION = "1.0"
+A2A_PATH = "/a2a"  # the JSON-RPC endpoint every Hubspoke agent serves, and nothing below it
+# Our custom A2A binding: work and results over Dapr pub/sub (documented in chassis.contract).
+PUBSUB_BINDING_URI = "https://hubspoke.dev/a2a/bindings/dapr-pubsub/v1"
+# Where a caller reaches the agent: through ITS OWN sidecar, on Dapr's default HTTP port.
+DAPR_DEFAULT_HTTP_PORT = 3500
 
 # semver.org's grammar: MAJOR.MINOR.PATCH[-prerelease][+build]
 _SEMVER = re.compile(
@@ -157,3 +170,19 @@ def _describe(exc: ValidationError) -> str:
     return "; ".join(
         f"{'.'.join(str(p) for p in e['loc']) or 'card'}: {e['msg']}" for e in exc.errors()[:5]
     )
+
+
+def validate_a2a_card(raw: dict[str, Any]) -> A2AAgentCard:
+    """The card as the official A2A SDK reads it: parsed into `a2a.types.AgentCard` (proto
+    JSON, unknown fields refused) and checked by its required-field validation
+    (`a2a.utils.proto_utils.validate_proto_required_fields`); CardError says what fails."""
+    card = A2AAgentCard()
+    try:
+        ParseDict(raw, card)
+    except ParseError as exc:
+        raise CardError(f"not an A2A AgentCard: {exc}") from exc
+    try:
+        validate_proto_required_fields(card)
+    except InvalidParamsError as exc:
+        raise CardError(f"A2A required fields missing: {exc.data}") from exc
+    return card

@@ -1,17 +1,51 @@
-"""The orchestrator-agent contract, version 1: the models both sides validate.
+"""The orchestrator-agent contract, version 2: A2A 1.0, carried by Dapr.
 
-Agents serve `POST /v1/invoke` taking `AgentRequest` and answering
-`AgentResponse`; the orchestrator sends the task's deadline in the
-`Hubspoke-Deadline` header (Unix seconds) and the agent gives up after it.
-An agent that understood a task and will not do it has still answered:
-HTTP 200 with `outcome: refused` and its `reason`. Non-2xx statuses mean the
-agent is unavailable (down, failing, overloaded): only those may be retried,
-open a circuit breaker or move the task to another agent.
-For asynchronous tasks the same request travels as `AgentWork` on the
-agent's own topic `agent.requests.<app-id>`, and the agent publishes an
-`AgentResult` on `agent.results`, using the work's message id as its own.
-The orchestrator publishes `TaskCompleted` on `task.completed`. Poison
-messages go to `tasks.deadletter`. Changing a field here is a contract change.
+Every agent is an A2A server (`chassis.a2a_server`, the official a2a-sdk):
+JSON-RPC 2.0 at exactly `POST /a2a` on its app port, its card at
+`GET /.well-known/agent-card.json`, health at `GET /healthz`; nothing else is
+reachable through Dapr. The orchestrator calls it through its OWN sidecar,
+`/v1.0/invoke/<app-id>/method/a2a`, so mTLS identities, access policies,
+resiliency and tracing apply. The card carries the Hubspoke extension
+(`chassis.card.HUBSPOKE_EXTENSION_URI`: app-id, this contract version,
+owner, per-skill schemas, asyncWork). An agent of another major version is
+refused at registration, with the reason.
+
+One step is one A2A Message: `messageId` = the step id (hex), `contextId` =
+the orchestrator's task id, role user, one text part = the step's input,
+`metadata.hubspoke = {"deadline": <RFC 3339 UTC>, "skill": <skill id, or
+omitted>}`. Synchronous calls are a blocking SendMessage answered by a Task.
+The outcome is the task's state, in a successful exchange (HTTP 200, a
+JSON-RPC result): `completed` (artifact `answer`: a text part, plus a data
+part when there is structured data), `rejected` (the agent understood and
+will not do it; the status message's text is the reason: never retried,
+never another agent), `failed` (the agent crashed, or "deadline passed"),
+`input-required`. Non-2xx statuses and JSON-RPC errors mean the agent is
+unavailable: only those may be retried, open a circuit breaker or move the
+step to another agent.
+
+Asynchronous work uses our custom A2A binding, named in the card's
+`supportedInterfaces` by `protocolBinding` =
+`https://hubspoke.dev/a2a/bindings/dapr-pubsub/v1` and `url` =
+`dapr-pubsub://<pubsub>/agent.requests.<app-id>`:
+
+- request: the orchestrator publishes on `agent.requests.<app-id>` (only
+  that agent may subscribe) a CloudEvent whose `id` is the step id and whose
+  data is `AgentWork`: `{"taskId", "stepId", "agent": <app-id>,
+  "deadline": <RFC 3339>, "request": <A2A SendMessageRequest, proto JSON>}`;
+  Dapr drops it (to `tasks.deadletter`) once its TTL, the deadline, passes.
+- response: the agent handles `request` exactly as a SendMessage on
+  `POST /a2a`, then publishes on `agent.results` an `AgentResult`:
+  `{"taskId", "stepId", "agent", "task": <A2A Task, proto JSON>}`, with the
+  work's CloudEvent id as its own. Delivery is at-least-once: the agent
+  answers each step id once (a redelivery gets the stored answer again) and
+  the orchestrator keeps the first result per step id; a result whose
+  CloudEvent `source` (set by Dapr to the publishing app) is not `agent` is
+  dropped.
+- poison: a message either side cannot read is answered DROP and Dapr moves
+  it to `tasks.deadletter`; the step it named fails at once.
+
+The orchestrator publishes `TaskCompleted` on `task.completed`. Changing a
+field here is a contract change.
 """
 
 from __future__ import annotations
@@ -21,33 +55,34 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from a2a.helpers.proto_helpers import new_task, new_text_part
+from a2a.types import Message, Role, TaskState
+from google.protobuf.json_format import MessageToDict
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
 __all__ = [
-    "AGENT_INVOKE_METHOD",
     "AGENT_RESULTS_TOPIC",
     "CONTRACT_VERSION",
     "DEADLINE_HEADER",
     "DEAD_LETTER_TOPIC",
+    "MAX_INPUT_CHARS",
     "REGISTRY_TOPIC",
     "TASKS_REQUESTED_TOPIC",
     "TASK_COMPLETED_TOPIC",
-    "AgentRequest",
-    "AgentResponse",
     "AgentResult",
     "AgentWork",
     "CloudEvent",
-    "Outcome",
     "RegistrationKind",
     "RegistrationMessage",
     "TaskCompleted",
     "agent_requests_topic",
     "deadline_headers",
+    "failed_task",
     "remaining_seconds",
 ]
 
-CONTRACT_VERSION = "hubspoke.agent/v1"
-AGENT_INVOKE_METHOD = "v1/invoke"
+CONTRACT_VERSION = "hubspoke.agent/v2"
 TASK_COMPLETED_TOPIC = "task.completed"
 # Agents announce themselves here; they never need the right to invoke the orchestrator.
 REGISTRY_TOPIC = "agents.registry"
@@ -55,48 +90,12 @@ REGISTRY_TOPIC = "agents.registry"
 TASKS_REQUESTED_TOPIC = "tasks.requested"
 AGENT_RESULTS_TOPIC = "agent.results"
 DEAD_LETTER_TOPIC = "tasks.deadletter"
+# Other routes (not A2A: its deadline is metadata.hubspoke.deadline) may carry a deadline here.
 DEADLINE_HEADER = "Hubspoke-Deadline"
 
 MAX_INPUT_CHARS = 20_000
 
 T = TypeVar("T")
-
-
-class AgentRequest(BaseModel):
-    """What the orchestrator sends an agent."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    task_id: str = Field(min_length=1, max_length=64)
-    input: str = Field(min_length=1, max_length=MAX_INPUT_CHARS)
-
-
-class Outcome(StrEnum):
-    """How an agent ended a task it understood (A2A's task states later: refused = rejected)."""
-
-    COMPLETED = "completed"
-    REFUSED = "refused"  # the input is the problem: no retry, no other agent
-
-
-class AgentResponse(BaseModel):
-    """What an agent answers: a text output plus optional structured data, or a refusal."""
-
-    agent: str
-    output: str
-    data: dict[str, Any] = Field(default_factory=dict)
-    outcome: Outcome = Outcome.COMPLETED
-    reason: str | None = Field(default=None, description="Why the agent refused (required then).")
-
-    @model_validator(mode="after")
-    def _refusal_says_why(self) -> AgentResponse:
-        if self.outcome is Outcome.REFUSED and not self.reason:
-            raise ValueError("a refused answer must give its reason")
-        return self
-
-    @classmethod
-    def refused(cls, agent: str, reason: str, data: dict[str, Any] | None = None) -> AgentResponse:
-        """The answer of an agent that will not do the task, saying why."""
-        return cls(agent=agent, output="", data=data or {}, outcome=Outcome.REFUSED, reason=reason)
 
 
 def deadline_headers(deadline: datetime) -> dict[str, str]:
@@ -114,28 +113,44 @@ def agent_requests_topic(app_id: str) -> str:
     return f"agent.requests.{app_id}"
 
 
-class AgentWork(BaseModel):
-    """An `AgentRequest` sent over pub/sub, with what the answer must quote back."""
+class _Wire(BaseModel):
+    """camelCase on the wire, as A2A's own JSON is."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True
+    )
+
+
+class AgentWork(_Wire):
+    """Asynchronous work on `agent.requests.<app-id>` (our A2A pub/sub binding)."""
 
     model_config = ConfigDict(extra="forbid")
 
     task_id: str = Field(min_length=1, max_length=64)
     step_id: str = Field(pattern=r"^[0-9a-f]{32,64}$")
     agent: str = Field(description="The app-id the work is addressed to.")
-    input: str = Field(min_length=1, max_length=MAX_INPUT_CHARS)
     deadline: datetime
+    request: dict[str, Any] = Field(description="An A2A SendMessageRequest, as proto JSON.")
 
 
-class AgentResult(BaseModel):
-    """An agent's answer to `AgentWork`: its response (completed or refused), or the HTTP
-    status and reason it failed."""
+class AgentResult(_Wire):
+    """An agent's answer to `AgentWork` on `agent.results`: the A2A Task it ended in."""
 
     task_id: str
     step_id: str
     agent: str
-    response: AgentResponse | None = None
-    status: int = 200
-    error: str | None = None
+    task: dict[str, Any] = Field(description="An A2A Task, as proto JSON.")
+
+
+def failed_task(*, task_id: str, context_id: str, reason: str) -> dict[str, Any]:
+    """An A2A Task (proto JSON) in state `failed`, its status message saying why: the answer
+    to work that never reached a skill (unreadable, dead-lettered, no JSON-RPC result)."""
+    task = new_task(task_id, context_id, TaskState.TASK_STATE_FAILED)
+    task.status.message.CopyFrom(
+        Message(message_id=f"{task_id}-failed", role=Role.ROLE_AGENT, parts=[new_text_part(reason)])
+    )
+    as_json: dict[str, Any] = MessageToDict(task)
+    return as_json
 
 
 class TaskCompleted(BaseModel):

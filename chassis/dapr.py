@@ -44,6 +44,7 @@ __all__ = [
     "StateItem",
     "open_sidecar",
     "pooled_session",
+    "sidecar_address",
 ]
 
 
@@ -182,6 +183,15 @@ class DaprPort(Protocol):
         ...
 
 
+def sidecar_address() -> tuple[str, dict[str, str]]:
+    """Our sidecar's HTTP base URL and the headers that authenticate us to it
+    (DAPR_HTTP_PORT / DAPR_API_TOKEN, as the dapr SDK reads them)."""
+    headers = {}
+    if dapr_settings.DAPR_API_TOKEN:
+        headers["dapr-api-token"] = dapr_settings.DAPR_API_TOKEN
+    return f"http://127.0.0.1:{dapr_settings.DAPR_HTTP_PORT}", headers
+
+
 def pooled_session(
     headers: Mapping[str, str], base_url: str | None = None
 ) -> aiohttp.ClientSession:
@@ -233,10 +243,8 @@ class DaprSidecar:
 
         Call it inside the event loop that will use it (an app's lifespan).
         """
-        headers = {}
-        if dapr_settings.DAPR_API_TOKEN:
-            headers["dapr-api-token"] = dapr_settings.DAPR_API_TOKEN
-        session = pooled_session(headers, f"http://127.0.0.1:{dapr_settings.DAPR_HTTP_PORT}")
+        base_url, headers = sidecar_address()
+        session = pooled_session(headers, base_url)
         return cls(session, timeout_s=timeout_s)
 
     async def aclose(self) -> None:

@@ -1,9 +1,12 @@
 """Asynchronous work for an agent: `agent.requests.<app-id>` in, `agent.results` out.
 
-Each work message is answered by the agent's own `POST /v1/invoke`, called
-in-process, so work that arrives over pub/sub runs exactly the validation,
-service code, deadline and errors of a call through Dapr service invocation;
-a refused task is a response with `outcome: refused`, as on that path.
+The agent's side of our A2A pub/sub binding (see `chassis.contract`). Each
+work message carries an A2A SendMessageRequest; it is sent, in-process, to
+the agent's own `POST /a2a` as a JSON-RPC SendMessage, so work that arrives
+over pub/sub runs exactly the validation, service code, deadline and states
+of a call through Dapr service invocation, and the A2A Task it ends in is the
+result. A request the endpoint answers with no task (a JSON-RPC error, a
+non-2xx status) is answered by a `failed` task saying why.
 
 Delivery is at-least-once. Once a result is published, it is kept in the
 state store under the message id (with a TTL), so a message delivered or
@@ -19,18 +22,17 @@ import logging
 from typing import Any
 
 import httpx
+from a2a.utils.constants import PROTOCOL_VERSION_CURRENT, VERSION_HEADER
 from pydantic import ValidationError
 from starlette.types import ASGIApp
 
+from chassis.card import A2A_PATH
 from chassis.contract import (
-    AGENT_INVOKE_METHOD,
     AGENT_RESULTS_TOPIC,
-    AgentRequest,
-    AgentResponse,
     AgentResult,
     AgentWork,
     CloudEvent,
-    deadline_headers,
+    failed_task,
 )
 from chassis.dapr import DaprError, DaprPort
 
@@ -60,6 +62,7 @@ class WorkInbox:
         self._app_id = app_id
         # The token daprd would present: the in-process call passes the same guards.
         headers = {"dapr-api-token": app_token} if app_token else {}
+        headers[VERSION_HEADER] = PROTOCOL_VERSION_CURRENT
         self._client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://agent", headers=headers
         )
@@ -104,28 +107,32 @@ class WorkInbox:
         return "SUCCESS"
 
     async def _answer(self, work: AgentWork) -> AgentResult:
-        request = AgentRequest(task_id=work.task_id, input=work.input)
-        reply = await self._client.post(
-            f"/{AGENT_INVOKE_METHOD}",
-            json=request.model_dump(),
-            headers=deadline_headers(work.deadline),
+        rpc = {
+            "jsonrpc": "2.0",
+            "id": work.step_id,
+            "method": "SendMessage",
+            "params": work.request,
+        }
+        reply = await self._client.post(A2A_PATH, json=rpc)
+        task = _task_of(reply)
+        if isinstance(task, str):
+            task = failed_task(task_id=work.step_id, context_id=work.task_id, reason=task)
+        return AgentResult(
+            task_id=work.task_id, step_id=work.step_id, agent=self._app_id, task=task
         )
-        result = AgentResult(task_id=work.task_id, step_id=work.step_id, agent=self._app_id)
-        if not reply.is_success:
-            return result.model_copy(update={"status": reply.status_code, "error": _reason(reply)})
-        try:
-            response = AgentResponse.model_validate_json(reply.content)
-        except ValidationError:
-            return result.model_copy(
-                update={"status": 502, "error": "the agent answered outside the contract"}
-            )
-        return result.model_copy(update={"response": response})
 
 
-def _reason(reply: httpx.Response) -> str:
+def _task_of(reply: httpx.Response) -> dict[str, Any] | str:
+    """The A2A Task a JSON-RPC SendMessage answered, or why there is none."""
     try:
         body = reply.json()
     except ValueError:
-        return reply.text[:500]
-    detail = body.get("detail") if isinstance(body, dict) else None
-    return detail if isinstance(detail, str) else str(body)[:500]
+        return f"the agent answered HTTP {reply.status_code} without JSON"
+    if not isinstance(body, dict):
+        return "the agent answered outside JSON-RPC"
+    if not reply.is_success or "error" in body:
+        error = body.get("error")
+        said = error.get("message") if isinstance(error, dict) else body.get("detail")
+        return f"the agent could not take the work: {said or reply.status_code}"[:500]
+    task = body.get("result", {}).get("task") if isinstance(body.get("result"), dict) else None
+    return task if isinstance(task, dict) else "the agent answered with no task"

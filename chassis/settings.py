@@ -43,8 +43,10 @@ class AgentSettings(ServiceSettings):
     heartbeat_seconds: float = Field(
         default=5.0, gt=0, le=300, validation_alias="HUBSPOKE_HEARTBEAT_SECONDS"
     )
-    # The URL written into the card's A2A interface; defaults to the app's own address.
-    public_url: str | None = Field(default=None, validation_alias="HUBSPOKE_PUBLIC_URL")
+    # The card's provider.url (A2A requires one with the organization): where the owner is.
+    provider_url: str = Field(
+        default="https://github.com/hubspoke/hubspoke", validation_alias="HUBSPOKE_PROVIDER_URL"
+    )
     owner: str = Field(default="hubspoke", validation_alias="HUBSPOKE_AGENT_OWNER")
     # Where the agent keeps its own state (keys prefixed with its app-id by Dapr).
     state_store: str = Field(default="statestore", validation_alias="HUBSPOKE_STATE_STORE")

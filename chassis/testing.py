@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-from chassis.contract import AgentResponse
 from chassis.dapr import EtagMismatch, InvocationFailed, SidecarUnavailable, StateItem
+from chassis.errors import UnprocessableError
 
 __all__ = ["InMemoryDapr", "InlineWork", "failing_agent", "refusing_agent"]
 
@@ -121,10 +121,10 @@ def failing_agent(status: int, detail: str) -> Handler:
 
 
 def refusing_agent(app_id: str, reason: str) -> Handler:
-    """An agent that understands every task and refuses it (HTTP 200, outcome refused)."""
+    """An agent that understands every task and refuses it (A2A state rejected)."""
 
     async def handler(_: Any) -> Any:
-        return AgentResponse.refused(app_id, reason).model_dump(mode="json")
+        raise UnprocessableError(reason)
 
     return handler
 

@@ -25,6 +25,7 @@ from chassis.contract import (
     TASKS_REQUESTED_TOPIC,
     AgentResult,
     CloudEvent,
+    failed_task,
 )
 from chassis.dapr import DaprError
 from chassis.problems import problem_responses
@@ -130,7 +131,9 @@ def _dead_letter_handler(
         body = event if isinstance(event, dict) else {"data": event}
         raw = body.get("data")
         data: dict[str, Any] = raw if isinstance(raw, dict) else {}
-        task_id = data.get("task_id") if isinstance(data.get("task_id"), str) else None
+        # Our messages name the task in camelCase (the A2A binding); the queue's in snake_case.
+        named = data.get("taskId", data.get("task_id"))
+        task_id = named if isinstance(named, str) else None
         letter = DeadLetter(
             message_id=str(body.get("id", "unknown")),
             source=body.get("source") if isinstance(body.get("source"), str) else None,
@@ -158,14 +161,13 @@ async def _fail_owner(
     fails_tasks: bool,
 ) -> None:
     """The step or task the dead letter belonged to fails now instead of waiting it out."""
-    task_id, step_id, agent = data.get("task_id"), data.get("step_id"), data.get("agent")
-    if not isinstance(task_id, str):
+    task_id, step_id, agent = letter.task_id, data.get("stepId"), data.get("agent")
+    if task_id is None:
         return
     reason = f"message {letter.message_id} was dead-lettered: {letter.reason}"
     if isinstance(step_id, str) and isinstance(agent, str):
-        failed = AgentResult(
-            task_id=task_id, step_id=step_id, agent=agent, status=502, error=reason
-        )
+        task = failed_task(task_id=step_id, context_id=task_id, reason=reason)
+        failed = AgentResult(task_id=task_id, step_id=step_id, agent=agent, task=task)
         await results.deliver(failed)
     elif fails_tasks:
         try:

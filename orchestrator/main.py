@@ -8,12 +8,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import httpx
 from fastapi import FastAPI
 from semantic_kernel.connectors.ai.chat_completion_client_base import ChatCompletionClientBase
 
 from chassis import DaprPort, create_app
 from chassis.contract import TASK_COMPLETED_TOPIC
-from chassis.dapr import open_sidecar
+from chassis.dapr import open_sidecar, sidecar_address
 from orchestrator import events_api
 from orchestrator.auth import build_authenticator
 from orchestrator.metrics import observe_registry
@@ -26,6 +27,7 @@ from orchestrator.registry.policy import RegistryPolicy
 from orchestrator.registry.service import RegistryService
 from orchestrator.registry.store import RegistryStore
 from orchestrator.settings import OrchestratorSettings
+from orchestrator.tasks.a2a_client import A2AInvoker
 from orchestrator.tasks.api import document_limits
 from orchestrator.tasks.api import router as tasks_router
 from orchestrator.tasks.service import TaskService
@@ -58,8 +60,11 @@ def build_task_service(
     registry: RegistryService,
     results: StepResults,
     chat_service: ChatCompletionClientBase,
+    a2a: A2AInvoker,
 ) -> TaskService:
-    invocation = InvocationTransport(dapr, timeout_s=settings.agent_timeout_seconds)
+    invocation = InvocationTransport(
+        a2a, routes=registry.route, timeout_s=settings.agent_timeout_seconds
+    )
     messaging = PubSubTransport(
         dapr,
         pubsub=settings.pubsub,
@@ -87,14 +92,27 @@ def build_task_service(
     )
 
 
+def _agent_invoker(given: httpx.AsyncClient | None, timeout_s: float) -> A2AInvoker:
+    """A2A calls go out through our own sidecar, with its token (or through `given`)."""
+    if given is not None:
+        return A2AInvoker(given, sidecar_url=str(given.base_url))
+    base_url, headers = sidecar_address()
+    # Each call's own timeout (the step's budget) replaces this default.
+    http = httpx.AsyncClient(headers=headers, timeout=timeout_s)
+    return A2AInvoker(http, sidecar_url=base_url)
+
+
 def build_app(
     settings: OrchestratorSettings | None = None,
     dapr: DaprPort | None = None,
     *,
     monitor: bool = True,
     chat_service: ChatCompletionClientBase | None = None,
+    agents_http: httpx.AsyncClient | None = None,
 ) -> FastAPI:
-    """The orchestrator app; tests pass settings, a fake Dapr port, and may skip the monitor."""
+    """The orchestrator app; tests pass settings, a fake Dapr port, may skip the monitor,
+    and may give the HTTP client A2A calls to agents go out on (`agents_http`, whose
+    base URL stands for our sidecar's)."""
     settings = settings or OrchestratorSettings()
     chat_service = chat_service or build_chat_service(settings)
 
@@ -108,8 +126,9 @@ def build_app(
             app.state.registry = registry
             app.state.step_results = StepResults(sidecar, settings.state_store)
             app.state.dead_letters = DeadLetterLog(sidecar, settings.state_store)
+            a2a = _agent_invoker(agents_http, settings.agent_timeout_seconds)
             app.state.task_service = build_task_service(
-                settings, sidecar, registry, app.state.step_results, chat_service
+                settings, sidecar, registry, app.state.step_results, chat_service, a2a
             )
             sweeper = None
             if monitor:
@@ -123,6 +142,7 @@ def build_app(
                 sweeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
+            await a2a.aclose()
 
     app = create_app(
         settings=settings,

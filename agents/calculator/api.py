@@ -1,31 +1,18 @@
-"""The calculator's v1 API (routes only)."""
+"""The calculator's edge: its A2A skill handler (the chassis serves it at POST /a2a)."""
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import cast
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import FastAPI
 
 from agents.calculator.service import CalculatorService
-from chassis.contract import AgentRequest, AgentResponse
-from chassis.problems import PROBLEM_RESPONSES
-from chassis.work import deadline_of
+from chassis.skills import SkillAnswer, SkillRequest
 
-__all__ = ["router"]
+__all__ = ["answer"]
 
 
-async def _service(request: Request) -> CalculatorService:
-    return cast(CalculatorService, request.app.state.service)
-
-
-router = APIRouter(prefix="/v1", tags=["agent"], responses=PROBLEM_RESPONSES)
-
-
-@router.post("/invoke")
-async def invoke(
-    body: AgentRequest,
-    request: Request,
-    service: Annotated[CalculatorService, Depends(_service)],
-) -> AgentResponse:
-    """Evaluate the task's input, one arithmetic expression: '1000 + 1 = 1001'."""
-    return await service.answer(body, deadline=deadline_of(request.headers))
+async def answer(app: FastAPI, request: SkillRequest) -> SkillAnswer:
+    """Evaluate the step's input, one arithmetic expression: '1000 + 1 = 1001'."""
+    service = cast(CalculatorService, app.state.service)
+    return await service.answer(request, deadline=request.deadline)

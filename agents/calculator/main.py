@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from agents.calculator.api import router
+from agents.calculator.api import answer
 from agents.calculator.arithmetic import Limits
 from agents.calculator.service import CalculatorService
 from agents.calculator.settings import CalculatorSettings
@@ -50,7 +50,7 @@ def build_app(
     return create_agent_app(
         agent=AGENT,
         settings=settings,
-        routers=[router],
+        answer=answer,
         setup=setup,
         dapr=dapr,
         work=work,

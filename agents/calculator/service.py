@@ -7,8 +7,8 @@ import logging
 from datetime import datetime
 
 from agents.calculator.arithmetic import ExpressionError, Limits, evaluate
-from chassis.contract import AgentRequest, AgentResponse
 from chassis.errors import UnprocessableError
+from chassis.skills import SkillAnswer, SkillRequest
 from chassis.work import WorkBudgetExceeded, WorkPort
 
 __all__ = ["CalculatorService", "NoArithmeticError"]
@@ -26,7 +26,7 @@ class CalculatorService:
         self._work = work
         self._limits = limits
 
-    async def answer(self, request: AgentRequest, *, deadline: datetime | None) -> AgentResponse:
+    async def answer(self, request: SkillRequest, *, deadline: datetime | None) -> SkillAnswer:
         """'1000 + 1 = 1001'; a refusal with the reason when the input is not arithmetic it
         understands, or when evaluating it runs past the work budget."""
         job = functools.partial(evaluate, request.input, self._limits)
@@ -39,8 +39,7 @@ class CalculatorService:
             log.warning("refused: %s", exc.detail, extra={"task_id": request.task_id})
             raise
         log.info("evaluated %s", result.expression, extra={"task_id": request.task_id})
-        return AgentResponse(
-            agent=self._agent_id,
+        return SkillAnswer(
             output=result.answer,
             data={"expression": result.expression, "value": result.value, "exact": result.exact},
         )

@@ -1,28 +1,17 @@
-"""The knowledge agent's v1 API (routes only)."""
+"""The knowledge agent's edge: its A2A skill handler (the chassis serves it at POST /a2a)."""
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import cast
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import FastAPI
 
 from agents.knowledge.service import KnowledgeService
-from chassis.contract import AgentRequest, AgentResponse
-from chassis.problems import PROBLEM_RESPONSES
+from chassis.skills import SkillAnswer, SkillRequest
 
-__all__ = ["router"]
-
-
-async def _service(request: Request) -> KnowledgeService:
-    return cast(KnowledgeService, request.app.state.service)
+__all__ = ["answer"]
 
 
-router = APIRouter(prefix="/v1", tags=["agent"], responses=PROBLEM_RESPONSES)
-
-
-@router.post("/invoke")
-async def invoke(
-    body: AgentRequest, service: Annotated[KnowledgeService, Depends(_service)]
-) -> AgentResponse:
+async def answer(app: FastAPI, request: SkillRequest) -> SkillAnswer:
     """Answer a question from the project's documents, with citations."""
-    return await service.answer(body)
+    return await cast(KnowledgeService, app.state.service).answer(request)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from agents.knowledge.api import router
+from agents.knowledge.api import answer
 from agents.knowledge.documents import load_chunks
 from agents.knowledge.embeddings import HashingEmbeddingGenerator
 from agents.knowledge.index import ChunkIndex
@@ -47,6 +47,4 @@ def build_app(settings: KnowledgeSettings | None = None, dapr: DaprPort | None =
             agent_id=settings.app_id, index=index, top_k=settings.top_k
         )
 
-    return create_agent_app(
-        agent=AGENT, settings=settings, routers=[router], setup=setup, dapr=dapr
-    )
+    return create_agent_app(agent=AGENT, settings=settings, answer=answer, setup=setup, dapr=dapr)

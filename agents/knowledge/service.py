@@ -7,8 +7,8 @@ import re
 
 from agents.knowledge.embeddings import content_words
 from agents.knowledge.index import ChunkIndex, Hit
-from chassis.contract import AgentRequest, AgentResponse
 from chassis.errors import UnprocessableError
+from chassis.skills import SkillAnswer, SkillRequest
 
 __all__ = ["KnowledgeService", "NothingFoundError"]
 
@@ -30,7 +30,7 @@ class KnowledgeService:
         self._index = index
         self._top_k = top_k
 
-    async def answer(self, request: AgentRequest) -> AgentResponse:
+    async def answer(self, request: SkillRequest) -> SkillAnswer:
         """Quote the lines of the best-matching sections that share words with the question."""
         hits = _prefer_named_documents(
             await self._index.search(request.input, 2 * self._top_k), request.input
@@ -47,8 +47,7 @@ class KnowledgeService:
         cited = sorted({n for _, n in quoted})
         answer = " ".join(f"{line} [{n}]" for line, n in quoted)
         sources = "; ".join(f"[{n}] {hits[n - 1].chunk.citation}" for n in cited)
-        return AgentResponse(
-            agent=self._agent_id,
+        return SkillAnswer(
             output=f"{answer}\nSources: {sources}",
             data={
                 "citations": [

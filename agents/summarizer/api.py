@@ -1,4 +1,4 @@
-"""The summarizer's v1 API and its pub/sub subscription (routes only)."""
+"""The summarizer's edge: its A2A skill handler, its activity route, its subscription."""
 
 from __future__ import annotations
 
@@ -10,18 +10,13 @@ from pydantic import ValidationError
 
 from agents.summarizer.models import ActivityView
 from agents.summarizer.service import SummarizerService
-from chassis.contract import (
-    TASK_COMPLETED_TOPIC,
-    AgentRequest,
-    AgentResponse,
-    CloudEvent,
-    TaskCompleted,
-)
+from chassis.contract import TASK_COMPLETED_TOPIC, CloudEvent, TaskCompleted
 from chassis.dapr import DaprError
 from chassis.problems import PROBLEM_RESPONSES
+from chassis.skills import SkillAnswer, SkillRequest
 from chassis.subscriptions import subscriptions
 
-__all__ = ["router", "subscribe"]
+__all__ = ["answer", "router", "subscribe"]
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +29,9 @@ ServiceDep = Annotated[SummarizerService, Depends(_service)]
 router = APIRouter(prefix="/v1", tags=["agent"], responses=PROBLEM_RESPONSES)
 
 
-@router.post("/invoke")
-async def invoke(body: AgentRequest, service: ServiceDep) -> AgentResponse:
-    """Summarize the task's text."""
-    return service.answer(body)
+async def answer(app: FastAPI, request: SkillRequest) -> SkillAnswer:
+    """Summarize the step's text (the chassis serves this at POST /a2a)."""
+    return cast(SummarizerService, app.state.service).answer(request)
 
 
 @router.get("/activity")

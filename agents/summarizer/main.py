@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from agents.summarizer.api import router, subscribe
+from agents.summarizer.api import answer, router, subscribe
 from agents.summarizer.persistence import ActivityRepository
 from agents.summarizer.service import SummarizerService
 from agents.summarizer.settings import SummarizerSettings
@@ -41,6 +41,8 @@ def build_app(settings: SummarizerSettings | None = None, dapr: DaprPort | None 
             agent_id=settings.app_id, activity=ActivityRepository(sidecar, settings.state_store)
         )
 
-    app = create_agent_app(agent=AGENT, settings=settings, routers=[router], setup=setup, dapr=dapr)
+    app = create_agent_app(
+        agent=AGENT, settings=settings, answer=answer, routers=[router], setup=setup, dapr=dapr
+    )
     subscribe(app, settings.pubsub)
     return app

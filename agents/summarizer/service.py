@@ -7,8 +7,9 @@ import logging
 from agents.summarizer.models import ActivityView, RecentTask
 from agents.summarizer.persistence import ActivityRepository
 from agents.summarizer.summarize import summarize
-from chassis.contract import AgentRequest, AgentResponse, TaskCompleted
+from chassis.contract import TaskCompleted
 from chassis.errors import UnprocessableError
+from chassis.skills import SkillAnswer, SkillRequest
 
 __all__ = ["NothingToSummarizeError", "SummarizerService"]
 
@@ -24,15 +25,13 @@ class SummarizerService:
         self._agent_id = agent_id
         self._activity = activity
 
-    def answer(self, request: AgentRequest) -> AgentResponse:
+    def answer(self, request: SkillRequest) -> SkillAnswer:
         """Summarize the task's text in at most two sentences."""
         summary = summarize(request.input)
         log.info("summarized %d chars", len(request.input), extra={"task_id": request.task_id})
         if not summary:
             raise NothingToSummarizeError("the input has no text to summarize")
-        return AgentResponse(
-            agent=self._agent_id, output=summary, data={"input_chars": len(request.input)}
-        )
+        return SkillAnswer(output=summary, data={"input_chars": len(request.input)})
 
     async def record_completion(self, event_id: str, event: TaskCompleted) -> bool:
         """Count a finished task once, however often the event is delivered."""

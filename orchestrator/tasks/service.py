@@ -262,7 +262,7 @@ class TaskService:
             return f"(not run: {too_long.detail})", too_long
         run.emit("step.started", {"agent": app_id, "skill": skill, "input": text})
         started = time.perf_counter()
-        call = AgentCall(run.task_id, step.id or "", app_id, text, run.deadline)
+        call = AgentCall(run.task_id, step.id or "", app_id, text, run.deadline, skill=skill)
         error: ServiceError | None = None
         try:
             self._agents.ensure_available(app_id)

@@ -1,10 +1,13 @@
-"""How one agent call travels: Dapr service invocation, or pub/sub for asynchronous tasks.
+"""How one agent call travels: A2A through Dapr service invocation, or over pub/sub.
 
-Both take the same `AgentCall`, give the agent the task's deadline, and
-turn every way an agent can fail into one of the named task errors: a
-refused answer (`outcome: refused`) into `AgentRejectedTask`, anything
-that leaves no answer into `AgentUnavailable` or `DeadlineExceeded`, in
-our words (Dapr's own error text goes to the log only).
+Both send the step as one A2A Message (`messageId` = step id, `contextId` =
+task id, one text part, `metadata.hubspoke` = deadline and skill; see
+`chassis.contract`), read the A2A Task it ended in, and turn every way an
+agent can fail into one of the named task errors: `rejected` (and
+`input-required`: we have nothing more to give) into `AgentRejectedTask`,
+`failed` into `AgentUnavailable` (or `DeadlineExceeded` once the deadline
+passed), anything that leaves no task into `AgentUnavailable` or
+`DeadlineExceeded`, in our words (Dapr's own error text goes to the log only).
 """
 
 from __future__ import annotations
@@ -12,21 +15,27 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from pydantic import ValidationError
+from a2a.helpers.proto_helpers import get_data_parts, get_text_parts
+from a2a.types import (
+    Message,
+    Part,
+    Role,
+    SendMessageConfiguration,
+    SendMessageRequest,
+    Task,
+    TaskState,
+)
+from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 
+from chassis.a2a_server import ANSWER_ARTIFACT
 from chassis.contract import (
-    AGENT_INVOKE_METHOD,
-    AgentRequest,
-    AgentResponse,
     AgentResult,
     AgentWork,
-    Outcome,
     agent_requests_topic,
-    deadline_headers,
     remaining_seconds,
 )
 from chassis.dapr import DaprError, DaprPort, FailedHop, InvocationFailed
@@ -38,9 +47,18 @@ from orchestrator.errors import (
     rejects_input,
     unavailable_reason,
 )
+from orchestrator.ports import AgentRoute
+from orchestrator.tasks.a2a_client import A2AInvoker, A2AProtocolError
 from orchestrator.tasks.step_results import StepResults
 
-__all__ = ["AgentCall", "AgentTransport", "InvocationTransport", "PubSubTransport"]
+__all__ = [
+    "AgentAnswer",
+    "AgentCall",
+    "AgentTransport",
+    "InvocationTransport",
+    "PubSubTransport",
+    "step_request",
+]
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +70,38 @@ class AgentCall:
     app_id: str
     text: str
     deadline: datetime
+    skill: str | None = None
+
+
+@dataclass(frozen=True)
+class AgentAnswer:
+    """What a completed A2A task gave: the text of its answer, and its structured data."""
+
+    output: str
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 class AgentTransport(Protocol):
-    async def call(self, call: AgentCall) -> AgentResponse:
+    async def call(self, call: AgentCall) -> AgentAnswer:
         """The agent's answer; raises a task error if there is none."""
         ...
+
+
+def step_request(call: AgentCall) -> SendMessageRequest:
+    """The A2A SendMessage (blocking) that carries one step."""
+    hubspoke: dict[str, Any] = {"deadline": call.deadline.isoformat()}
+    if call.skill is not None:
+        hubspoke["skill"] = call.skill
+    message = Message(
+        message_id=call.step_id,
+        context_id=call.task_id,
+        role=Role.ROLE_USER,
+        parts=[Part(text=call.text)],
+    )
+    message.metadata.update({"hubspoke": hubspoke})
+    return SendMessageRequest(
+        message=message, configuration=SendMessageConfiguration(return_immediately=False)
+    )
 
 
 def _budget(call: AgentCall, cap_s: float) -> float:
@@ -73,21 +117,40 @@ def _refused(call: AgentCall, reason: str) -> AgentRejectedTask:
     return AgentRejectedTask(f"agent {call.app_id!r} refused the task: {reason}")
 
 
-def _answered(call: AgentCall, response: AgentResponse) -> AgentResponse:
-    """The response, if the agent did the task; its refusal as a task error otherwise."""
-    if response.outcome is Outcome.REFUSED:
-        raise _refused(call, response.reason or "no reason given")
-    return response
-
-
 def _deadline_passed(call: AgentCall) -> DeadlineExceeded | None:
     if remaining_seconds(call.deadline) > 0:
         return None
     return DeadlineExceeded(f"agent {call.app_id!r} did not answer before the deadline")
 
 
+def _status_text(task: Task) -> str:
+    return " ".join(get_text_parts(task.status.message.parts)) or "no reason given"
+
+
+def _answered(call: AgentCall, task: Task) -> AgentAnswer:
+    """The answer of a completed task; the task error its other states mean."""
+    state = task.status.state
+    if state == TaskState.TASK_STATE_COMPLETED:
+        artifacts = [a for a in task.artifacts if a.name == ANSWER_ARTIFACT] or list(task.artifacts)
+        parts = [p for a in artifacts for p in a.parts]
+        data = next((d for d in get_data_parts(parts) if isinstance(d, dict)), {})
+        return AgentAnswer(output="\n".join(get_text_parts(parts)), data=data)
+    if state == TaskState.TASK_STATE_REJECTED:
+        raise _refused(call, _status_text(task))
+    if state == TaskState.TASK_STATE_INPUT_REQUIRED:
+        raise _refused(call, f"it needs more input: {_status_text(task)}")
+    if state == TaskState.TASK_STATE_FAILED:
+        raise _deadline_passed(call) or AgentUnavailable(
+            f"agent {call.app_id!r} failed: {_status_text(task)}"
+        )
+    name = TaskState.Name(state).removeprefix("TASK_STATE_").lower().replace("_", "-")
+    raise AgentUnavailable(f"agent {call.app_id!r} ended the step {name}, not completed")
+
+
 def _invocation_failure(call: AgentCall, exc: DaprError) -> ServiceError:
     log.warning("agent call failed: %s", exc, extra={"task_id": call.task_id, "agent": call.app_id})
+    if isinstance(exc, A2AProtocolError):
+        return AgentUnavailable(f"agent {call.app_id!r} answered outside the A2A protocol")
     if (
         isinstance(exc, InvocationFailed) and exc.hop is FailedHop.APP and rejects_input(exc.status)
     ):  # an agent off the chassis, refusing with a 4xx
@@ -95,53 +158,36 @@ def _invocation_failure(call: AgentCall, exc: DaprError) -> ServiceError:
     return _deadline_passed(call) or AgentUnavailable(unavailable_reason(call.app_id, exc))
 
 
-def _result_failure(call: AgentCall, result: AgentResult) -> ServiceError:
-    """The error of asynchronous work that got no response (the agent's own status and words)."""
-    reason = result.error or "no reason given"
-    if rejects_input(result.status):
-        return _refused(call, reason)
-    if result.status == 504 and (passed := _deadline_passed(call)):
-        return passed
-    return AgentUnavailable(f"agent {call.app_id!r} failed (HTTP {result.status}): {reason}")
-
-
 def _reason(body: Any) -> str:
     if isinstance(body, dict):
-        for field in ("detail", "message", "error"):
-            if isinstance(body.get(field), str):
-                return str(body[field])
+        for name in ("detail", "message", "error"):
+            if isinstance(body.get(name), str):
+                return str(body[name])
     return str(body)[:500]
 
 
 class InvocationTransport:
-    """Service invocation through the orchestrator's sidecar (Dapr retries and breakers apply)."""
+    """A2A through the orchestrator's sidecar (Dapr retries and breakers apply)."""
 
-    def __init__(self, dapr: DaprPort, *, timeout_s: float) -> None:
-        self._dapr = dapr
+    def __init__(
+        self, a2a: A2AInvoker, *, routes: Callable[[str], AgentRoute], timeout_s: float
+    ) -> None:
+        self._a2a = a2a
+        self._routes = routes
         self._timeout_s = timeout_s
 
-    async def call(self, call: AgentCall) -> AgentResponse:
+    async def call(self, call: AgentCall) -> AgentAnswer:
         timeout = _budget(call, self._timeout_s)
-        request = AgentRequest(task_id=call.task_id, input=call.text)
         try:
-            raw = await self._dapr.invoke(
-                call.app_id,
-                AGENT_INVOKE_METHOD,
-                request.model_dump(),
-                timeout_s=timeout,
-                headers=deadline_headers(call.deadline),
-            )
+            task = await self._a2a.send(self._routes(call.app_id), step_request(call), timeout)
         except DaprError as exc:
             raise _invocation_failure(call, exc) from exc
-        try:
-            response = AgentResponse.model_validate(raw)
-        except ValidationError as exc:
-            raise AgentUnavailable(f"agent {call.app_id!r} answered outside the contract") from exc
-        return _answered(call, response)
+        return _answered(call, task)
 
 
 class PubSubTransport:
-    """Work published on the agent's own topic; the answer comes back on `agent.results`.
+    """Work published on the agent's own topic; the answer comes back on `agent.results`
+    (our A2A pub/sub binding: an A2A SendMessageRequest out, an A2A Task back).
 
     The answer is awaited until the task's deadline, not a shorter per-call
     timeout: a result that reached the orchestrator's sidecar while the
@@ -170,7 +216,7 @@ class PubSubTransport:
         self._is_gone = is_gone
         self._fallback = fallback
 
-    async def call(self, call: AgentCall) -> AgentResponse:
+    async def call(self, call: AgentCall) -> AgentAnswer:
         if not self._takes_work(call.app_id):
             return await self._fallback.call(call)
         result = await self._results.lookup(call.step_id)
@@ -178,17 +224,20 @@ class PubSubTransport:
             result = await self._send_and_wait(call, _budget(call, math.inf))
         if result.agent != call.app_id:
             raise AgentUnavailable(f"a result for agent {call.app_id!r} came from {result.agent!r}")
-        if result.response is None:
-            raise _result_failure(call, result)
-        return _answered(call, result.response)
+        task = Task()
+        try:
+            ParseDict(result.task, task, ignore_unknown_fields=True)
+        except ParseError as exc:
+            raise AgentUnavailable(f"agent {call.app_id!r} answered with no A2A task") from exc
+        return _answered(call, task)
 
     async def _send_and_wait(self, call: AgentCall, budget_s: float) -> AgentResult:
         work = AgentWork(
             task_id=call.task_id,
             step_id=call.step_id,
             agent=call.app_id,
-            input=call.text,
             deadline=call.deadline,
+            request=MessageToDict(step_request(call)),
         )
         try:
             await self._dapr.publish(
