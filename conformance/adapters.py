@@ -84,7 +84,7 @@ class SidecarChannel:
 
     async def send(self, app_id: str, request: SendMessageRequest, what: str) -> SendOutcome:
         self._label = what
-        url = f"{self._http.base_url}{self._method(app_id, wire.A2A_METHOD).lstrip('/')}"
+        url = self._method(app_id, wire.A2A_METHOD)  # httpx joins it to the sidecar's address
         transport = JsonRpcTransport(self._http, AgentCard(), url, is_shared_httpx=True)
         start = time.monotonic()
         try:

@@ -23,6 +23,7 @@ from a2a.utils.proto_utils import validate_proto_required_fields
 from google.protobuf.json_format import ParseDict, ParseError
 
 from conformance import wire
+from conformance.checks.hints import sidecar_hint
 from conformance.ports import HttpAnswer
 from conformance.results import CheckResult, failed, passed
 
@@ -48,7 +49,12 @@ def check_card(answer: HttpAnswer, app_id: str) -> tuple[list[CheckResult], Card
     raw = _fetched(answer)
     if isinstance(raw, CheckResult):
         return [raw], None
-    results = [_a2a(raw)]
+    results = [
+        passed(
+            "card.fetch", f"served through the orchestrator's sidecar ({len(answer.text)} bytes)"
+        )
+    ]
+    results.append(_a2a(raw))
     card = _parse(raw)
     extension = _extension_params(raw)
     results.append(_hubspoke(raw, extension, app_id))
@@ -58,6 +64,9 @@ def check_card(answer: HttpAnswer, app_id: str) -> tuple[list[CheckResult], Card
 
 
 def _fetched(answer: HttpAnswer) -> dict[str, Any] | CheckResult:
+    hint = sidecar_hint(answer.status, answer.text)
+    if hint is not None:
+        return failed("card.fetch", f"GET /{wire.CARD_PATH} answered HTTP {answer.status}: {hint}")
     if answer.status != 200:
         return failed(
             "card.fetch",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from conformance.checks.hints import sidecar_hint
 from conformance.ports import AgentChannel, HttpAnswer
 from conformance.results import CheckResult, failed, passed
 
@@ -48,6 +49,9 @@ async def check_error_shapes(channel: AgentChannel, app_id: str) -> list[CheckRe
 
 
 def _judge(name: str, answer: HttpAnswer, code: int | None, request_id: str | None) -> CheckResult:
+    hint = sidecar_hint(answer.status, answer.text)
+    if hint is not None:
+        return failed(name, f"HTTP {answer.status}: {hint}")
     if answer.status >= 500:
         return failed(name, f"answered HTTP {answer.status} ({answer.text[:120]!r}): {_FIX}")
     try:

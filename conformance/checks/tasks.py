@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from conformance import wire
+from conformance.checks.hints import sidecar_hint
 from conformance.ports import AgentChannel, Answered, RpcFailed, SendOutcome, TransportFailed
 from conformance.results import CheckResult, failed, passed
 from conformance.steps import answer_text, state_name, status_text, step_request
@@ -28,6 +29,9 @@ def _not_a_task(outcome: SendOutcome) -> str | None:
     """Why `outcome` is no Task (with the fix), or None when it is one."""
     if isinstance(outcome, TransportFailed):
         got = "no response" if outcome.status is None else f"HTTP {outcome.status}"
+        hint = sidecar_hint(outcome.status, outcome.detail)
+        if hint is not None:
+            return f"got {got}: {hint}"
         return f"got {got} ({outcome.detail[:160]}): {_TASK_FIX}, whatever the outcome"
     if isinstance(outcome, RpcFailed):
         return f"got JSON-RPC error {outcome.code} {outcome.message[:160]!r}: {_TASK_FIX}"
@@ -105,7 +109,12 @@ def _rejected(name: str, described: str, outcome: SendOutcome) -> CheckResult:
             if isinstance(outcome, TransportFailed)
             else f"JSON-RPC error {outcome.code}"
         )
-        return failed(name, f"{described} got {got} instead of state rejected: {fix}")
+        hint = (
+            sidecar_hint(outcome.status, outcome.detail)
+            if isinstance(outcome, TransportFailed)
+            else None
+        )
+        return failed(name, f"{described} got {got} instead of state rejected: {hint or fix}")
     if outcome.task is None:
         return failed(name, f"{described} got a Message, not a Task: {fix}")
     state, reason = state_name(outcome.task), status_text(outcome.task)
