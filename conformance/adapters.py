@@ -20,9 +20,10 @@ from typing import Any
 
 import httpx
 import redis.asyncio as redis
+from a2a.client import ClientConfig, ClientFactory
+from a2a.client.client_factory import minimal_agent_card
 from a2a.client.errors import A2AClientError, A2AClientTimeoutError
-from a2a.client.transports.jsonrpc import JsonRpcTransport
-from a2a.types import AgentCard, SendMessageRequest
+from a2a.types import SendMessageRequest
 from a2a.utils.errors import JSON_RPC_ERROR_CODE_MAP, A2AError
 
 from conformance import wire
@@ -50,6 +51,12 @@ class SidecarChannel:
             headers={"dapr-api-token": stack.dapr_api_token.get_secret_value()},
             timeout=timeout_s,
             event_hooks={"response": [self._record]},
+        )
+        # The SDK's own client, as the orchestrator uses it: it sends A2A-Version: 1.0.
+        self._factory = ClientFactory(
+            ClientConfig(
+                streaming=False, httpx_client=self._http, supported_protocol_bindings=["JSONRPC"]
+            )
         )
 
     async def _record(self, response: httpx.Response) -> None:
@@ -84,15 +91,17 @@ class SidecarChannel:
 
     async def send(self, app_id: str, request: SendMessageRequest, what: str) -> SendOutcome:
         self._label = what
-        url = self._method(app_id, wire.A2A_METHOD)  # httpx joins it to the sidecar's address
-        transport = JsonRpcTransport(self._http, AgentCard(), url, is_shared_httpx=True)
+        url = f"{str(self._http.base_url).rstrip('/')}{self._method(app_id, wire.A2A_METHOD)}"
+        client = self._factory.create(minimal_agent_card(url, ["JSONRPC"]))
         start = time.monotonic()
         try:
-            response = await transport.send_message(request)
+            response = await anext(aiter(client.send_message(request)))
         except A2AClientTimeoutError as exc:
             return TransportFailed(None, f"timed out: {exc}", time.monotonic() - start)
         except A2AClientError as exc:
             return _client_failure(exc, time.monotonic() - start)
+        except ValueError as exc:  # the SDK: "Response has neither task nor message"
+            return TransportFailed(200, f"no task and no message: {exc}", time.monotonic() - start)
         except A2AError as exc:  # a JSON-RPC error object, mapped by the SDK
             code = JSON_RPC_ERROR_CODE_MAP.get(type(exc))
             return RpcFailed(code, exc.message, time.monotonic() - start)

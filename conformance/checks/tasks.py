@@ -107,7 +107,7 @@ def _rejected(name: str, described: str, outcome: SendOutcome) -> CheckResult:
         got = (
             f"HTTP {outcome.status}"
             if isinstance(outcome, TransportFailed)
-            else f"JSON-RPC error {outcome.code}"
+            else f"JSON-RPC error {outcome.code} {outcome.message[:120]!r}"
         )
         hint = (
             sidecar_hint(outcome.status, outcome.detail)
