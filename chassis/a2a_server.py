@@ -45,15 +45,14 @@ from google.protobuf.json_format import MessageToDict
 from pydantic import ValidationError
 
 from chassis.card import A2A_PATH
-from chassis.contract import remaining_seconds
+from chassis.contract import ANSWER_ARTIFACT, remaining_seconds
 from chassis.errors import UnprocessableError
 from chassis.skills import SkillAnswer, SkillHandler, SkillRequest
 
-__all__ = ["ANSWER_ARTIFACT", "BoundedTaskStore", "SkillExecutor", "mount_a2a"]
+__all__ = ["BoundedTaskStore", "SkillExecutor", "mount_a2a"]
 
 log = logging.getLogger(__name__)
 
-ANSWER_ARTIFACT = "answer"
 DEADLINE_PASSED = "deadline passed"
 
 

@@ -63,6 +63,7 @@ from pydantic.alias_generators import to_camel
 
 __all__ = [
     "AGENT_RESULTS_TOPIC",
+    "ANSWER_ARTIFACT",
     "CONTRACT_VERSION",
     "DEADLINE_HEADER",
     "DEAD_LETTER_TOPIC",
@@ -83,6 +84,7 @@ __all__ = [
 ]
 
 CONTRACT_VERSION = "hubspoke.agent/v2"
+ANSWER_ARTIFACT = "answer"  # the name of the artifact a completed step's answer is in
 TASK_COMPLETED_TOPIC = "task.completed"
 # Agents announce themselves here; they never need the right to invoke the orchestrator.
 REGISTRY_TOPIC = "agents.registry"

@@ -1,7 +1,10 @@
 """An in-memory `DaprPort` for unit tests and benchmarks (never a stand-in for daprd).
 
 Like httpx's MockTransport: the seam where tests replace the adapter, while
-integration tests run the real `DaprSidecar` against real sidecars.
+integration tests run the real `DaprSidecar` against real sidecars. Its
+`agents_http()` is the same seam for A2A calls the orchestrator makes through
+its sidecar's invocation URL: each fake agent is served by the real a2a-sdk
+server and the chassis's `SkillExecutor`, only the routing is in memory.
 """
 
 from __future__ import annotations
@@ -9,11 +12,22 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, TypeVar
 
+import httpx
+from a2a.server.request_handlers import DefaultRequestHandler
+from a2a.server.routes import create_jsonrpc_routes
+from a2a.types import AgentCard
+from starlette.applications import Starlette
+
+from chassis.a2a_server import BoundedTaskStore, SkillExecutor
+from chassis.card import validate_a2a_card
 from chassis.dapr import EtagMismatch, InvocationFailed, SidecarUnavailable, StateItem
 from chassis.errors import UnprocessableError
+from chassis.settings import AgentSettings
+from chassis.skills import SkillAnswer, SkillRequest
 
 __all__ = ["InMemoryDapr", "InlineWork", "failing_agent", "refusing_agent"]
 
@@ -30,10 +44,14 @@ class InMemoryDapr:
 
     def __init__(self, agents: dict[str, Handler] | None = None) -> None:
         self.agents = agents or {}
+        # Agents off the chassis, answering A2A calls with whatever HTTP response they make.
+        self.raw_agents: dict[str, Callable[[httpx.Request], Awaitable[httpx.Response]]] = {}
         self.state: dict[tuple[str, str], StateItem] = {}
         self.published: list[tuple[str, str, Any]] = []
         self.invocations: list[tuple[str, str, Any]] = []
         self.invocation_headers: list[dict[str, str]] = []
+        # The JSON-RPC requests A2A calls through `agents_http()` carried, as sent.
+        self.a2a_requests: list[dict[str, Any]] = []
         self.publish_metadata: list[dict[str, str]] = []
         self.publish_fails = False
         # Called (as a background task) with (topic, event, metadata) after each publish:
@@ -60,6 +78,11 @@ class InMemoryDapr:
         if handler is None:
             raise SidecarUnavailable(f"no route to {app_id}")
         return await handler(payload)
+
+    def agents_http(self) -> httpx.AsyncClient:
+        """An HTTP client whose "sidecar" serves `agents` as A2A servers at
+        `/v1.0/invoke/<app-id>/method/a2a` (what `orchestrator.main.build_app` takes)."""
+        return httpx.AsyncClient(base_url="http://sidecar", transport=_A2ASidecar(self))
 
     async def get_state(self, store: str, key: str) -> StateItem | None:
         await asyncio.sleep(0)  # a real read yields to other tasks: let races happen
@@ -109,6 +132,79 @@ class InMemoryDapr:
             reaction = asyncio.create_task(self.on_publish(topic, event, dict(metadata or {})))
             self._reactions.add(reaction)
             reaction.add_done_callback(self._reactions.discard)
+
+
+# An InvocationFailed a handler raised, to be answered as that HTTP status by the "sidecar".
+_failed: ContextVar[list[InvocationFailed] | None] = ContextVar("failed", default=None)
+
+
+class _A2ASidecar(httpx.AsyncBaseTransport):
+    """Routes `/v1.0/invoke/<app-id>/method/<path>` to a real a2a-sdk server per agent."""
+
+    def __init__(self, dapr: InMemoryDapr) -> None:
+        self._dapr = dapr
+        self._servers: dict[str, httpx.ASGITransport] = {}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        parts = request.url.path.split("/")  # "", v1.0, invoke, <app-id>, method, <path...>
+        app_id, method = parts[3], "/".join(parts[5:])
+        self._dapr.invocation_headers.append(dict(request.headers))
+        self._dapr.a2a_requests.append(json.loads(await request.aread()))
+        if (raw := self._dapr.raw_agents.get(app_id)) is not None:
+            return await raw(request)
+        handler = self._dapr.agents.get(f"{app_id}/{method}") or self._dapr.agents.get(app_id)
+        if handler is None:  # what daprd answers for an app it cannot reach
+            message = f"fail to invoke, id: {app_id}, err: no route (injected)"
+            self._dapr.invocations.append((app_id, method, None))
+            return httpx.Response(500, json={"errorCode": "ERR_DIRECT_INVOKE", "message": message})
+        failed: list[InvocationFailed] = []
+        token = _failed.set(failed)
+        try:
+            server = self._servers.get(app_id) or self._serve(app_id)
+            response = await server.handle_async_request(request)
+        finally:
+            _failed.reset(token)
+        if failed:
+            await response.aclose()
+            return httpx.Response(failed[0].status, json=failed[0].body)
+        return response
+
+    def _serve(self, app_id: str) -> httpx.ASGITransport:
+        async def skill(request: SkillRequest) -> SkillAnswer:
+            payload = {"task_id": request.task_id, "input": request.input}
+            self._dapr.invocations.append((app_id, "a2a", payload))
+            handler = self._dapr.agents.get(f"{app_id}/a2a") or self._dapr.agents[app_id]
+            try:
+                answer = await handler(payload)
+            except InvocationFailed as exc:
+                if (failed := _failed.get()) is not None:
+                    failed.append(exc)
+                raise
+            if answer.get("outcome") == "refused":
+                raise UnprocessableError(answer.get("reason") or "refused")
+            return SkillAnswer(output=answer["output"], data=answer.get("data") or {})
+
+        handler = DefaultRequestHandler(
+            agent_executor=SkillExecutor(skill),
+            task_store=BoundedTaskStore(),
+            agent_card=_fake_card(app_id),
+        )
+        app = Starlette(
+            routes=create_jsonrpc_routes(handler, rpc_url="/v1.0/invoke/" + app_id + "/method/a2a")
+        )
+        self._servers[app_id] = httpx.ASGITransport(app=app)
+        return self._servers[app_id]
+
+
+def _fake_card(app_id: str) -> AgentCard:
+    """A complete card for a fake agent (the SDK warns about incomplete ones)."""
+    from chassis.agent import AgentDescription, Skill, build_card  # the chassis's own card
+
+    skill = Skill(id="fake", name="Fake", description="A test double.", tags=("test",))
+    description = AgentDescription(
+        name=app_id, description="fake", version="0.0.1", skills=(skill,)
+    )
+    return validate_a2a_card(build_card(description, AgentSettings(app_id=app_id)))
 
 
 def failing_agent(status: int, detail: str) -> Handler:

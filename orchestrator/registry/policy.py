@@ -144,7 +144,7 @@ def check_card(raw: Any, *, sender: str, policy: RegistryPolicy, now: datetime) 
         policy.supported_contract
     ):
         raise refuse(
-            f"contract {card.hubspoke.contract_version} is incompatible with this orchestrator "
-            f"(supports {policy.supported_contract})"
+            f"contract {card.hubspoke.contract_version} is incompatible with "
+            f"{policy.supported_contract}, the contract of this orchestrator"
         )
     return card

@@ -11,7 +11,8 @@ what goes wrong on the way is translated into the Dapr adapter's errors
     httpx.HTTPStatusError  -> InvocationFailed(target, status, body)
     httpx timeout          -> SidecarUnavailable(timed_out=True)
     other transport errors -> SidecarUnavailable
-    a JSON-RPC error       -> A2AProtocolError (the agent broke the protocol)
+    a JSON-RPC error, or a result that is no A2A task
+                           -> A2AProtocolError (the agent broke the protocol)
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from a2a.client import Client, ClientCallContext, ClientConfig, ClientFactory
 from a2a.client.client_factory import minimal_agent_card
 from a2a.types import GetTaskRequest, SendMessageRequest, Task
 from a2a.utils.errors import A2AError
+from google.protobuf import json_format
 
 from chassis.dapr import DaprError, InvocationFailed, SidecarUnavailable
 from orchestrator.ports import AgentRoute
@@ -67,6 +69,8 @@ class A2AInvoker:
                     return response.task
         except A2AError as exc:
             raise _translated(route, exc) from exc
+        except (ValueError, json_format.Error) as exc:  # the SDK found no A2A result in it
+            raise A2AProtocolError(f"{route.target}: {exc}") from exc
         raise A2AProtocolError(f"{route.target} answered SendMessage without a task")
 
     async def get_task(self, route: AgentRoute, task_id: str, timeout_s: float) -> Task:
@@ -76,6 +80,8 @@ class A2AInvoker:
             return await self._client(route).get_task(GetTaskRequest(id=task_id), context=context)
         except A2AError as exc:
             raise _translated(route, exc) from exc
+        except (ValueError, json_format.Error) as exc:
+            raise A2AProtocolError(f"{route.target}: {exc}") from exc
 
     async def aclose(self) -> None:
         await self._http.aclose()

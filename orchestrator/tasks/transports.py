@@ -31,8 +31,8 @@ from a2a.types import (
 )
 from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 
-from chassis.a2a_server import ANSWER_ARTIFACT
 from chassis.contract import (
+    ANSWER_ARTIFACT,
     AgentResult,
     AgentWork,
     agent_requests_topic,

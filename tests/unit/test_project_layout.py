@@ -41,6 +41,7 @@ PURE_CHASSIS = {
     "chassis.documents",
     "chassis.errors",
     "chassis.settings",
+    "chassis.skills",
     "chassis.work",
 }
 

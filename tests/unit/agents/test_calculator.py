@@ -14,6 +14,8 @@ from chassis.card import HubspokeCard
 from chassis.contract import REGISTRY_TOPIC
 from chassis.testing import InlineWork, InMemoryDapr
 from chassis.work import ProcessWork, WorkBudgetExceeded
+from tests.unit.a2a_messages import answer, send
+from tests.unit.a2a_messages import reason as status_text
 
 T = TypeVar("T")
 
@@ -135,29 +137,24 @@ def client(dapr: InMemoryDapr) -> Iterator[TestClient]:
         yield test_client
 
 
-def test_invoke_answers_with_the_evaluated_expression(client: TestClient) -> None:
-    response = client.post("/v1/invoke", json={"task_id": "t1", "input": "what is 17% of 240"})
-    assert response.status_code == 200
-    assert response.json() == {
-        "agent": "calculator",
-        "output": "17% of 240 = 40.8",
-        "data": {"expression": "17% of 240", "value": "40.8", "exact": True},
-        "outcome": "completed",
-        "reason": None,
-    }
+def test_a_message_is_answered_with_the_evaluated_expression(client: TestClient) -> None:
+    task = send(client, "what is 17% of 240")
+    assert task["status"]["state"] == "TASK_STATE_COMPLETED"
+    assert answer(task) == (
+        "17% of 240 = 40.8",
+        {"expression": "17% of 240", "value": "40.8", "exact": True},
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "reason"), [("hello", "cannot read 'hello' at column 1"), ("1/0", "division by zero")]
 )
-def test_invoke_without_arithmetic_is_a_refusal_with_its_reason(
+def test_a_message_without_arithmetic_is_rejected_with_its_reason(
     client: TestClient, text: str, reason: str
 ) -> None:
-    response = client.post("/v1/invoke", json={"task_id": "t1", "input": text})
-    assert response.status_code == 200  # answered: nothing for Dapr to retry or count
-    body = response.json()
-    assert (body["outcome"], body["output"]) == ("refused", "")
-    assert body["reason"].startswith(reason), body
+    task = send(client, text)  # HTTP 200, a JSON-RPC result: nothing for Dapr to retry or count
+    assert task["status"]["state"] == "TASK_STATE_REJECTED"
+    assert status_text(task).startswith(reason), task
 
 
 class OverBudget:
@@ -175,14 +172,9 @@ def test_work_past_its_budget_is_refused_with_reason(dapr: InMemoryDapr) -> None
     work = OverBudget()
     settings = CalculatorSettings(app_id="calculator")
     with TestClient(build_app(settings, dapr=dapr, work=work)) as over_budget:
-        response = over_budget.post(
-            "/v1/invoke",
-            json={"task_id": "t1", "input": "2+2"},
-            headers={"Hubspoke-Deadline": "4102444800"},  # 2100-01-01
-        )
-    assert response.status_code == 200
-    assert response.json()["outcome"] == "refused"
-    assert response.json()["reason"] == "the computation exceeded its 2.0 s budget"
+        task = send(over_budget, "2+2", deadline="2100-01-01T00:00:00Z")
+    assert task["status"]["state"] == "TASK_STATE_REJECTED"
+    assert status_text(task) == "the computation exceeded its 2.0 s budget"
     assert work.deadlines == [datetime.fromisoformat("2100-01-01T00:00:00+00:00")]
 
 
@@ -191,22 +183,29 @@ def test_the_calculator_evaluates_in_a_worker_process_by_default(dapr: InMemoryD
     app = build_app(settings, dapr=dapr)
     with TestClient(app) as real:
         assert isinstance(app.state.work, ProcessWork)
-        response = real.post("/v1/invoke", json={"task_id": "t1", "input": "(10**1000)**1000"})
-        answered = real.post("/v1/invoke", json={"task_id": "t2", "input": "6*7"})
-    assert (response.status_code, response.json()["outcome"]) == (200, "refused")
-    assert "too large" in response.json()["reason"]
-    assert answered.json()["output"] == "6 * 7 = 42"
+        # Starting a worker process on a busy machine takes seconds: no tight deadline here.
+        refused = send(real, "(10**1000)**1000", seconds=120)
+        answered = send(real, "6*7", seconds=120)
+    assert refused["status"]["state"] == "TASK_STATE_REJECTED"
+    assert "too large" in status_text(refused)
+    assert answer(answered)[0] == "6 * 7 = 42"
 
 
 def test_card_is_an_a2a_card_with_the_hubspoke_extension(client: TestClient) -> None:
     raw = client.get("/.well-known/agent-card.json").json()
     parsed = HubspokeCard.parse(raw)
     assert parsed.app_id == "calculator"
-    assert parsed.hubspoke.contract_version == "hubspoke.agent/v1"
+    assert parsed.hubspoke.contract_version == "hubspoke.agent/v2"
     assert [s.id for s in parsed.card.skills] == ["arithmetic"]
     schemas = parsed.hubspoke.skills["arithmetic"]
-    assert schemas.input_schema["required"] == ["task_id", "input"]
-    assert raw["supportedInterfaces"][0]["url"] == "http://127.0.0.1:8001/v1"
+    assert (schemas.input_schema["type"], schemas.input_schema["maxLength"]) == ("string", 20_000)
+    assert schemas.output_schema["required"] == ["output"]
+    # Reached through the caller's own sidecar, never at the app port (8001).
+    assert raw["supportedInterfaces"][0] == {
+        "url": "http://localhost:3500/v1.0/invoke/calculator/method/a2a",
+        "protocolBinding": "JSONRPC",
+        "protocolVersion": "1.0",
+    }
 
 
 def test_agent_registers_on_start_and_deregisters_on_stop(dapr: InMemoryDapr) -> None:

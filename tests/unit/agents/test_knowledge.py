@@ -11,6 +11,7 @@ from agents.knowledge.embeddings import embed
 from agents.knowledge.main import build_app
 from agents.knowledge.settings import KnowledgeSettings
 from chassis.testing import InMemoryDapr
+from tests.unit.a2a_messages import answer, reason, send
 
 DOC = """# Guide
 
@@ -63,22 +64,17 @@ def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClie
 
 
 def test_answers_with_the_relevant_lines_and_citations(client: TestClient) -> None:
-    response = client.post(
-        "/v1/invoke",
-        json={"task_id": "t", "input": "what does the guide say about access control?"},
-    )
-    assert response.status_code == 200
-    body = response.json()
-    assert body["output"].startswith("Agents deny every caller by default")
-    assert "Sources: [1] guide.md § Access control, lines 7-8" in body["output"]
-    assert body["data"]["citations"][0]["section"] == "Access control"
+    task = send(client, "what does the guide say about access control?")
+    output, data = answer(task)
+    assert output.startswith("Agents deny every caller by default")
+    assert "Sources: [1] guide.md § Access control, lines 7-8" in output
+    assert data["citations"][0]["section"] == "Access control"
 
 
 def test_question_the_documents_do_not_cover_is_refused(client: TestClient) -> None:
-    response = client.post("/v1/invoke", json={"task_id": "t", "input": "zebra migration"})
-    assert response.status_code == 200
-    body = response.json()
-    assert (body["outcome"], body["reason"]) == ("refused", "the documents say nothing about that")
+    task = send(client, "zebra migration")
+    assert task["status"]["state"] == "TASK_STATE_REJECTED"
+    assert reason(task) == "the documents say nothing about that"
 
 
 def test_a_document_named_in_the_question_is_cited_first(
@@ -89,8 +85,5 @@ def test_a_document_named_in_the_question_is_cited_first(
     monkeypatch.chdir(tmp_path)
     settings = KnowledgeSettings(app_id="knowledge", documents=["notes.md", "guide.md"])
     with TestClient(build_app(settings, dapr=InMemoryDapr())) as client:
-        body = client.post(
-            "/v1/invoke",
-            json={"task_id": "t", "input": "what does the guide say on access control"},
-        ).json()
-    assert body["data"]["citations"][0]["source"] == "guide.md"
+        _, data = answer(send(client, "what does the guide say on access control"))
+    assert data["citations"][0]["source"] == "guide.md"

@@ -10,6 +10,7 @@ from agents.summarizer.main import build_app
 from agents.summarizer.settings import SummarizerSettings
 from agents.summarizer.summarize import summarize
 from chassis.testing import InMemoryDapr
+from tests.unit.a2a_messages import answer, reason, send
 
 TEXT = (
     "Dapr is a portable runtime for microservices. "
@@ -59,17 +60,16 @@ def test_short_text_is_returned_whole() -> None:
     assert summarize("TL;DR: One sentence.") == "One sentence."
 
 
-def test_invoke_answers_with_summary(client: TestClient) -> None:
-    response = client.post("/v1/invoke", json={"task_id": "t", "input": TEXT})
-    assert response.status_code == 200
-    assert response.json()["output"].startswith("Dapr is a portable runtime")
+def test_a_message_is_answered_with_its_summary(client: TestClient) -> None:
+    output, data = answer(send(client, TEXT))
+    assert output.startswith("Dapr is a portable runtime")
+    assert data == {"input_chars": len(TEXT)}
 
 
-def test_invoke_with_only_an_instruction_is_refused(client: TestClient) -> None:
-    response = client.post("/v1/invoke", json={"task_id": "t", "input": "summarize:"})
-    assert response.status_code == 200
-    body = response.json()
-    assert (body["outcome"], body["reason"]) == ("refused", "the input has no text to summarize")
+def test_a_message_with_only_an_instruction_is_rejected(client: TestClient) -> None:
+    task = send(client, "summarize:")
+    assert task["status"]["state"] == "TASK_STATE_REJECTED"
+    assert reason(task) == "the input has no text to summarize"
 
 
 def test_subscriptions_are_advertised_to_dapr(client: TestClient) -> None:

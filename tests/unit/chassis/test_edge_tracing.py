@@ -123,8 +123,8 @@ def test_request_without_context_gets_a_recorded_trace(
         (("/dapr/", "/events/"), "/v1/tasks", TOKEN.encode(), False),
         (("/dapr/", "/events/"), "/events/pubsub/x", None, False),
         (("/dapr/", "/events/"), "/events/pubsub/x", b"sidecar-tokenX", False),
-        ((), "/v1/invoke", TOKEN.encode(), True),
-        ((), "/v1/invoke", None, False),
+        ((), "/a2a", TOKEN.encode(), True),
+        ((), "/a2a", None, False),
     ],
 )
 def test_trust_rule(paths: tuple[str, ...], path: str, token: bytes | None, trusted: bool) -> None:

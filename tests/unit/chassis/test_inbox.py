@@ -1,4 +1,5 @@
-"""An agent's inbox for asynchronous work: its own API answers, once per message id."""
+"""An agent's inbox for asynchronous work (our A2A pub/sub binding): its own A2A endpoint
+answers, once per message id."""
 
 from __future__ import annotations
 
@@ -13,23 +14,26 @@ from agents.calculator.main import build_app
 from agents.calculator.settings import CalculatorSettings
 from chassis.contract import AGENT_RESULTS_TOPIC
 from chassis.testing import InlineWork, InMemoryDapr
+from tests.unit.a2a_messages import answer, reason, step
 
 ROUTE = "/events/pubsub/agent.requests.calculator"
 
 
 def work(message_id: str, text: str, *, agent: str = "calculator", seconds: float = 10) -> Any:
     deadline = datetime.now(UTC) + timedelta(seconds=seconds)
+    request = step(text, seconds=seconds, context_id="t1")
+    request["message"]["messageId"] = "ab" * 16
     return {
         "id": message_id,
         "source": "orchestrator",
         "type": "com.dapr.event.sent",
         "specversion": "1.0",
         "data": {
-            "task_id": "t1",
-            "step_id": "ab" * 16,
+            "taskId": "t1",
+            "stepId": "ab" * 16,
             "agent": agent,
-            "input": text,
             "deadline": deadline.isoformat(),
+            "request": request,
         },
     }
 
@@ -55,8 +59,10 @@ def test_work_is_answered_on_the_results_topic_under_the_work_id(
 ) -> None:
     assert client.post(ROUTE, json=work("w1", "2+3")).json() == {"status": "SUCCESS"}
     [result] = results(dapr)
-    assert result["response"]["output"] == "2 + 3 = 5"
-    assert (result["agent"], result["step_id"], result["status"]) == ("calculator", "ab" * 16, 200)
+    assert result["task"]["status"]["state"] == "TASK_STATE_COMPLETED"
+    assert answer(result["task"])[0] == "2 + 3 = 5"
+    assert (result["agent"], result["stepId"], result["taskId"]) == ("calculator", "ab" * 16, "t1")
+    assert result["task"]["contextId"] == "t1"
     assert dapr.publish_metadata[-1] == {"cloudevent.id": "w1"}
 
 
@@ -71,28 +77,39 @@ def test_a_redelivered_message_is_answered_again_without_working_on_it(
     assert dapr.state == answered
 
 
-def test_input_the_agent_refuses_is_answered_as_a_refusal_with_the_reason(
+def test_input_the_agent_refuses_is_answered_as_a_rejected_task_with_the_reason(
     client: TestClient, dapr: InMemoryDapr
 ) -> None:
     client.post(ROUTE, json=work("w1", "please compute nothing"))
     [result] = results(dapr)
-    assert (result["status"], result["error"]) == (200, None)
-    assert result["response"]["outcome"] == "refused"
-    assert result["response"]["reason"].startswith("cannot read 'please' at column 1")
+    assert result["task"]["status"]["state"] == "TASK_STATE_REJECTED"
+    assert reason(result["task"]).startswith("cannot read 'please' at column 1")
 
 
-def test_work_past_its_deadline_is_answered_504_without_running(
+def test_work_past_its_deadline_is_answered_failed_without_running(
     client: TestClient, dapr: InMemoryDapr
 ) -> None:
     client.post(ROUTE, json=work("w1", "2+3", seconds=-1))
     [result] = results(dapr)
-    assert result["status"] == 504
+    assert result["task"]["status"]["state"] == "TASK_STATE_FAILED"
+    assert reason(result["task"]) == "deadline passed"
+
+
+def test_a_request_the_a2a_endpoint_cannot_take_is_answered_failed_with_why(
+    client: TestClient, dapr: InMemoryDapr
+) -> None:
+    event = work("w1", "2+3")
+    event["data"]["request"] = {"message": {"messageId": "m"}}  # no role, no parts
+    assert client.post(ROUTE, json=event).json() == {"status": "SUCCESS"}
+    [result] = results(dapr)
+    assert result["task"]["status"]["state"] == "TASK_STATE_FAILED"
+    assert reason(result["task"]).startswith("the agent could not take the work")
 
 
 @pytest.mark.parametrize(
     "event",
     [
-        {"id": "x", "source": "o", "type": "t", "specversion": "1.0", "data": {"input": "2+3"}},
+        {"id": "x", "source": "o", "type": "t", "specversion": "1.0", "data": {"taskId": "t"}},
         work("w2", "2+3", agent="summarizer"),
         "not even an object",
     ],

@@ -27,7 +27,7 @@ def orchestrator_settings(**overrides: Any) -> OrchestratorSettings:
 
 def public_client(dapr: InMemoryDapr, settings: OrchestratorSettings) -> TestClient:
     """A client of the public API (with the API key); use it as a context manager."""
-    app = build_app(settings, dapr=dapr, monitor=False)
+    app = build_app(settings, dapr=dapr, monitor=False, agents_http=dapr.agents_http())
     return TestClient(app, headers={"X-API-Key": API_KEY})
 
 

@@ -5,11 +5,12 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from agents.calculator.main import AGENT as CALCULATOR
-from chassis.contract import AGENT_INVOKE_METHOD, TASK_COMPLETED_TOPIC
+from chassis.contract import TASK_COMPLETED_TOPIC
 from chassis.testing import InMemoryDapr, failing_agent
 from orchestrator.settings import OrchestratorSettings
 from tests.unit.orchestrator.conftest import (
@@ -29,9 +30,7 @@ def test_arithmetic_task_goes_to_calculator_and_is_stored(
     task = response.json()
     assert (task["agent"], task["status"], task["output"]) == ("calculator", "completed", "5")
     assert response.headers["location"] == f"/v1/tasks/{task['id']}"
-    assert dapr.invocations == [
-        ("calculator", AGENT_INVOKE_METHOD, {"task_id": task["id"], "input": "2+3"})
-    ]
+    assert dapr.invocations == [("calculator", "a2a", {"task_id": task["id"], "input": "2+3"})]
     assert client.get(f"/v1/tasks/{task['id']}").json() == task
 
 
@@ -148,13 +147,13 @@ def test_unreachable_or_failing_agent_is_502_and_task_is_failed(
 
 
 def test_agent_answer_outside_contract_is_502(client: TestClient, dapr: InMemoryDapr) -> None:
-    async def broken(_: Any) -> Any:
-        return {"unexpected": True}
+    async def broken(_: httpx.Request) -> httpx.Response:  # JSON-RPC, but no A2A result
+        return httpx.Response(200, json={"jsonrpc": "2.0", "id": "1", "result": {"x": True}})
 
-    dapr.agents["calculator"] = broken
+    dapr.raw_agents["calculator"] = broken
     response = client.post("/v1/tasks", json={"input": "1+1"})
     assert response.status_code == 502
-    assert "outside the contract" in response.json()["detail"]
+    assert "outside the A2A protocol" in response.json()["detail"]
 
 
 def test_unknown_task_is_404(client: TestClient) -> None:

@@ -2,7 +2,8 @@
 
 The fake sidecar plays Dapr's part: what the orchestrator publishes is
 delivered back to its own subscription routes, and agents' work is answered
-by the agent handlers of the fake, as results on `agent.results`.
+by the agent handlers of the fake (each served by the real A2A server), as
+A2A tasks on `agent.results`.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from fastapi.testclient import TestClient
 from chassis.contract import (
     AGENT_RESULTS_TOPIC,
     DEAD_LETTER_TOPIC,
-    DEADLINE_HEADER,
     TASK_COMPLETED_TOPIC,
     TASKS_REQUESTED_TOPIC,
+    failed_task,
 )
-from chassis.dapr import InvocationFailed, StateItem
+from chassis.dapr import StateItem
 from chassis.testing import InMemoryDapr
 
 
@@ -41,6 +42,22 @@ def cloud_event(message_id: str, source: str, data: Any) -> dict[str, Any]:
 def play_dapr(client: TestClient, dapr: InMemoryDapr, *, dead_letter_work: bool = False) -> None:
     """Deliver what the orchestrator publishes as Dapr would (work to the fake's agents)."""
 
+    # The agents' side: their own sidecars (not the orchestrator's, whose calls `dapr` records).
+    agents = InMemoryDapr(dapr.agents)
+
+    async def answer(agent: str, work: dict[str, Any]) -> dict[str, Any]:
+        rpc = {"jsonrpc": "2.0", "id": "1", "method": "SendMessage", "params": work["request"]}
+        async with agents.agents_http() as http:
+            reply = await http.post(
+                f"/v1.0/invoke/{agent}/method/a2a", json=rpc, headers={"A2A-Version": "1.0"}
+            )
+        body = reply.json()
+        if not reply.is_success:  # the inbox answers what has no task as a failed one
+            reason = body.get("detail", "failed")
+            return failed_task(task_id=work["stepId"], context_id=work["taskId"], reason=reason)
+        task: dict[str, Any] = body["result"]["task"]
+        return task
+
     async def deliver(topic: str, event: Any, metadata: dict[str, str]) -> None:
         transport = httpx.ASGITransport(app=client.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://orchestrator") as http:
@@ -54,12 +71,8 @@ def play_dapr(client: TestClient, dapr: InMemoryDapr, *, dead_letter_work: bool 
                     message = cloud_event(message_id, "orchestrator", event)
                     await http.post(f"/events/pubsub/{DEAD_LETTER_TOPIC}", json=message)
                     return
-                result = {"task_id": event["task_id"], "step_id": event["step_id"], "agent": agent}
-                try:
-                    request = {"task_id": event["task_id"], "input": event["input"]}
-                    result["response"] = await dapr.agents[agent](request)
-                except InvocationFailed as exc:
-                    result |= {"status": exc.status, "error": exc.body["detail"]}
+                result = {"taskId": event["taskId"], "stepId": event["stepId"], "agent": agent}
+                result["task"] = await answer(agent, event)
                 message = cloud_event(message_id, agent, result)
                 await http.post(f"/events/pubsub/{AGENT_RESULTS_TOPIC}", json=message)
 
@@ -91,7 +104,7 @@ def test_async_task_is_accepted_at_once_and_answered_over_pubsub(
     assert response.headers["location"] == f"/v1/tasks/{accepted['id']}"
     task = wait_final(client, accepted["id"])
     assert (task["status"], task["agent"], task["output"]) == ("completed", "calculator", "5")
-    assert dapr.invocations == []  # no service invocation on the way
+    assert (dapr.invocations, dapr.a2a_requests) == ([], [])  # no service invocation
     assert topics(dapr) == [
         TASKS_REQUESTED_TOPIC,
         "agent.requests.calculator",
@@ -100,7 +113,9 @@ def test_async_task_is_accepted_at_once_and_answered_over_pubsub(
     assert dapr.published[0][0] == "taskqueue"  # a component of its own
     queued, work = dapr.publish_metadata[:2]
     assert queued["cloudevent.id"] == accepted["id"]  # subscribers dedupe by message id
-    assert work["cloudevent.id"] == dapr.published[1][2]["step_id"]
+    sent = dapr.published[1][2]
+    assert work["cloudevent.id"] == sent["stepId"] == sent["request"]["message"]["messageId"]
+    assert sent["request"]["message"]["contextId"] == sent["taskId"] == accepted["id"]
     assert 290 < int(work["ttlInSeconds"]) <= 300  # stale work expires in the broker
 
 
@@ -199,7 +214,7 @@ def test_dead_lettered_work_fails_its_step_at_once(client: TestClient, dapr: InM
 
 def test_a_result_published_by_another_agent_is_dropped(client: TestClient) -> None:
     forged = cloud_event(
-        "r1", "summarizer", {"task_id": "t", "step_id": "a" * 32, "agent": "calculator"}
+        "r1", "summarizer", {"taskId": "t", "stepId": "a" * 32, "agent": "calculator", "task": {}}
     )
     response = client.post(f"/events/pubsub/{AGENT_RESULTS_TOPIC}", json=forged)
     assert response.json() == {"status": "DROP"}
@@ -216,11 +231,22 @@ def test_a_streamed_task_cannot_be_async(client: TestClient) -> None:
     assert response.status_code == 422
 
 
-def test_agents_get_the_tasks_deadline(client: TestClient, dapr: InMemoryDapr) -> None:
+def test_agents_get_the_tasks_deadline_in_the_a2a_message(
+    client: TestClient, dapr: InMemoryDapr
+) -> None:
     before = datetime.now(UTC).timestamp()
-    client.post("/v1/tasks", json={"input": "2+3", "deadline_seconds": 7})
-    [headers] = dapr.invocation_headers
-    assert before + 6.5 < float(headers[DEADLINE_HEADER]) < before + 8
+    task = client.post("/v1/tasks", json={"input": "2+3", "deadline_seconds": 7}).json()
+    [request] = dapr.a2a_requests
+    message = request["params"]["message"]
+    deadline = datetime.fromisoformat(message["metadata"]["hubspoke"]["deadline"]).timestamp()
+    assert before + 6.5 < deadline < before + 8
+    assert (request["method"], message["role"], message["parts"]) == (
+        "SendMessage",
+        "ROLE_USER",
+        [{"text": "2+3"}],
+    )
+    assert message["contextId"] == task["id"]
+    assert message["messageId"] == task["steps"][0]["id"]
 
 
 def test_a_task_past_its_deadline_fails_504_naming_it(

@@ -23,7 +23,7 @@ def test_registered_agents_are_listed_healthy_with_their_skills(client: TestClie
     calculator = body["agents"][0]
     assert calculator["app_id"] == "calculator"
     assert (calculator["health"], calculator["live_instances"]) == ("healthy", 1)
-    assert calculator["contract_version"] == "hubspoke.agent/v1"
+    assert calculator["contract_version"] == "hubspoke.agent/v2"
     assert [s["id"] for s in calculator["skills"]] == ["arithmetic"]
 
 
@@ -67,14 +67,14 @@ def test_instances_of_one_app_count_as_one_agent(client: TestClient) -> None:
 
 def test_incompatible_contract_is_refused_with_a_visible_reason(client: TestClient) -> None:
     card = card_for(CALCULATOR, "legacy")
-    card["capabilities"]["extensions"][0]["params"]["contractVersion"] = "hubspoke.agent/v2"
+    card["capabilities"]["extensions"][0]["params"]["contractVersion"] = "hubspoke.agent/v1"
     client.post(REGISTRY_ROUTE, json=registration("register", "legacy", card=card))
     assert client.get("/v1/agents/legacy").status_code == 404
     [refusal] = client.get("/v1/agents/refusals").json()["refusals"]
     assert refusal["app_id"] == "legacy"
     assert refusal["reason"] == (
-        "contract hubspoke.agent/v2 is incompatible with this orchestrator "
-        "(supports hubspoke.agent/v1)"
+        "contract hubspoke.agent/v1 is incompatible with hubspoke.agent/v2, "
+        "the contract of this orchestrator"
     )
 
 
