@@ -76,6 +76,14 @@ describe('WorkInbox', () => {
     assert.equal(dapr.state.get(`statestore/answered-${STEP}`)?.ttlSeconds, 86400);
   });
 
+  it('answers duplicates delivered at the same time with one piece of work', async () => {
+    const statuses = await Promise.all([inbox.handle(event('convert 5 km to miles')), inbox.handle(event('convert 5 km to miles'))]);
+    assert.deepEqual(statuses, ['SUCCESS', 'SUCCESS']);
+    assert.equal(executions, 1);
+    assert.equal(dapr.published.length, 2);
+    assert.deepEqual(dapr.published[1]?.data, dapr.published[0]?.data);
+  });
+
   it('answers nonsense as a rejected task, and a passed deadline as a failed one', async () => {
     await inbox.handle(event('convert 5 km to kg'));
     assert.equal(state(dapr.published[0]?.data), 'TASK_STATE_REJECTED');

@@ -8,7 +8,8 @@
  * a call through service invocation. Delivery is at-least-once: once a result
  * is published it is kept in the state store under the step id (with a TTL),
  * so a message delivered again, even to another replica, is answered with the
- * same result without being worked on again. What does not parse is answered
+ * same result without being worked on again; a duplicate arriving while the
+ * first is being answered waits for that answer. What does not parse is answered
  * DROP, and Dapr moves it to the dead letters.
  */
 import { Role, SendMessageRequest, Task, TaskState, type Message } from '@a2a-js/sdk';
@@ -27,6 +28,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 export class WorkInbox {
+  /** Steps being answered now, so a duplicate arriving meanwhile waits for the same answer. */
+  private readonly inFlight = new Map<string, Promise<AgentResult>>();
+
   constructor(
     private readonly opts: {
       dapr: DaprPort;
@@ -58,8 +62,19 @@ export class WorkInbox {
     try {
       const stored = await this.opts.dapr.getState(this.opts.store, key);
       let result: AgentResult;
-      if (stored === undefined) {
-        result = await this.answer(work);
+      const running = this.inFlight.get(work.stepId);
+      if (running !== undefined) {
+        // Delivered twice at once (a redelivery racing the first): one piece of work,
+        // the same answer for both.
+        result = await running;
+      } else if (stored === undefined) {
+        const answering = this.answer(work);
+        this.inFlight.set(work.stepId, answering);
+        try {
+          result = await answering;
+        } finally {
+          this.inFlight.delete(work.stepId);
+        }
       } else {
         // Sent again (the orchestrator ran the step again after a restart): answer
         // with what was answered, without working on it again.
@@ -69,7 +84,7 @@ export class WorkInbox {
       await this.opts.dapr.publish(this.opts.pubsub, AGENT_RESULTS_TOPIC, result, {
         'cloudevent.id': eventId ?? work.stepId,
       });
-      if (stored === undefined) {
+      if (stored === undefined && running === undefined) {
         await this.opts.dapr.saveState(this.opts.store, key, result, ANSWERED_TTL_S);
       }
     } catch (error) {

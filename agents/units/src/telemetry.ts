@@ -1,5 +1,5 @@
 /**
- * OpenTelemetry for this agent: traces over OTLP/HTTP, W3C trace context in and out.
+ * OpenTelemetry for this agent: traces over OTLP/HTTP (protobuf, as the Python services send), W3C trace context in and out.
  *
  * The exporter sends to `OTEL_EXPORTER_OTLP_ENDPOINT` (the launcher's
  * receiver locally, the collector in k8s: the variable the Python services
@@ -25,8 +25,8 @@ import {
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOnSampler,
   BatchSpanProcessor,
@@ -64,11 +64,13 @@ export function startTelemetry(opts: {
     );
   }
   const provider = new TracerProvider({
-    resource: resourceFromAttributes({
+    // The default resource names the SDK and its language (telemetry.sdk.*), as the Python
+    // services' does: the local receiver tells app spans from daprd's by it.
+    resource: defaultResource().merge(resourceFromAttributes({
       'service.name': opts.service,
       'service.version': opts.version,
       'service.instance.id': randomUUID().replaceAll('-', ''),
-    }),
+    })),
     sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
     spanProcessors: processors,
   });
