@@ -5,7 +5,7 @@
   orchestrator's mTLS identity (only it may call agents); SendMessage goes
   through a2a-sdk's JSON-RPC client transport (`a2a.client.transports.jsonrpc`).
 - `StackWorkBus`: publishes through the same sidecar (Dapr's publish API) and
-  reads the `agent.results` stream with the orchestrator's Redis user
+  reads topics' streams (`agent.results`, `agents.registry`) with the orchestrator's Redis user
   (XRANGE: read only; the stream is what Dapr's pubsub.redis writes).
 - `OrchestratorRegistry`: GET /v1/agents/... with the API key.
 Every response body goes to the `Transcript` for the secrets check.
@@ -149,8 +149,8 @@ class StackWorkBus:
         await self._http.aclose()
         await self._redis.aclose()
 
-    async def results_mark(self) -> str:
-        newest = await self._redis.xrevrange(wire.AGENT_RESULTS_TOPIC, count=1)
+    async def stream_mark(self, topic: str) -> str:
+        newest = await self._redis.xrevrange(topic, count=1)
         return _text(newest[0][0]) if newest and newest[0][0] is not None else "0-0"
 
     async def publish_work(self, app_id: str, work: dict[str, Any], event_id: str) -> HttpAnswer:
@@ -161,8 +161,9 @@ class StackWorkBus:
         )
         return HttpAnswer(response.status_code, response.text)
 
-    async def results_since(self, mark: str) -> list[dict[str, Any]]:
-        entries = await self._redis.xrange(wire.AGENT_RESULTS_TOPIC, min=f"({mark}") or []
+    async def stream_since(self, topic: str, mark: str) -> list[dict[str, Any]]:
+        # Dapr's pubsub.redis keeps one stream per topic, named after it.
+        entries = await self._redis.xrange(topic, min=f"({mark}") or []
         return [data for _, fields in entries if (data := _event_data(fields or {})) is not None]
 
 

@@ -97,18 +97,18 @@ class AgentChannel(Protocol):
 
 
 class WorkBus(Protocol):
-    """Asynchronous work: publish on the agent's topic, read `agent.results`."""
+    """Pub/sub as the orchestrator sees it: publish work, read what was published on a topic."""
 
-    async def results_mark(self) -> str:
-        """A position in the results stream; `results_since` reads after it."""
+    async def stream_mark(self, topic: str) -> str:
+        """A position in `topic`'s stream; `stream_since` reads after it."""
         ...
 
     async def publish_work(self, app_id: str, work: dict[str, Any], event_id: str) -> HttpAnswer:
         """Publish `work` on `agent.requests.<app_id>` as CloudEvent `event_id`."""
         ...
 
-    async def results_since(self, mark: str) -> list[dict[str, Any]]:
-        """The `data` of every result published after `mark`, oldest first."""
+    async def stream_since(self, topic: str, mark: str) -> list[dict[str, Any]]:
+        """The `data` of every message published on `topic` after `mark`, oldest first."""
         ...
 
 

@@ -34,7 +34,7 @@ class KitOptions:
     async_wait: timedelta = timedelta(seconds=30)  # first result of published work within
     async_settle: timedelta = timedelta(seconds=5)  # how long to watch for a second result
     heartbeat_wait: timedelta = timedelta(seconds=15)  # last_seen advances within
-    deregister_wait: timedelta = timedelta(seconds=3)  # gone from the registry within
+    deregister_wait: timedelta = timedelta(seconds=10)  # deregister published, then unlisted
 
 
 async def run_checks(
@@ -73,10 +73,10 @@ async def run_checks(
             settle=options.async_settle,
         )
     )
-    report.add(await check_registered(registry, app_id))
+    report.add(await check_registered(registry, app_id, options.heartbeat_wait))
     report.add(await check_heartbeat(registry, app_id, options.heartbeat_wait))
     report.add(check_no_secrets(transcript, secrets))
-    report.add(await check_deregistration(registry, control, app_id, options.deregister_wait))
+    report.add(await check_deregistration(registry, bus, control, app_id, options.deregister_wait))
     return report
 
 

@@ -16,6 +16,7 @@ __all__ = [
     "MAX_INPUT_CHARS",
     "PROTOCOL_VERSION",
     "PUBSUB_BINDING",
+    "REGISTRY_TOPIC",
     "jsonrpc_interface_url",
     "pubsub_interface_url",
     "requests_topic",
@@ -31,6 +32,7 @@ CARD_PATH = ".well-known/agent-card.json"
 # A card's JSON-RPC URL is on the caller's own sidecar, at Dapr's default HTTP port.
 CALLER_DAPR_PORT = 3500
 AGENT_RESULTS_TOPIC = "agent.results"
+REGISTRY_TOPIC = "agents.registry"
 # The longest step input the design lets an agent take (chassis MAX_INPUT_CHARS).
 MAX_INPUT_CHARS = 20_000
 

@@ -55,7 +55,8 @@ async def _results_for(
     """Results for `step_id` after `mark`, once `at_least` came or `wait_s` passed."""
     end = time.monotonic() + wait_s
     while True:
-        found = [r for r in await bus.results_since(mark) if r.get("stepId") == step_id]
+        results = await bus.stream_since(wire.AGENT_RESULTS_TOPIC, mark)
+        found = [r for r in results if r.get("stepId") == step_id]
         if len(found) >= at_least or time.monotonic() >= end:
             return found
         await asyncio.sleep(_POLL_S)
@@ -91,7 +92,7 @@ async def check_async_work(
         )
     skill, text = example or (None, "conformance: asynchronous work")
     work = _work(app_id, text, skill, wait)
-    mark = await bus.results_mark()
+    mark = await bus.stream_mark(wire.AGENT_RESULTS_TOPIC)
     sent = await bus.publish_work(app_id, work, event_id=work["stepId"])
     if sent.status not in (200, 204):
         return failed(

@@ -1,11 +1,12 @@
 """Registration, heartbeat and deregistration, as the orchestrator's registry sees them.
 
-- `registry.registered`: GET /v1/agents/<app-id> lists it healthy (if not,
-  the registry's refusal reason for it, when there is one);
+- `registry.registered`: GET /v1/agents/<app-id> lists it healthy within a
+  wait (if not, the registry's refusal reason for it, when there is one);
 - `registry.heartbeat`: its `last_seen` advances;
-- `registry.deregistration`: after a graceful stop the agent is gone from
-  the registry sooner than the heartbeat timeout would remove it; only where
-  the kit may stop the agent (an `AgentControl`), otherwise SKIP.
+- `registry.deregistration`: on a graceful stop the agent publishes
+  `deregister` on `agents.registry` (seen in the topic's stream: direct
+  evidence, however busy the orchestrator is) and the registry drops it;
+  only where the kit may stop the agent (an `AgentControl`), otherwise SKIP.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from conformance.ports import AgentControl, RegistryView
+from conformance import wire
+from conformance.ports import AgentControl, RegistryView, WorkBus
 from conformance.results import CheckResult, failed, passed, skipped
 
 __all__ = ["check_deregistration", "check_heartbeat", "check_registered"]
@@ -45,10 +47,22 @@ async def _refusal(registry: RegistryView, app_id: str) -> str | None:
     return None
 
 
-async def check_registered(registry: RegistryView, app_id: str) -> CheckResult:
-    """The registry lists the agent, healthy."""
+async def _healthy_view(
+    registry: RegistryView, app_id: str, wait: timedelta
+) -> dict[str, Any] | None:
+    """The agent's view once healthy, or the last one read (None: not listed) after `wait`."""
+    end = time.monotonic() + wait.total_seconds()
+    while True:
+        view = await _view(registry, app_id)
+        if (view is not None and view.get("health") == "healthy") or time.monotonic() >= end:
+            return view
+        await asyncio.sleep(_POLL_S)
+
+
+async def check_registered(registry: RegistryView, app_id: str, wait: timedelta) -> CheckResult:
+    """The registry lists the agent healthy (within `wait`: health may lag under load)."""
     name = "registry.registered"
-    view = await _view(registry, app_id)
+    view = await _healthy_view(registry, app_id, wait)
     if view is None:
         reason = await _refusal(registry, app_id)
         if reason is not None:
@@ -84,10 +98,30 @@ async def check_heartbeat(registry: RegistryView, app_id: str, wait: timedelta) 
     )
 
 
+def _is_goodbye(message: dict[str, Any], app_id: str) -> bool:
+    return message.get("kind") == "deregister" and message.get("app_id") == app_id
+
+
+async def _until(check: Any, wait_s: float) -> float | None:
+    """Seconds until the async `check()` held, or None if it did not within `wait_s`."""
+    start = time.monotonic()
+    while True:
+        if await check():
+            return time.monotonic() - start
+        if time.monotonic() - start >= wait_s:
+            return None
+        await asyncio.sleep(_POLL_S)
+
+
 async def check_deregistration(
-    registry: RegistryView, control: AgentControl | None, app_id: str, wait: timedelta
+    registry: RegistryView,
+    bus: WorkBus,
+    control: AgentControl | None,
+    app_id: str,
+    wait: timedelta,
 ) -> CheckResult:
-    """Stop the agent gracefully; it must leave the registry within `wait`; start it again."""
+    """Stop the agent gracefully: within `wait` it must publish `deregister` and leave the
+    registry; then start it again."""
     name = "registry.deregistration"
     if control is None:
         return skipped(
@@ -95,20 +129,36 @@ async def check_deregistration(
             "not checked: the kit cannot stop this agent here (the test suite checks it "
             "through its stack handle)",
         )
+    mark = await bus.stream_mark(wire.REGISTRY_TOPIC)
+
+    async def said_goodbye() -> bool:
+        messages = await bus.stream_since(wire.REGISTRY_TOPIC, mark)
+        return any(_is_goodbye(m, app_id) for m in messages)
+
+    async def gone() -> bool:
+        return (await registry.agent(app_id)).status == 404
+
     await control.stop(app_id)
     try:
-        start, gone = time.monotonic(), False
-        while not gone and time.monotonic() - start < wait.total_seconds():
-            gone = (await registry.agent(app_id)).status == 404
-            if not gone:
-                await asyncio.sleep(_POLL_S)
-        took = time.monotonic() - start
+        published = await _until(said_goodbye, wait.total_seconds())
+        dropped = await _until(gone, wait.total_seconds())
     finally:
         await control.start(app_id)
-    if not gone:
+    if published is None:
         return failed(
             name,
-            f"still listed {wait.total_seconds():.0f}s after a graceful stop (SIGTERM): publish "
-            "{kind: deregister, app_id, instance_id, sent_at} on agents.registry before exiting",
+            f"no deregister on {wire.REGISTRY_TOPIC} within {wait.total_seconds():.0f}s of a "
+            "graceful stop (SIGTERM): publish {kind: deregister, app_id, instance_id, sent_at} "
+            "through the sidecar before exiting",
         )
-    return passed(name, f"gone from the registry {took:.2f}s after a graceful stop")
+    if dropped is None:
+        return failed(
+            name,
+            f"deregister published, but the registry still lists {app_id} "
+            f"{wait.total_seconds():.0f}s later: send the instance_id it registered with",
+        )
+    return passed(
+        name,
+        f"deregister published {published:.2f}s after a graceful stop, unlisted "
+        f"{dropped:.2f}s after that",
+    )

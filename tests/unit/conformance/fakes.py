@@ -178,11 +178,15 @@ class FakeBus:
     dedupe: bool = True
     publish_status: int = 204
     answers: bool = True
-    stream: list[dict[str, Any]] = field(default_factory=list)
+    stream: list[dict[str, Any]] = field(default_factory=list)  # agent.results
+    registry_stream: list[dict[str, Any]] = field(default_factory=list)  # agents.registry
     first_task: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    async def results_mark(self) -> str:
-        return str(len(self.stream))
+    def _topic(self, topic: str) -> list[dict[str, Any]]:
+        return {"agent.results": self.stream, "agents.registry": self.registry_stream}[topic]
+
+    async def stream_mark(self, topic: str) -> str:
+        return str(len(self._topic(topic)))
 
     async def publish_work(self, app_id: str, work: dict[str, Any], event_id: str) -> HttpAnswer:
         if self.publish_status != 204:
@@ -200,8 +204,8 @@ class FakeBus:
         self.stream.append({**result, "task": answered})
         return HttpAnswer(204, "")
 
-    async def results_since(self, mark: str) -> list[dict[str, Any]]:
-        return self.stream[int(mark) :]
+    async def stream_since(self, topic: str, mark: str) -> list[dict[str, Any]]:
+        return self._topic(topic)[int(mark) :]
 
 
 @dataclass
@@ -210,6 +214,7 @@ class FakeRegistry:
 
     listed: bool = True
     health: str = "healthy"
+    healthy_after_reads: int | None = None  # reads answered `health` before turning healthy
     beating: bool = True
     refusal: str | None = None
     reads: int = 0
@@ -219,9 +224,10 @@ class FakeRegistry:
         if not self.listed:
             return HttpAnswer(404, '{"detail": "no registered agent"}')
         second = self.reads if self.beating else 0
+        recovered = self.healthy_after_reads is not None and self.reads > self.healthy_after_reads
         view = {
             "app_id": app_id,
-            "health": self.health,
+            "health": "healthy" if recovered else self.health,
             "live_instances": 1,
             "last_seen": f"2026-11-29T22:00:{second % 60:02d}+00:00",
         }
@@ -234,16 +240,22 @@ class FakeRegistry:
 
 @dataclass
 class FakeControl:
-    """`AgentControl`: stopping unlists the agent when it deregisters (`deregisters`)."""
+    """`AgentControl`: a stopped agent that `deregisters` publishes its goodbye on the bus,
+    and the registry, if it `forgets`, unlists it."""
 
     registry: FakeRegistry
+    bus: FakeBus
     deregisters: bool = True
+    forgets: bool = True
     calls: list[str] = field(default_factory=list)
 
     async def stop(self, app_id: str) -> None:
         self.calls.append("stop")
         if self.deregisters:
-            self.registry.listed = False
+            self.bus.registry_stream.append(
+                {"kind": "deregister", "app_id": app_id, "instance_id": "i1"}
+            )
+            self.registry.listed = not self.forgets
 
     async def start(self, app_id: str) -> None:
         self.calls.append("start")

@@ -31,15 +31,15 @@ SECRETS = {"weather's Dapr API token": "tok-123"}
 
 
 async def test_a_conforming_agent_passes_every_check() -> None:
-    channel, registry = FakeChannel(), FakeRegistry()
+    channel, registry, bus = FakeChannel(), FakeRegistry(), FakeBus()
     report = await run_checks(
         APP,
         channel=channel,
-        bus=FakeBus(),
+        bus=bus,
         registry=registry,
         transcript=channel.transcript,
         secrets=SECRETS,
-        control=FakeControl(registry),
+        control=FakeControl(registry, bus),
         options=FAST,
     )
     assert report.failures == [], report.render()
