@@ -15,11 +15,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
+import httpx
 
 from chassis.dapr import InvocationFailed, SidecarUnavailable, pooled_session
 from chassis.testing import InMemoryDapr
 
-__all__ = ["DirectHttpPort"]
+__all__ = ["DirectA2ATransport", "DirectHttpPort"]
 
 
 class DirectHttpPort(InMemoryDapr):
@@ -81,3 +82,27 @@ def _decode(content: bytes) -> Any:
         return json.loads(content)
     except ValueError:
         return content.decode(errors="replace")
+
+
+class DirectA2ATransport(httpx.AsyncBaseTransport):
+    """The orchestrator's A2A calls (`/v1.0/invoke/<app-id>/method/<path>` on its sidecar)
+    sent straight to `<app's base URL>/<path>` with the app token: no sidecar between."""
+
+    def __init__(self, apps: Mapping[str, str], app_token: str | None = None) -> None:
+        self._apps = dict(apps)
+        self._token = app_token
+        self._http = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        parts = request.url.path.split("/")  # "", v1.0, invoke, <app-id>, method, <path...>
+        base = self._apps.get(parts[3]) if len(parts) > 5 else None
+        if base is None:
+            return httpx.Response(500, json={"errorCode": "ERR_DIRECT_INVOKE"})
+        request.url = httpx.URL(f"{base}/{'/'.join(parts[5:])}")
+        request.headers["host"] = request.url.netloc.decode()
+        if self._token is not None:
+            request.headers["dapr-api-token"] = self._token
+        return await self._http.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()

@@ -2,10 +2,11 @@
 
 The same `build_app` wiring and uvicorn settings as `python -m <service>`
 (`chassis.serve`), but with a `DaprPort` that needs no daprd: the
-orchestrator gets `DirectHttpPort` (agents called straight on their ports,
-state in memory) and an agent gets `InMemoryDapr` (its state in memory; it
-does not self-register, the benchmark registers it by pull). So a task runs
-exactly the orchestrator's and the agent's code, minus Dapr.
+orchestrator gets `DirectHttpPort` and `DirectA2ATransport` (agents called
+straight on their ports, A2A included; state in memory) and an agent gets
+`InMemoryDapr` (its state in memory; it does not self-register, the
+benchmark registers it by pull). So a task runs exactly the orchestrator's
+and the agent's code, minus Dapr.
 
     BENCH_APPS='{"calculator": "http://127.0.0.1:8001"}' BENCH_APP_TOKEN=... \\
     APP_PORT=8000 ORCHESTRATOR_API_KEYS=... python -m bench.direct_serve orchestrator
@@ -15,12 +16,13 @@ from __future__ import annotations
 
 import sys
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bench.direct_port import DirectHttpPort
+from bench.direct_port import DirectA2ATransport, DirectHttpPort
 from chassis.logs import configure_logging
 from chassis.settings import ServiceSettings
 from chassis.testing import InMemoryDapr
@@ -49,7 +51,10 @@ def build(service: str, direct: DirectSettings) -> tuple[FastAPI, ServiceSetting
         from orchestrator.settings import OrchestratorSettings
 
         hub = OrchestratorSettings()
-        return orchestrator_app(hub, DirectHttpPort(direct.apps, direct.token())), hub
+        transport = DirectA2ATransport(direct.apps, direct.token())
+        agents_http = httpx.AsyncClient(base_url="http://direct", transport=transport)
+        port = DirectHttpPort(direct.apps, direct.token())
+        return orchestrator_app(hub, port, agents_http=agents_http), hub
     if service == "calculator":
         from agents.calculator.main import build_app as calculator_app
         from agents.calculator.settings import CalculatorSettings

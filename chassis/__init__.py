@@ -3,7 +3,7 @@
 - `create_app`: FastAPI app with health, problem-JSON errors, a body limit
 - `ServiceSettings`: APP_ID / APP_PORT and shared knobs from the environment
 - `DaprPort` / `DaprSidecar`: invocation, state with ETags, publish
-- `contract`: the v1 orchestrator-agent models
+- `contract`: the orchestrator-agent contract v2 (A2A through Dapr)
 - `serve`: run a service under uvicorn with JSON logs
 """
 

@@ -1,8 +1,9 @@
 """Deadlines: a task's time budget, carried to agents and enforced there.
 
-The orchestrator sends `Hubspoke-Deadline: <Unix seconds>` with every agent
-call. `DeadlineGuard` refuses a request whose deadline has already passed
-(504, nothing runs) and stops one that runs past it (504, if no answer has
+A caller may send `Hubspoke-Deadline: <Unix seconds>` with a request (A2A
+calls carry theirs in the message instead: `chassis.a2a_server`).
+`DeadlineGuard` refuses a request whose deadline has already passed (504,
+nothing runs) and stops one that runs past it (504, if no answer has
 started), so an agent never works on something nobody waits for any more.
 """
 

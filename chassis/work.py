@@ -1,16 +1,17 @@
 """Bounded work: CPU-heavy jobs run in worker processes, each within a time budget.
 
-A job that computes (a big number, a parse, a model) must not run on the
-event loop: there it stops heartbeats, probes and every other request of the
-agent, and nothing can interrupt it. `ProcessWork` runs a job (a picklable
-callable without arguments, e.g. `functools.partial(evaluate, text)`) in a
-pool of worker processes (pebble) and gives it a budget of running time: the
-agent's default (`HUBSPOKE_WORK_BUDGET_SECONDS`), or less when the task's
-deadline (`Hubspoke-Deadline`) comes sooner. Past the budget the worker is
-killed and replaced, and the caller gets `WorkBudgetExceeded`, a refusal with
-a reason, never a hang. Waiting for a free worker is bounded by the deadline
-(`chassis.deadline` cancels the request, and with it the job). Threads could
-not do this: a running bigint operation cannot be stopped, and holds the GIL.
+A job that computes (a big number, a parse, a model) must not run on the event
+loop: there it stops heartbeats, probes and every other request of the agent,
+and nothing can interrupt it. `ProcessWork` runs a job (a picklable callable
+without arguments, e.g. `functools.partial(evaluate, text)`) in a pool of
+worker processes (pebble) and gives it a budget of running time: the agent's
+default (`HUBSPOKE_WORK_BUDGET_SECONDS`), or less when the task's deadline
+(the A2A message's `metadata.hubspoke.deadline`) comes sooner. Past the budget
+the worker is killed and replaced, and the caller gets `WorkBudgetExceeded`, a
+refusal with a reason, never a hang. Waiting for a free worker is bounded by
+the deadline (`chassis.a2a_server` cancels the step, and with it the job).
+Threads could not do this: a running bigint operation cannot be stopped, and
+holds the GIL.
 
 Exception tree (see `chassis.errors`):
 

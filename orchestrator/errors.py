@@ -37,7 +37,8 @@ class TaskNotFound(NotFoundError):
 
 
 class AgentRejectedTask(UnprocessableError):
-    """The agent refused the task: `outcome: refused`, or a 4xx from an agent off the chassis."""
+    """The agent refused the task: A2A state `rejected` (or `input-required`), or a 4xx
+    from an agent off the chassis."""
 
 
 class PlanTooLong(UnprocessableError):

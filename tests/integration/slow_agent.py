@@ -8,7 +8,6 @@ app-id a short Dapr timeout and an eager circuit breaker
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 
@@ -16,6 +15,7 @@ from chassis import serve
 from chassis.agent import AgentDescription, Skill, create_agent_app
 from chassis.dapr import DaprPort
 from chassis.settings import AgentSettings
+from chassis.skills import SkillAnswer, SkillRequest
 
 DELAY_S = 3.0
 AGENT = AgentDescription(
@@ -37,11 +37,11 @@ AGENT = AgentDescription(
 router = APIRouter()
 
 
-@router.post("/v1/invoke")
-async def invoke(request: Request, body: dict[str, Any]) -> dict[str, Any]:
-    request.app.state.calls += 1
+async def answer(app: FastAPI, request: SkillRequest) -> SkillAnswer:
+    """Every A2A message, answered after DELAY_S (if its deadline allows)."""
+    app.state.calls += 1
     await asyncio.sleep(DELAY_S)
-    return {"agent": "abacus", "output": "too late", "data": {}}
+    return SkillAnswer(output="too late")
 
 
 @router.get("/v1/calls")
@@ -53,7 +53,9 @@ def build_app() -> FastAPI:
     def setup(app: FastAPI, _: DaprPort) -> None:
         app.state.calls = 0
 
-    return create_agent_app(agent=AGENT, settings=AgentSettings(), routers=[router], setup=setup)
+    return create_agent_app(
+        agent=AGENT, settings=AgentSettings(), answer=answer, routers=[router], setup=setup
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from launcher import LocalStack
+from tests.integration.a2a_calls import A2A_HEADERS, status_text, step_body, task_of
 
 
 def wait_final(stack: LocalStack, task_id: str, timeout_s: float = 20) -> dict[str, Any]:
@@ -89,18 +90,11 @@ def test_an_agent_may_not_queue_tasks(stack: LocalStack) -> None:
 
 
 def test_dapr_carries_the_deadline_and_the_agent_refuses_work_past_it(stack: LocalStack) -> None:
-    body = {"task_id": "deadline-test", "input": "2+2"}
     with stack.client("orchestrator", sidecar=True) as sidecar:
-        late = sidecar.post(
-            "/v1.0/invoke/calculator/method/v1/invoke",
-            json=body,
-            headers={"Hubspoke-Deadline": str(time.time() - 1)},
-        )
-        in_time = sidecar.post(
-            "/v1.0/invoke/calculator/method/v1/invoke",
-            json=body,
-            headers={"Hubspoke-Deadline": str(time.time() + 10)},
-        )
-    assert late.status_code == 504, late.text
-    assert "deadline passed" in late.json()["detail"]
-    assert in_time.json()["output"] == "2 + 2 = 4"
+        url = "/v1.0/invoke/calculator/method/a2a"
+        late = task_of(sidecar.post(url, json=step_body("2+2", deadline_s=-1), headers=A2A_HEADERS))
+        in_time = task_of(sidecar.post(url, json=step_body("2+2"), headers=A2A_HEADERS))
+    assert (late["status"]["state"], status_text(late)) == ("TASK_STATE_FAILED", "deadline passed")
+    assert "artifacts" not in late  # nothing was worked on
+    assert in_time["status"]["state"] == "TASK_STATE_COMPLETED"
+    assert in_time["artifacts"][0]["parts"][0]["text"] == "2 + 2 = 4"

@@ -1,6 +1,7 @@
 """Zero-trust boundaries on real sidecars with mTLS (Sentry) and access control.
 
-The star: the orchestrator may call agents, on exactly the contract's routes;
+The star: the orchestrator may call agents, on exactly the contract's routes
+(POST /a2a, GET /healthz, GET the card);
 agents may call nobody (their sidecars serve no invocation API at all); each
 sidecar serves its app only the Dapr APIs its role uses; apps accept only their
 own sidecar; sidecars accept only their own app; each role may use only the
@@ -23,13 +24,29 @@ from google.protobuf import any_pb2
 from launcher import LocalStack
 from tests.integration.conftest import redis_cli
 
+# An A2A SendMessage (JSON-RPC) as the orchestrator sends a step.
+A2A_BODY = {
+    "jsonrpc": "2.0",
+    "id": "boundary-test",
+    "method": "SendMessage",
+    "params": {
+        "message": {
+            "messageId": "b" * 32,
+            "contextId": "boundary-test",
+            "role": "ROLE_USER",
+            "parts": [{"text": "2+2"}],
+        }
+    },
+}
+
 
 def invoke_via(stack: LocalStack, caller: str, target: str, method: str) -> httpx.Response:
-    body = {"task_id": "boundary-test", "input": "2+2"}
+    body = A2A_BODY if method == "a2a" else {"input": "2+2"}
+    headers = {"A2A-Version": "1.0"}
     with stack.client(caller, sidecar=True) as sidecar:
         if method.endswith("healthz") or method.endswith(".json"):
             return sidecar.get(f"/v1.0/invoke/{target}/method/{method}")
-        return sidecar.post(f"/v1.0/invoke/{target}/method/{method}", json=body)
+        return sidecar.post(f"/v1.0/invoke/{target}/method/{method}", json=body, headers=headers)
 
 
 def calls_recorded_by_legacy(stack: LocalStack) -> int:
@@ -53,9 +70,11 @@ def strays_of_legacy(stack: LocalStack) -> list[str]:
 
 
 def test_orchestrator_may_call_what_agents_allow(stack: LocalStack) -> None:
-    for method in ("v1/invoke", "healthz", ".well-known/agent-card.json"):
+    for method in ("a2a", "healthz", ".well-known/agent-card.json"):
         response = invoke_via(stack, "orchestrator", "calculator", method)
         assert response.status_code == 200, (method, response.text)
+    task = invoke_via(stack, "orchestrator", "calculator", "a2a").json()["result"]["task"]
+    assert task["status"]["state"] == "TASK_STATE_COMPLETED"
 
 
 def test_orchestrator_may_not_call_other_agent_routes(stack: LocalStack) -> None:
@@ -68,16 +87,17 @@ def test_orchestrator_may_not_call_other_agent_routes(stack: LocalStack) -> None
     ("caller", "target"), [("calculator", "summarizer"), ("summarizer", "calculator")]
 )
 def test_agent_cannot_invoke_another_agent(stack: LocalStack, caller: str, target: str) -> None:
-    assert not_served(invoke_via(stack, caller, target, "v1/invoke"))
+    assert not_served(invoke_via(stack, caller, target, "a2a"))
     assert not_served(invoke_via(stack, caller, target, "healthz"))
+    assert not_served(invoke_via(stack, caller, target, ".well-known/agent-card.json"))
 
 
 def test_refused_call_never_reaches_the_target_app(stack: LocalStack) -> None:
     before = calls_recorded_by_legacy(stack)
-    assert not_served(invoke_via(stack, "calculator", "legacy", "v1/invoke"))
+    assert not_served(invoke_via(stack, "calculator", "legacy", "a2a"))
     assert calls_recorded_by_legacy(stack) == before
     # The same call from the orchestrator does arrive: the recorder works.
-    assert invoke_via(stack, "orchestrator", "legacy", "v1/invoke").status_code == 200
+    assert invoke_via(stack, "orchestrator", "legacy", "a2a").status_code == 200
     assert calls_recorded_by_legacy(stack) == before + 1
 
 
@@ -87,7 +107,7 @@ def test_agent_cannot_invoke_another_app_by_url(stack: LocalStack) -> None:
     before = calls_recorded_by_legacy(stack)
     for caller in ("calculator", "summarizer", "knowledge"):
         with stack.client(caller, sidecar=True) as sidecar:
-            response = sidecar.post(f"/v1.0/invoke/{url}/method/v1/invoke", json={"input": "1"})
+            response = sidecar.post(f"/v1.0/invoke/{url}/method/a2a", json=A2A_BODY)
         assert not_served(response), (caller, response.status_code, response.text)
     assert calls_recorded_by_legacy(stack) == before
 
@@ -99,8 +119,8 @@ def _invoke_over_grpc(stack: LocalStack, caller: str, target: str) -> object:
     request = api_v1.InvokeServiceRequest(
         id=target,
         message=common_v1.InvokeRequest(
-            method="v1/invoke",
-            data=any_pb2.Any(value=json.dumps({"task_id": "g", "input": "1+1"}).encode()),
+            method="a2a",
+            data=any_pb2.Any(value=json.dumps(A2A_BODY).encode()),
             content_type="application/json",
             http_extension=common_v1.HTTPExtension(verb=common_v1.HTTPExtension.Verb.POST),
         ),
@@ -123,25 +143,28 @@ def test_agent_sidecar_refuses_invocation_over_grpc(stack: LocalStack) -> None:
     assert calls_recorded_by_legacy(stack) == before + 1
 
 
-@pytest.mark.parametrize("method", ["v1/tasks", "v1/agents", "healthz"])
-def test_agent_cannot_invoke_the_orchestrator(stack: LocalStack, method: str) -> None:
-    with stack.client("calculator", sidecar=True) as sidecar:
-        response = sidecar.post(f"/v1.0/invoke/orchestrator/method/{method}", json={"input": "1"})
+@pytest.mark.parametrize("method", ["a2a", "v1/tasks", "v1/agents", "healthz"])
+@pytest.mark.parametrize("caller", ["calculator", "summarizer", "knowledge"])
+def test_agent_cannot_invoke_the_orchestrator(stack: LocalStack, caller: str, method: str) -> None:
+    with stack.client(caller, sidecar=True) as sidecar:
+        response = sidecar.post(f"/v1.0/invoke/orchestrator/method/{method}", json=A2A_BODY)
     assert not_served(response), response.text
 
 
 @pytest.mark.parametrize(
     ("verb", "method"),
     [
-        ("POST", "v1/invoke/x"),
-        ("POST", "v1/invoke/x/y"),
+        ("POST", "a2a/x"),
+        ("POST", "a2a/x/y"),
         ("GET", "healthz/a/b"),
         ("GET", "healthz/a"),
         ("GET", ".well-known/agent-card.json/x"),
+        ("POST", "v1/invoke"),  # contract v1's route
         ("POST", "v1/activity"),
         ("GET", "openapi.json"),
         ("GET", "docs"),
         ("POST", "dapr/subscribe"),
+        ("POST", "events/pubsub/agent.requests.legacy"),
     ],
 )
 def test_policy_operations_are_exact(stack: LocalStack, verb: str, method: str) -> None:
@@ -159,9 +182,10 @@ def test_orchestrator_reaches_only_the_contract_routes_of_an_agent(
     """Every route the agent serves (its OpenAPI document) but the three of the contract is 403."""
     with stack.client(agent) as direct:
         paths = direct.get("/openapi.json").json()["paths"]
-    allowed = {("POST", "/v1/invoke"), ("GET", "/healthz"), ("GET", "/.well-known/agent-card.json")}
+    allowed = {("POST", "/a2a"), ("GET", "/healthz"), ("GET", "/.well-known/agent-card.json")}
     served = {(verb.upper(), path) for path, ops in paths.items() for verb in ops}
     served |= {("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/redoc")}
+    served |= {("POST", "/a2a")}  # the a2a-sdk's JSON-RPC route: outside the OpenAPI document
     assert allowed <= served
     with stack.client("orchestrator", sidecar=True) as sidecar:
         for verb, path in sorted(served - allowed):
@@ -190,13 +214,13 @@ def test_only_the_orchestrator_itself_reaches_its_callbacks(stack: LocalStack) -
 
 
 def test_app_port_without_the_app_token_is_401(stack: LocalStack) -> None:
-    body = {"task_id": "t", "input": "2+2"}
+    a2a = {"A2A-Version": "1.0"}
     with stack.client("calculator", credentials=False) as direct:
-        assert direct.post("/v1/invoke", json=body).status_code == 401
+        assert direct.post("/a2a", json=A2A_BODY, headers=a2a).status_code == 401
         assert direct.get("/.well-known/agent-card.json").status_code == 401
         assert direct.get("/healthz").status_code == 200
     with stack.client("calculator") as with_token:
-        assert with_token.post("/v1/invoke", json=body).status_code == 200
+        assert with_token.post("/a2a", json=A2A_BODY, headers=a2a).status_code == 200
     with stack.client("orchestrator", credentials=False) as direct:
         assert direct.get("/dapr/subscribe").status_code == 401
 
@@ -216,7 +240,7 @@ ROLE_APIS = {
     "calculator": {"state", "publish"},
 }
 API_PROBES = {
-    "invoke": ("POST", "/v1.0/invoke/legacy/method/v1/invoke"),
+    "invoke": ("POST", "/v1.0/invoke/legacy/method/a2a"),
     "state": ("GET", "/v1.0/state/statestore/probe"),
     "publish": ("POST", "/v1.0/publish/pubsub/tasks.deadletter"),
     "secrets": ("GET", "/v1.0/secrets/sidecar-secrets/redis-password"),

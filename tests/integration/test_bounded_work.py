@@ -23,6 +23,7 @@ import pytest
 
 from launcher import LocalStack, StackOptions
 from launcher.toolchain import ToolMissingError
+from tests.integration.a2a_calls import A2A_HEADERS, status_text, step_body, task_of
 from tests.integration.conftest import FAST_REGISTRY, STACKS, wait_registered
 
 BOUNDS = {
@@ -62,17 +63,12 @@ def bounded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
 def refuse(stack: LocalStack, text: str) -> tuple[str, float]:
     """The calculator's reason for refusing `text`, and the seconds it took to say it."""
     started = time.monotonic()
-    deadline = {"Hubspoke-Deadline": f"{time.time() + 30:.3f}"}
     with stack.client("calculator") as agent:
-        response = agent.post(
-            "/v1/invoke", json={"task_id": "bounded", "input": text}, headers=deadline
-        )
+        response = agent.post("/a2a", json=step_body(text), headers=A2A_HEADERS)
     seconds = time.monotonic() - started
-    body = response.json()
-    if response.status_code == 422:  # a refusal today; a 200 "refused" answer after part 1
-        return str(body["detail"]), seconds
-    assert (response.status_code, body.get("outcome")) == (200, "refused"), body
-    return str(body["reason"]), seconds
+    task = task_of(response)
+    assert task["status"]["state"] == "TASK_STATE_REJECTED", task
+    return status_text(task), seconds
 
 
 def ask(stack: LocalStack, text: str) -> tuple[int, dict[str, Any], float]:

@@ -1,7 +1,7 @@
 """Bad input hurts nobody: a refusal is an answer, on real sidecars under the real policy.
 
-The agents refuse through the v1 contract (HTTP 200, `outcome: refused`),
-so Dapr neither retries a refused task nor counts it against the agent's
+The agents refuse through A2A (the task state `rejected`, in an HTTP 200
+JSON-RPC result), so Dapr neither retries a refused task nor counts it against the agent's
 circuit breaker (components/common/resiliency.yaml). Calls are counted
 from the traces the stack's receiver writes: one server span of the
 calculator app per call that reached it.
@@ -67,7 +67,7 @@ def task_trace(stack: LocalStack, task_id: str) -> str:
 
 
 def calculator_calls(stack: LocalStack) -> dict[str, int]:
-    """Calls that reached the calculator app, by trace id (its server spans of /v1/invoke)."""
+    """Calls that reached the calculator app, by trace id (its server spans of POST /a2a)."""
     calls: dict[str, int] = {}
     text = stack.traces_file.read_text() if stack.traces_file.exists() else ""
     for raw in text.splitlines():
@@ -76,7 +76,7 @@ def calculator_calls(stack: LocalStack) -> dict[str, int]:
         except ValueError:  # a line the receiver is still writing
             continue
         where = (span["service"], span["process"], span["kind"])
-        if where == ("calculator", "app", "server") and span["name"].endswith("/v1/invoke"):
+        if where == ("calculator", "app", "server") and span["name"].endswith("/a2a"):
             calls[span["trace_id"]] = calls.get(span["trace_id"], 0) + 1
     return calls
 

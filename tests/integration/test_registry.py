@@ -83,7 +83,10 @@ def test_incompatible_contract_is_refused_with_its_reason(stack: LocalStack) -> 
         response = client.post("/v1/agents", json={"app_id": "legacy"})
         refusals = client.get("/v1/agents/refusals").json()["refusals"]
     assert response.status_code == 422
-    assert "contract hubspoke.agent/v2 is incompatible" in response.json()["detail"]
+    assert response.json()["detail"].endswith(
+        "contract hubspoke.agent/v1 is incompatible with hubspoke.agent/v2, "
+        "the contract of this orchestrator"
+    )
     assert any(r["app_id"] == "legacy" and "incompatible" in r["reason"] for r in refusals)
     assert agent(stack, "legacy").status_code == 404
 

@@ -35,14 +35,14 @@ def provoke_refusals(stack: LocalStack) -> list[int]:
         )  # fmt: skip
         statuses.append(
             sidecar.post(
-                "/v1.0/invoke/calculator/method/v1/invoke", json={}, headers=wrong_sidecar
+                "/v1.0/invoke/calculator/method/a2a", json={}, headers=wrong_sidecar
             ).status_code
         )
         bearer = {"authorization": f"Bearer {calculator.dapr_api_token}"}
         statuses.append(sidecar.get("/v1.0/metadata", headers=bearer).status_code)
     with httpx.Client(base_url=stack.endpoints["summarizer"].app_url, timeout=30) as app:
         wrong_app = {"dapr-api-token": calculator.app_api_token, "x-api-key": stack.api_key}
-        statuses.append(app.post("/v1/invoke", json={}, headers=wrong_app).status_code)
+        statuses.append(app.post("/a2a", json={}, headers=wrong_app).status_code)
     return statuses
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from launcher import LocalStack
+from tests.integration.a2a_calls import A2A_HEADERS, step_body, task_of
 from tests.integration.conftest import wait_registered
 
 
@@ -80,10 +81,10 @@ def test_completion_event_reaches_the_subscribed_agent(stack: LocalStack) -> Non
 def test_sidecar_resolves_and_invokes_an_agent_by_app_id(stack: LocalStack) -> None:
     with stack.client("orchestrator", sidecar=True) as sidecar:
         response = sidecar.post(
-            "/v1.0/invoke/calculator/method/v1/invoke", json={"task_id": "t", "input": "9/3"}
+            "/v1.0/invoke/calculator/method/a2a", json=step_body("9/3"), headers=A2A_HEADERS
         )
-    assert response.status_code == 200
-    assert response.json()["output"] == "9 / 3 = 3"
+    task = task_of(response)
+    assert task["artifacts"][0]["parts"][0]["text"] == "9 / 3 = 3"
 
 
 def test_state_writes_are_etag_checked(stack: LocalStack) -> None:

@@ -1,6 +1,6 @@
 """Refused tasks and unavailable agents, as the public API shows them.
 
-A refusal (HTTP 200, outcome refused) fails the task with 422 and the
+A refusal (HTTP 200, the A2A task `rejected`) fails the task with 422 and the
 agent's reason, without trying another agent; an agent with no answer is
 502 in our words, never in Dapr's.
 """
