@@ -23,7 +23,7 @@ const app = createApi({
   inbox: new WorkInbox({ dapr, handler, store: 'statestore', pubsub: 'pubsub', appId: 'units', log: silent }),
   pubsub: 'pubsub',
   appApiToken: TOKEN,
-  maxRequestBytes: 1_048_576,
+  maxRequestBytes: 4096,
   tracer: trace.getTracer('test'),
   log: silent,
 });
@@ -90,6 +90,26 @@ describe('the HTTP edge', () => {
     const body = (await reply.json()) as { result: { task: { status: { state: string } } }; error?: unknown };
     assert.equal(body.error, undefined);
     assert.equal(body.result.task.status.state, 'TASK_STATE_REJECTED');
+  });
+
+  it('refuses bodies over the size limit with 413 problem JSON before the handler', async () => {
+    const reply = await rpc('SendMessage', message(`1 km to m ${'x'.repeat(5000)}`));
+    assert.equal(reply.status, 413);
+    assert.equal(((await reply.json()) as { status: number }).status, 413);
+  });
+
+  it('answers malformed JSON with the JSON-RPC parse error', async () => {
+    const reply = await fetch(`${base}/a2a`, {
+      method: 'POST',
+      headers: { ...fromSidecar, 'content-type': 'application/json' },
+      body: '{"jsonrpc": ',
+    });
+    assert.equal(reply.status, 200);
+    assert.deepEqual(await reply.json(), {
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32700, message: 'Invalid JSON payload.' },
+    });
   });
 
   it('serves A2A at exactly POST /a2a', async () => {

@@ -101,14 +101,28 @@ export function createApi(opts: ApiOptions): Express {
 
   // Exactly POST /a2a: the SDK's router would take other methods and /a2a/... too.
   const rpc = jsonRpcHandler({ requestHandler: opts.handler, userBuilder: UserBuilder.noAuthentication });
+  // Parsed here with the agent's size limit (413 beyond it); the SDK's own parser then
+  // finds the body read and keeps it.
+  const body = express.json({ limit: opts.maxRequestBytes });
   app.all(A2A_PATH, (req, res, next) => {
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST');
       problem(res, 405, `${req.method} ${A2A_PATH} is not served; A2A JSON-RPC takes POST`);
       return;
     }
-    req.url = '/';
-    rpc(req, res, next);
+    body(req, res, (error?: unknown) => {
+      if (error instanceof SyntaxError) {
+        // JSON-RPC's parse error, as the SDK's own parser answers it.
+        res.json({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Invalid JSON payload.' } });
+        return;
+      }
+      if (error !== undefined) {
+        next(error); // 413 and other body errors: problem JSON
+        return;
+      }
+      req.url = '/';
+      rpc(req, res, next);
+    });
   });
 
   if (opts.inbox !== undefined) {
