@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from conformance import wire
 from conformance.ports import AgentControl, RegistryView, WorkBus
@@ -23,6 +24,7 @@ from conformance.results import CheckResult, failed, passed, skipped
 __all__ = ["check_deregistration", "check_heartbeat", "check_registered"]
 
 _POLL_S = 0.1
+T = TypeVar("T")
 _REGISTER_HOW = (
     "publish {kind: register, app_id, instance_id, card, sent_at} on agents.registry "
     "through the agent's own sidecar when it starts"
@@ -98,16 +100,22 @@ async def check_heartbeat(registry: RegistryView, app_id: str, wait: timedelta) 
     )
 
 
-def _is_goodbye(message: dict[str, Any], app_id: str) -> bool:
-    return message.get("kind") == "deregister" and message.get("app_id") == app_id
+def _from(messages: list[dict[str, Any]], app_id: str, kinds: tuple[str, ...]) -> list[str]:
+    """Instance ids of `app_id`'s messages of `kinds`, in stream order."""
+    return [
+        str(m.get("instance_id"))
+        for m in messages
+        if m.get("app_id") == app_id and m.get("kind") in kinds
+    ]
 
 
-async def _until(check: Any, wait_s: float) -> float | None:
-    """Seconds until the async `check()` held, or None if it did not within `wait_s`."""
+async def _poll(read: Callable[[], Awaitable[T | None]], wait_s: float) -> tuple[T, float] | None:
+    """The first non-None `read()` and the seconds it took, or None after `wait_s`."""
     start = time.monotonic()
     while True:
-        if await check():
-            return time.monotonic() - start
+        value = await read()
+        if value is not None:
+            return value, time.monotonic() - start
         if time.monotonic() - start >= wait_s:
             return None
         await asyncio.sleep(_POLL_S)
@@ -120,8 +128,12 @@ async def check_deregistration(
     app_id: str,
     wait: timedelta,
 ) -> CheckResult:
-    """Stop the agent gracefully: within `wait` it must publish `deregister` and leave the
-    registry; then start it again."""
+    """Learn the running instance from its heartbeat, stop it gracefully (SIGTERM), and expect
+    a `deregister` for that instance and no heartbeat after it; then start it again.
+
+    The registry's unlisting is reported, not judged: a heartbeat published before the
+    goodbye but read after it re-lists the agent, and that is the orchestrator's doing.
+    """
     name = "registry.deregistration"
     if control is None:
         return skipped(
@@ -129,36 +141,83 @@ async def check_deregistration(
             "not checked: the kit cannot stop this agent here (the test suite checks it "
             "through its stack handle)",
         )
+    wait_s = wait.total_seconds()
+    before = await bus.stream_mark(wire.REGISTRY_TOPIC)
+
+    async def running_instance() -> str | None:
+        found = _from(await bus.stream_since(wire.REGISTRY_TOPIC, before), app_id, _ALIVE)
+        return found[-1] if found else None
+
+    heard = await _poll(running_instance, wait_s)
+    if heard is None:
+        return failed(name, f"no register or heartbeat on {wire.REGISTRY_TOPIC} in {wait_s:.0f}s")
+    instance = heard[0]
     mark = await bus.stream_mark(wire.REGISTRY_TOPIC)
 
-    async def said_goodbye() -> bool:
+    async def goodbye() -> list[dict[str, Any]] | None:
         messages = await bus.stream_since(wire.REGISTRY_TOPIC, mark)
-        return any(_is_goodbye(m, app_id) for m in messages)
+        return messages if _from(messages, app_id, ("deregister",)) else None
 
-    async def gone() -> bool:
-        return (await registry.agent(app_id)).status == 404
+    async def gone() -> bool | None:
+        return True if (await registry.agent(app_id)).status == 404 else None
 
     await control.stop(app_id)
     try:
-        published = await _until(said_goodbye, wait.total_seconds())
-        dropped = await _until(gone, wait.total_seconds())
+        said = await _poll(goodbye, wait_s)
+        dropped = await _poll(gone, wait_s) if said is not None else None
+        if said is not None:  # anything the instance published after its goodbye
+            said = (await bus.stream_since(wire.REGISTRY_TOPIC, mark), said[1])
     finally:
         await control.start(app_id)
-    if published is None:
+    return _deregistration_verdict(app_id, instance, said, dropped, wait_s)
+
+
+_ALIVE = ("register", "heartbeat")
+
+
+def _deregistration_verdict(
+    app_id: str,
+    instance: str,
+    said: tuple[list[dict[str, Any]], float] | None,
+    dropped: tuple[bool, float] | None,
+    wait_s: float,
+) -> CheckResult:
+    name = "registry.deregistration"
+    if said is None:
         return failed(
             name,
-            f"no deregister on {wire.REGISTRY_TOPIC} within {wait.total_seconds():.0f}s of a "
-            "graceful stop (SIGTERM): publish {kind: deregister, app_id, instance_id, sent_at} "
-            "through the sidecar before exiting",
+            f"no deregister on {wire.REGISTRY_TOPIC} within {wait_s:.0f}s of a graceful stop "
+            "(SIGTERM): publish {kind: deregister, app_id, instance_id, sent_at} through the "
+            "sidecar before exiting",
         )
-    if dropped is None:
+    messages, seconds = said
+    goodbyes = _from(messages, app_id, ("deregister",))
+    if instance not in goodbyes:
         return failed(
             name,
-            f"deregister published, but the registry still lists {app_id} "
-            f"{wait.total_seconds():.0f}s later: send the instance_id it registered with",
+            f"deregister for instance {goodbyes[0]}, but the running instance heartbeats as "
+            f"{instance}: send the instance_id it registered with",
         )
-    return passed(
-        name,
-        f"deregister published {published:.2f}s after a graceful stop, unlisted "
-        f"{dropped:.2f}s after that",
+    after = messages[_from_index(messages, app_id, instance) + 1 :]
+    if instance in _from(after, app_id, _ALIVE):
+        return failed(
+            name, "it went on heartbeating after its deregister: stop the heartbeat first"
+        )
+    listing = (
+        f"unlisted {dropped[1]:.2f}s after that"
+        if dropped is not None
+        else f"the registry still listed it {wait_s:.0f}s later (a heartbeat read after the "
+        "goodbye re-lists it: the orchestrator's doing, not the agent's)"
+    )
+    return passed(name, f"deregister published {seconds:.2f}s after a graceful stop; {listing}")
+
+
+def _from_index(messages: list[dict[str, Any]], app_id: str, instance: str) -> int:
+    """Index of the instance's deregister in `messages`."""
+    return next(
+        i
+        for i, m in enumerate(messages)
+        if m.get("kind") == "deregister"
+        and m.get("app_id") == app_id
+        and str(m.get("instance_id")) == instance
     )

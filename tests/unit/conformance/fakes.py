@@ -180,6 +180,9 @@ class FakeBus:
     answers: bool = True
     stream: list[dict[str, Any]] = field(default_factory=list)  # agent.results
     registry_stream: list[dict[str, Any]] = field(default_factory=list)  # agents.registry
+    # The agent's instance heartbeats on agents.registry while `beating` (once per read).
+    beating: bool = True
+    instance: str = "i1"
     first_task: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def _topic(self, topic: str) -> list[dict[str, Any]]:
@@ -205,6 +208,9 @@ class FakeBus:
         return HttpAnswer(204, "")
 
     async def stream_since(self, topic: str, mark: str) -> list[dict[str, Any]]:
+        if topic == "agents.registry" and self.beating:
+            beat = {"kind": "heartbeat", "app_id": APP, "instance_id": self.instance}
+            self.registry_stream.append(beat)
         return self._topic(topic)[int(mark) :]
 
 
@@ -240,26 +246,32 @@ class FakeRegistry:
 
 @dataclass
 class FakeControl:
-    """`AgentControl`: a stopped agent that `deregisters` publishes its goodbye on the bus,
-    and the registry, if it `forgets`, unlists it."""
+    """`AgentControl`: a stopped agent that `deregisters` publishes its goodbye (as
+    `goodbye_instance`, by default its own) and stops beating unless it `keeps_beating`;
+    the registry, if it `forgets`, unlists it."""
 
     registry: FakeRegistry
     bus: FakeBus
     deregisters: bool = True
     forgets: bool = True
+    keeps_beating: bool = False
+    goodbye_instance: str | None = None
     calls: list[str] = field(default_factory=list)
 
     async def stop(self, app_id: str) -> None:
         self.calls.append("stop")
+        self.bus.beating = self.keeps_beating
         if self.deregisters:
+            instance = self.goodbye_instance or self.bus.instance
             self.bus.registry_stream.append(
-                {"kind": "deregister", "app_id": app_id, "instance_id": "i1"}
+                {"kind": "deregister", "app_id": app_id, "instance_id": instance}
             )
             self.registry.listed = not self.forgets
 
     async def start(self, app_id: str) -> None:
         self.calls.append("start")
         self.registry.listed = True
+        self.bus.beating = True
 
 
 def outcome_state(outcome: SendOutcome) -> str:

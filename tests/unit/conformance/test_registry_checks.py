@@ -69,9 +69,34 @@ async def test_an_agent_that_stops_without_goodbye_fails_and_is_started_again() 
     assert control.calls == ["stop", "start"]
 
 
-async def test_a_goodbye_the_registry_does_not_act_on_fails() -> None:
+async def test_a_goodbye_for_another_instance_fails() -> None:
+    registry, bus = FakeRegistry(), FakeBus()
+    control = FakeControl(registry, bus, goodbye_instance="someone-else")
+    result = await check_deregistration(registry, bus, control, APP, SHORT)
+    assert result.outcome is Outcome.FAIL
+    assert "deregister for instance someone-else, but the running instance heartbeats as i1" in (
+        result.message
+    )
+
+
+async def test_heartbeats_after_the_goodbye_fail() -> None:
+    registry, bus = FakeRegistry(), FakeBus()
+    control = FakeControl(registry, bus, keeps_beating=True)
+    result = await check_deregistration(registry, bus, control, APP, SHORT)
+    assert result.outcome is Outcome.FAIL
+    assert "went on heartbeating after its deregister" in result.message
+
+
+async def test_a_registry_that_keeps_listing_is_reported_not_blamed_on_the_agent() -> None:
     registry, bus = FakeRegistry(), FakeBus()
     control = FakeControl(registry, bus, forgets=False)
     result = await check_deregistration(registry, bus, control, APP, SHORT)
+    assert result.outcome is Outcome.PASS
+    assert "the registry still listed it" in result.message
+
+
+async def test_an_agent_that_never_heartbeats_cannot_be_checked_for_goodbye() -> None:
+    registry, bus = FakeRegistry(), FakeBus(beating=False)
+    result = await check_deregistration(registry, bus, FakeControl(registry, bus), APP, SHORT)
     assert result.outcome is Outcome.FAIL
-    assert "send the instance_id it registered with" in result.message
+    assert "no register or heartbeat on agents.registry" in result.message
