@@ -7,6 +7,7 @@ import type { AgentResult } from './contract.ts';
 import { UnitsExecutor } from './executor.ts';
 import { WorkInbox } from './inbox.ts';
 import { loadSettings } from './settings.ts';
+import { DaprError } from './dapr.ts';
 import { FakeDapr, silent } from './testing.ts';
 
 const STEP = 'c'.repeat(32);
@@ -101,5 +102,19 @@ describe('WorkInbox', () => {
   it('asks Dapr to retry when the sidecar cannot take the answer', async () => {
     dapr.failing = true;
     assert.equal(await inbox.handle(event('convert 5 km to miles')), 'RETRY');
+  });
+
+  it('answers the retried delivery with the answer it could not send, and stores it then', async () => {
+    const publish = dapr.publish.bind(dapr);
+    let refusals = 1;
+    dapr.publish = async (...args) => {
+      if (refusals-- > 0) throw new DaprError('broker busy (fake)');
+      return publish(...args);
+    };
+    assert.equal(await inbox.handle(event('convert 5 km to miles')), 'RETRY');
+    assert.equal(await inbox.handle(event('convert 5 km to miles')), 'SUCCESS');
+    assert.equal(executions, 1);
+    assert.equal(dapr.published.length, 1);
+    assert.ok(dapr.state.has(`statestore/answered-${STEP}`));
   });
 });

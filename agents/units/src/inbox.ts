@@ -9,7 +9,7 @@
  * is published it is kept in the state store under the step id (with a TTL),
  * so a message delivered again, even to another replica, is answered with the
  * same result without being worked on again; a duplicate arriving while the
- * first is being answered waits for that answer. What does not parse is answered
+ * first is being answered (or before its answer is stored) gets that answer. What does not parse is answered
  * DROP, and Dapr moves it to the dead letters.
  */
 import { Role, SendMessageRequest, Task, TaskState, type Message } from '@a2a-js/sdk';
@@ -22,6 +22,11 @@ import { DaprError, type DaprPort } from './dapr.ts';
 export type DeliveryStatus = 'SUCCESS' | 'RETRY' | 'DROP';
 
 const ANSWERED_TTL_S = 24 * 3600; // far longer than any redelivery window
+const RECENT_ANSWERS = 1024;
+
+function answeredKey(work: AgentWork): string {
+  return `answered-${work.stepId}`;
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -29,7 +34,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 export class WorkInbox {
   /** Steps being answered now, so a duplicate arriving meanwhile waits for the same answer. */
-  private readonly inFlight = new Map<string, Promise<AgentResult>>();
+  private readonly inFlight = new Map<string, Promise<{ result: AgentResult; fresh: boolean }>>();
+  /** Answers of late, until the state store surely has them (a duplicate may come first). */
+  private readonly recent = new Map<string, AgentResult>();
 
   constructor(
     private readonly opts: {
@@ -58,34 +65,31 @@ export class WorkInbox {
       log.warn({ eventId, agent: work.agent }, 'dropping work addressed to another agent');
       return 'DROP';
     }
-    const key = `answered-${work.stepId}`;
     try {
-      const stored = await this.opts.dapr.getState(this.opts.store, key);
-      let result: AgentResult;
-      const running = this.inFlight.get(work.stepId);
-      if (running !== undefined) {
-        // Delivered twice at once (a redelivery racing the first): one piece of work,
-        // the same answer for both.
-        result = await running;
-      } else if (stored === undefined) {
-        const answering = this.answer(work);
-        this.inFlight.set(work.stepId, answering);
-        try {
-          result = await answering;
-        } finally {
-          this.inFlight.delete(work.stepId);
+      // Whether this delivery stores the answer: not when the store gave it, nor when
+      // another delivery of the step (that stores it) did.
+      let fresh = this.recent.has(work.stepId);
+      let result = this.recent.get(work.stepId);
+      if (result === undefined) {
+        const running = this.inFlight.get(work.stepId);
+        if (running !== undefined) {
+          result = (await running).result; // a duplicate at the same time: the same answer
+        } else {
+          const lookup = this.lookUpOrAnswer(work);
+          this.inFlight.set(work.stepId, lookup);
+          try {
+            ({ result, fresh } = await lookup);
+          } finally {
+            this.inFlight.delete(work.stepId);
+          }
         }
-      } else {
-        // Sent again (the orchestrator ran the step again after a restart): answer
-        // with what was answered, without working on it again.
-        log.info({ stepId: work.stepId }, 'work answered already; sending the answer again');
-        result = stored as AgentResult;
       }
       await this.opts.dapr.publish(this.opts.pubsub, AGENT_RESULTS_TOPIC, result, {
         'cloudevent.id': eventId ?? work.stepId,
       });
-      if (stored === undefined && running === undefined) {
-        await this.opts.dapr.saveState(this.opts.store, key, result, ANSWERED_TTL_S);
+      if (fresh) {
+        await this.opts.dapr.saveState(this.opts.store, answeredKey(work), result, ANSWERED_TTL_S);
+        this.recent.delete(work.stepId);
       }
     } catch (error) {
       if (!(error instanceof DaprError)) throw error;
@@ -93,6 +97,25 @@ export class WorkInbox {
       return 'RETRY';
     }
     return 'SUCCESS';
+  }
+
+  /** The stored answer of the step, or a new one (`fresh`); one per step at a time. */
+  private async lookUpOrAnswer(work: AgentWork): Promise<{ result: AgentResult; fresh: boolean }> {
+    const stored = await this.opts.dapr.getState(this.opts.store, answeredKey(work));
+    if (stored !== undefined) {
+      // Sent again (the orchestrator ran the step again after a restart): answer
+      // with what was answered, without working on it again.
+      this.opts.log.info({ stepId: work.stepId }, 'work answered already; sending the answer again');
+      return { result: stored as AgentResult, fresh: false };
+    }
+    const result = await this.answer(work);
+    // Until the store has it (after the publish), a redelivery finds it here, even when
+    // the publish failed and Dapr delivers the work again.
+    this.recent.set(work.stepId, result);
+    if (this.recent.size > RECENT_ANSWERS) {
+      this.recent.delete(this.recent.keys().next().value as string); // the oldest
+    }
+    return { result, fresh: true };
   }
 
   private async answer(work: AgentWork): Promise<AgentResult> {
