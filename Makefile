@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` and `make test`.
 # Both install what is missing first (scripts/bootstrap.sh).
-.PHONY: run test bootstrap dapr unit integration bench bench-registry clean images
+.PHONY: run test bootstrap dapr unit integration bench bench-registry clean images conformance
 
 STATE ?= sqlite
 
@@ -9,6 +9,10 @@ run: bootstrap  ## start Redis, every sidecar and app; send a sample task; Ctrl-
 
 test: bootstrap  ## ruff, mypy, unit and integration tests (real daprd sidecars)
 	bash scripts/test.sh
+
+conformance: bootstrap  ## check one agent of the running stack (make run): make conformance APP=<app-id>
+	@test -n "$(APP)" || { echo "usage: make conformance APP=<app-id>"; exit 2; }
+	.venv/bin/python -m conformance $(APP) --run-dir .run
 
 images:  ## build every service image with buildah (localhost/hubspoke/<service>:0.2.0)
 	bash scripts/images.sh

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections import OrderedDict
 from datetime import datetime
 from typing import Any
@@ -30,7 +31,6 @@ from typing import Any
 from a2a.helpers.proto_helpers import (
     get_message_text,
     new_data_part,
-    new_task_from_user_message,
     new_text_part,
 )
 from a2a.server.agent_execution import AgentExecutor, RequestContext
@@ -39,7 +39,16 @@ from a2a.server.events import EventQueue
 from a2a.server.request_handlers import DefaultRequestHandler
 from a2a.server.routes import create_jsonrpc_routes
 from a2a.server.tasks import InMemoryTaskStore, TaskStore, TaskUpdater
-from a2a.types import AgentCard, ListTasksRequest, ListTasksResponse, Message, Part, Task
+from a2a.types import (
+    AgentCard,
+    ListTasksRequest,
+    ListTasksResponse,
+    Message,
+    Part,
+    Task,
+    TaskState,
+    TaskStatus,
+)
 from fastapi import FastAPI
 from google.protobuf.json_format import MessageToDict
 from pydantic import ValidationError
@@ -107,7 +116,14 @@ class SkillExecutor(AgentExecutor):
         task = context.current_task
         if task is None:
             assert context.message is not None  # the SDK validated the request
-            task = new_task_from_user_message(context.message)
+            # Not new_task_from_user_message: it raises on an empty text part, which the SDK
+            # answers as a JSON-RPC internal error (-32603) instead of letting _step reject it.
+            task = Task(
+                id=context.task_id or str(uuid.uuid4()),
+                context_id=context.context_id or str(uuid.uuid4()),
+                status=TaskStatus(state=TaskState.TASK_STATE_SUBMITTED),
+                history=[context.message],
+            )
             await event_queue.enqueue_event(task)
         updater = TaskUpdater(event_queue, task.id, task.context_id)
 

@@ -12,9 +12,10 @@ from types import FrameType
 
 import httpx
 
-from launcher.private_files import PRIVATE_UMASK, write_private
+from launcher.private_files import PRIVATE_UMASK
 from launcher.processes import StartupError
 from launcher.stack import LocalStack, StackOptions
+from launcher.stackfile import API_KEY_FILE
 from launcher.toolchain import ToolMissingError, daprd_version
 
 SAMPLE_TASK = {"input": "2+3"}
@@ -119,8 +120,7 @@ def main() -> int:
         if not args.no_sample:
             _send_sample(stack)
             _send_async_sample(stack)
-        key_file = stack.run_dir / "api-key"
-        write_private(key_file, stack.api_key)
+        key_file = stack.run_dir / API_KEY_FILE  # written by stack.start()
         _say(f"this run's API key is in {key_file} (a new one every run)")
         _say(
             f'ready: curl -X POST {ports.app_url}/v1/tasks -H "X-API-Key: $(cat {key_file})" '

@@ -23,7 +23,9 @@ import argparse
 import json
 import os
 import threading
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import BufferedIOBase
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +39,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 from chassis.redaction import Redactor
 from launcher.private_files import make_private_dir, open_private_append
 
-__all__ = ["SECRETS_ENV", "main", "spans_of"]
+__all__ = ["SECRETS_ENV", "main", "read_body", "spans_of"]
 
 SECRETS_ENV = "HUBSPOKE_REDACT_SECRETS"
 
@@ -105,13 +107,32 @@ def spans_of(
     return spans
 
 
+def read_body(stream: BufferedIOBase, headers: Message) -> bytes:
+    """A request's body, sized by Content-Length or sent in chunks.
+
+    OpenTelemetry JS streams its exports (`Transfer-Encoding: chunked`, no
+    length), where the Python SDK and daprd send a length.
+    """
+    if "chunked" not in (headers.get("transfer-encoding") or "").lower():
+        return stream.read(int(headers.get("content-length") or 0))
+    body = bytearray()
+    while True:
+        size = int(stream.readline().split(b";", 1)[0].strip() or b"0", 16)
+        if size == 0:
+            while stream.readline() not in (b"\r\n", b"\n", b""):  # trailers, then the end
+                pass
+            return bytes(body)
+        body += stream.read(size)
+        stream.readline()  # the CRLF after each chunk
+
+
 class _Receiver(BaseHTTPRequestHandler):
     out: Path
     redactor = Redactor()
     lock = threading.Lock()
 
     def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("content-length") or 0))
+        body = read_body(self.rfile, self.headers)
         if self.path.rstrip("/") == "/v1/traces":
             request = ExportTraceServiceRequest()
             if "json" in (self.headers.get("content-type") or ""):

@@ -27,6 +27,7 @@ from launcher.private_files import make_private_dir
 from launcher.processes import ManagedProcess, StartupError, Supervisor, wait_until_ready
 from launcher.runfile import AppSpec, RunFile, load_runfile
 from launcher.security import TRUST_DOMAIN, AppTokens, RedisUsers, Sentry, new_api_key
+from launcher.stackfile import write_stack_file
 from launcher.toolchain import REPO_ROOT, daprd_path, redis_server_path
 
 __all__ = ["PUBLIC_APP", "AppEndpoints", "LocalStack", "StackError", "StackOptions"]
@@ -202,6 +203,8 @@ class LocalStack:
                 self.start_app(app.app_id, wait=False)
             for app in self.runfile.apps:
                 self.wait_healthy(app.app_id, timeout_s)
+            # Where the stack is, for the conformance kit (python -m conformance).
+            write_stack_file(self, PUBLIC_APP)
         except BaseException:
             self.stop()
             raise

@@ -23,6 +23,23 @@ else
 fi
 "$uv" sync --frozen --quiet
 
+# --- Node agents: locked packages (npm ci) and the compiled app ---------------
+# npm ci again only when the lockfile is newer than the last install (npm writes
+# node_modules/.package-lock.json at the end of one); the build takes seconds.
+for agent in agents/*/package-lock.json; do
+  [ -e "$agent" ] || continue
+  dir=$(dirname "$agent")
+  if ! command -v npm >/dev/null 2>&1; then
+    say "Node 20 and npm are needed for $dir"
+    exit 1
+  fi
+  if ! [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]; then
+    say "installing $dir's packages (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  (cd "$dir" && npm run --silent build)
+done
+
 # --- Redis (pub/sub broker; optional state store) ---------------------------
 if ! command -v redis-server >/dev/null 2>&1; then
   say "installing redis-server from Debian's packages"

@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # Builds the image of every service (`make images`) with buildah, no daemon:
-#   localhost/hubspoke/<service>:$TAG  for orchestrator, calculator, summarizer, knowledge.
+#   localhost/hubspoke/<service>:$TAG  for orchestrator, calculator, summarizer, knowledge
+#   (containers/Containerfile.python), and units:$UNITS_TAG (a Node agent: Containerfile.node).
 # With no registry reachable here, the base images are made from Debian 12's
 # packages (mmdebstrap), once: localhost/hubspoke-builder (python3 + venv)
 # builds, localhost/hubspoke-base (python3 only) runs. Elsewhere pass any
 # BASE_IMAGE/BUILDER_IMAGE pair with the same Python (the Containerfile's
 # defaults are the official python:3.11-slim-bookworm).
+# Node agents run on NODE_BASE_IMAGE and build on NODE_BUILDER_IMAGE (default:
+# the official node:20-bookworm-slim; made here from the Python base plus the
+# host's Node 20, as no registry is reachable).
 # Environment: TAG (default 0.2.0, what k8s/base names), SERVICES (subset),
-# BASE_IMAGE, BUILDER_IMAGE.
+# BASE_IMAGE, BUILDER_IMAGE, NODE_BASE_IMAGE, NODE_BUILDER_IMAGE.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 TAG=${TAG:-0.2.0}
-SERVICES=${SERVICES:-orchestrator calculator summarizer knowledge}
+SERVICES=${SERVICES:-orchestrator calculator summarizer knowledge units}
+# Node agents carry their own version (package.json; k8s/base/units.yaml names it).
+UNITS_TAG=${UNITS_TAG:-0.1.0}
 # Debian packages of the local base: numpy's extensions need libstdc++. The tag
 # follows the list, so a changed list makes new base images.
 PACKAGES="python3 ca-certificates libstdc++6"
@@ -54,8 +60,41 @@ if [ "$BASE_IMAGE" = "localhost/hubspoke-base:$base_tag" ] && ! has_image "$BASE
   buildah commit --quiet --rm --squash "$ctr" "$BASE_IMAGE" >/dev/null
 fi
 
+# --- the local Node base images: the Python base plus the host's Node 20 ---------
+# (Debian 12 packages Node 18; the host's Node is the one the tests ran.)
+node_tag=$(printf '%s %s' "$base_tag" "$(node --version 2>/dev/null || echo none)" | sha256sum | cut -c1-12)
+NODE_BASE_IMAGE=${NODE_BASE_IMAGE:-localhost/hubspoke-node-base:$node_tag}
+NODE_BUILDER_IMAGE=${NODE_BUILDER_IMAGE:-localhost/hubspoke-node-builder:$node_tag}
+node_services=$(for s in $SERVICES; do [ -f "agents/$s/package.json" ] && printf '%s ' "$s"; done; true)
+if [ -n "$node_services" ] && [ "$NODE_BASE_IMAGE" = "localhost/hubspoke-node-base:$node_tag" ] \
+    && ! has_image "$NODE_BASE_IMAGE"; then
+  node_bin=$(command -v node) || { say "Node 20 is needed for $node_services"; exit 1; }
+  npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
+  say "making $NODE_BASE_IMAGE and $NODE_BUILDER_IMAGE: $BASE_IMAGE + $("$node_bin" --version)"
+  ctr=$(buildah from --quiet "$BASE_IMAGE")
+  buildah copy --quiet "$ctr" "$node_bin" /usr/local/bin/node >/dev/null
+  buildah config --cmd '["node"]' "$ctr"
+  buildah commit --quiet "$ctr" "$NODE_BASE_IMAGE" >/dev/null
+  # The builder adds npm; the runtime image never has it.
+  buildah copy --quiet "$ctr" "$npm_dir" /usr/local/lib/node_modules/npm >/dev/null
+  buildah run --isolation chroot "$ctr" -- ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm
+  buildah commit --quiet --rm "$ctr" "$NODE_BUILDER_IMAGE" >/dev/null
+fi
+
 # --- one image per service -------------------------------------------------------
 for service in $SERVICES; do
+  trust=()
+  [ -f "$CA_BUNDLE" ] && trust=(--volume "$CA_BUNDLE:/etc/ssl/certs/ca-certificates.crt:ro")
+  if [ -f "agents/$service/package.json" ]; then
+    say "building localhost/hubspoke/$service:$UNITS_TAG"
+    nice -n 10 buildah bud --quiet --isolation chroot --layers --format docker "${trust[@]}" \
+      -f containers/Containerfile.node \
+      --ignorefile containers/Containerfile.node.dockerignore \
+      --build-arg BASE_IMAGE="$NODE_BASE_IMAGE" \
+      --build-arg BUILDER_IMAGE="$NODE_BUILDER_IMAGE" \
+      -t "localhost/hubspoke/$service:$UNITS_TAG" "agents/$service" >/dev/null
+    continue
+  fi
   case "$service" in
     orchestrator) module=orchestrator ;;
     *) module="agents.$service" ;;
@@ -64,8 +103,6 @@ for service in $SERVICES; do
   # The documents it answers from (agents/knowledge/settings.py).
   [ "$service" = knowledge ] && data="README.md k8s/README.md"
   say "building localhost/hubspoke/$service:$TAG"
-  trust=()
-  [ -f "$CA_BUNDLE" ] && trust=(--volume "$CA_BUNDLE:/etc/ssl/certs/ca-certificates.crt:ro")
   # docker format: keeps HEALTHCHECK for docker and podman users (OCI drops it).
   nice -n 10 buildah bud --quiet --isolation chroot --layers --format docker "${trust[@]}" \
     -f containers/Containerfile.python \

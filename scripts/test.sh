@@ -8,4 +8,8 @@ bin=.venv/bin
 "$bin/ruff" check .
 "$bin/ruff" format --check .
 "$bin/mypy"
+# Node agents: types (strict) and their own unit tests (node --test).
+for agent in agents/*/package.json; do
+  (cd "$(dirname "$agent")" && npx --no-install tsc --noEmit && npm test --silent)
+done
 "$bin/pytest" "$@"

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
+from email.message import Message
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from chassis.redaction import REDACTED, Redactor
-from launcher.collector import spans_of
+from launcher.collector import read_body, spans_of
 
 TOKEN = "the-run-token-0123456789"
 
@@ -58,3 +60,21 @@ def test_spans_events_links_and_resource_are_redacted() -> None:
 def test_credential_keys_are_redacted_even_without_known_secrets() -> None:
     [span] = spans_of(_export())
     assert span["attributes"]["dapr-api-token"] == REDACTED
+
+
+def _headers(**values: str) -> Message:
+    headers = Message()
+    for name, value in values.items():
+        headers[name.replace("_", "-")] = value
+    return headers
+
+
+def test_bodies_are_read_by_length_or_in_chunks() -> None:
+    body = _export().SerializeToString()
+    sized = read_body(io.BytesIO(body + b"next request"), _headers(content_length=str(len(body))))
+    assert sized == body
+    halves = (body[:10], body[10:])
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in halves) + b"0\r\n\r\n"
+    stream = io.BytesIO(chunked + b"next request")
+    assert read_body(stream, _headers(transfer_encoding="chunked")) == body
+    assert stream.read() == b"next request"  # nothing of the next request consumed

@@ -1,0 +1,120 @@
+import { DefaultRequestHandler, InMemoryTaskStore } from '@a2a-js/sdk/server';
+import assert from 'node:assert/strict';
+import { beforeEach, describe, it } from 'node:test';
+
+import { buildCard } from './card.ts';
+import type { AgentResult } from './contract.ts';
+import { UnitsExecutor } from './executor.ts';
+import { WorkInbox } from './inbox.ts';
+import { loadSettings } from './settings.ts';
+import { DaprError } from './dapr.ts';
+import { FakeDapr, silent } from './testing.ts';
+
+const STEP = 'c'.repeat(32);
+
+function event(text: string, overrides: Record<string, unknown> = {}) {
+  return {
+    id: 'event-1',
+    source: 'orchestrator',
+    type: 'com.dapr.event.sent',
+    specversion: '1.0',
+    data: {
+      taskId: 'task-1',
+      stepId: STEP,
+      agent: 'units',
+      deadline: new Date(Date.now() + 60_000).toISOString(),
+      request: {
+        message: { messageId: STEP, contextId: 'task-1', role: 'ROLE_USER', parts: [{ text }] },
+      },
+      ...overrides,
+    },
+  };
+}
+
+let dapr: FakeDapr;
+let inbox: WorkInbox;
+let executions: number;
+
+beforeEach(() => {
+  dapr = new FakeDapr();
+  executions = 0;
+  const executor = new UnitsExecutor(silent);
+  const counted = {
+    execute: (...args: Parameters<UnitsExecutor['execute']>) => {
+      executions++;
+      return executor.execute(...args);
+    },
+    cancelTask: executor.cancelTask.bind(executor),
+  };
+  const handler = new DefaultRequestHandler(buildCard(loadSettings({})), new InMemoryTaskStore(), counted);
+  inbox = new WorkInbox({ dapr, handler, store: 'statestore', pubsub: 'pubsub', appId: 'units', log: silent });
+});
+
+function state(result: unknown): string {
+  return ((result as AgentResult).task as { status: { state: string } }).status.state;
+}
+
+describe('WorkInbox', () => {
+  it('answers work on agent.results with the task, keyed by the event id', async () => {
+    assert.equal(await inbox.handle(event('convert 5 km to miles')), 'SUCCESS');
+    assert.equal(dapr.published.length, 1);
+    const [sent] = dapr.published;
+    assert.equal(sent?.topic, 'agent.results');
+    assert.deepEqual(sent?.metadata, { 'cloudevent.id': 'event-1' });
+    const result = sent?.data as AgentResult;
+    assert.equal(result.stepId, STEP);
+    assert.equal(result.taskId, 'task-1');
+    assert.equal(result.agent, 'units');
+    assert.equal(state(result), 'TASK_STATE_COMPLETED');
+  });
+
+  it('answers a delivery of the same step again with the same result, without working again', async () => {
+    await inbox.handle(event('convert 5 km to miles'));
+    assert.equal(await inbox.handle(event('convert 5 km to miles')), 'SUCCESS');
+    assert.equal(executions, 1);
+    assert.equal(dapr.published.length, 2);
+    assert.deepEqual(dapr.published[1]?.data, dapr.published[0]?.data);
+    assert.equal(dapr.state.get(`statestore/answered-${STEP}`)?.ttlSeconds, 86400);
+  });
+
+  it('answers duplicates delivered at the same time with one piece of work', async () => {
+    const statuses = await Promise.all([inbox.handle(event('convert 5 km to miles')), inbox.handle(event('convert 5 km to miles'))]);
+    assert.deepEqual(statuses, ['SUCCESS', 'SUCCESS']);
+    assert.equal(executions, 1);
+    assert.equal(dapr.published.length, 2);
+    assert.deepEqual(dapr.published[1]?.data, dapr.published[0]?.data);
+  });
+
+  it('answers nonsense as a rejected task, and a passed deadline as a failed one', async () => {
+    await inbox.handle(event('convert 5 km to kg'));
+    assert.equal(state(dapr.published[0]?.data), 'TASK_STATE_REJECTED');
+    await inbox.handle(event('convert 5 km to miles', { stepId: 'd'.repeat(32), deadline: new Date(Date.now() - 1000).toISOString() }));
+    assert.equal(state(dapr.published[1]?.data), 'TASK_STATE_FAILED');
+  });
+
+  it('drops what is malformed or addressed to another agent', async () => {
+    assert.equal(await inbox.handle({ id: 'x', data: 'text' }), 'DROP');
+    assert.equal(await inbox.handle(event('1 km to m', { stepId: 'not-hex' })), 'DROP');
+    assert.equal(await inbox.handle(event('1 km to m', { agent: 'calculator' })), 'DROP');
+    assert.equal(dapr.published.length, 0);
+  });
+
+  it('asks Dapr to retry when the sidecar cannot take the answer', async () => {
+    dapr.failing = true;
+    assert.equal(await inbox.handle(event('convert 5 km to miles')), 'RETRY');
+  });
+
+  it('answers the retried delivery with the answer it could not send, and stores it then', async () => {
+    const publish = dapr.publish.bind(dapr);
+    let refusals = 1;
+    dapr.publish = async (...args) => {
+      if (refusals-- > 0) throw new DaprError('broker busy (fake)');
+      return publish(...args);
+    };
+    assert.equal(await inbox.handle(event('convert 5 km to miles')), 'RETRY');
+    assert.equal(await inbox.handle(event('convert 5 km to miles')), 'SUCCESS');
+    assert.equal(executions, 1);
+    assert.equal(dapr.published.length, 1);
+    assert.ok(dapr.state.has(`statestore/answered-${STEP}`));
+  });
+});

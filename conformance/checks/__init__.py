@@ -1,0 +1,1 @@
+"""The checks: pure logic over `conformance.ports`, one module per concern."""

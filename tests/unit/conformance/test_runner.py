@@ -1,0 +1,79 @@
+"""The whole kit on fakes: a conforming agent passes, a broken one fails, the exit code says so."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from a2a.types import SendMessageRequest
+
+from conformance.ports import HttpAnswer, SendOutcome, TransportFailed
+from conformance.results import Outcome
+from conformance.runner import KitOptions, run_checks
+from tests.unit.conformance.fakes import (
+    APP,
+    FakeBus,
+    FakeChannel,
+    FakeControl,
+    FakeRegistry,
+    good_card,
+    well_behaved,
+    without,
+)
+
+FAST = KitOptions(
+    async_wait=timedelta(seconds=0.5),
+    async_settle=timedelta(seconds=0.3),
+    heartbeat_wait=timedelta(seconds=0.5),
+    deregister_wait=timedelta(seconds=0.5),
+)
+SECRETS = {"weather's Dapr API token": "tok-123"}
+
+
+async def test_a_conforming_agent_passes_every_check() -> None:
+    channel, registry, bus = FakeChannel(), FakeRegistry(), FakeBus()
+    report = await run_checks(
+        APP,
+        channel=channel,
+        bus=bus,
+        registry=registry,
+        transcript=channel.transcript,
+        secrets=SECRETS,
+        control=FakeControl(registry, bus),
+        options=FAST,
+    )
+    assert report.failures == [], report.render()
+    assert report.exit_code == 0
+    assert {r.outcome for r in report.results} == {Outcome.PASS}
+    assert report.render().splitlines()[-1] == f"{APP} conforms: 17 passed, 0 failed, 0 not checked"
+
+
+def _refuses_with_500_and_leaks(request: SendMessageRequest) -> SendOutcome:
+    if not request.message.parts[0].text:
+        return TransportFailed(500, "crashed reading tok-123")
+    return well_behaved(request)
+
+
+async def test_a_broken_agent_fails_with_what_to_fix_and_exit_code_1() -> None:
+    card = without(good_card(), "provider", "url")
+    channel = FakeChannel(
+        card=HttpAnswer(200, json.dumps(card)), behaviour=_refuses_with_500_and_leaks
+    )
+    channel.transcript.record("SendMessage refusal.empty", "crashed reading tok-123")
+    report = await run_checks(
+        APP,
+        channel=channel,
+        bus=FakeBus(dedupe=False),
+        registry=FakeRegistry(),
+        transcript=channel.transcript,
+        secrets=SECRETS,
+        options=FAST,
+    )
+    failed = {r.name: r.message for r in report.failures}
+    assert set(failed) == {"card.a2a", "refusal.empty", "async.once", "secrets"}
+    assert "set provider.url" in failed["card.a2a"]
+    assert report.exit_code == 1
+    rendered = report.render()
+    assert "FAIL refusal.empty" in rendered
+    assert "SKIP registry.deregistration" in rendered
+    assert rendered.endswith("does NOT conform: 12 passed, 4 failed, 1 not checked")
