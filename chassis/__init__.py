@@ -7,9 +7,17 @@
 - `serve`: run a service under uvicorn with JSON logs
 """
 
-from chassis.app import create_app
-from chassis.dapr import DaprPort, DaprSidecar
-from chassis.serve import serve
-from chassis.settings import ServiceSettings
+import os
+
+# The a2a-sdk traces its own internals, ~40 spans per message (every event-queue
+# operation); our HTTP server and client spans already show each hop. The SDK
+# reads this switch once, when first imported, so it is set before any chassis
+# module imports it; a deployment may still turn the spans on.
+os.environ.setdefault("OTEL_INSTRUMENTATION_A2A_SDK_ENABLED", "false")
+
+from chassis.app import create_app  # noqa: E402
+from chassis.dapr import DaprPort, DaprSidecar  # noqa: E402
+from chassis.serve import serve  # noqa: E402
+from chassis.settings import ServiceSettings  # noqa: E402
 
 __all__ = ["DaprPort", "DaprSidecar", "ServiceSettings", "create_app", "serve"]
