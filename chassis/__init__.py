@@ -15,9 +15,9 @@ import os
 # module imports it; a deployment may still turn the spans on.
 os.environ.setdefault("OTEL_INSTRUMENTATION_A2A_SDK_ENABLED", "false")
 
-from chassis.app import create_app  # noqa: E402
-from chassis.dapr import DaprPort, DaprSidecar  # noqa: E402
-from chassis.serve import serve  # noqa: E402
-from chassis.settings import ServiceSettings  # noqa: E402
+from chassis.app import create_app
+from chassis.dapr import DaprPort, DaprSidecar
+from chassis.serve import serve
+from chassis.settings import ServiceSettings
 
 __all__ = ["DaprPort", "DaprSidecar", "ServiceSettings", "create_app", "serve"]
