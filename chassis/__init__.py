@@ -7,6 +7,14 @@
 - `serve`: run a service under uvicorn with JSON logs
 """
 
+import os
+
+# The a2a-sdk traces its own internals, ~40 spans per message (every event-queue
+# operation); our HTTP server and client spans already show each hop. The SDK
+# reads this switch once, when first imported, so it is set before any chassis
+# module imports it; a deployment may still turn the spans on.
+os.environ.setdefault("OTEL_INSTRUMENTATION_A2A_SDK_ENABLED", "false")
+
 from chassis.app import create_app
 from chassis.dapr import DaprPort, DaprSidecar
 from chassis.serve import serve

@@ -31,6 +31,7 @@ from typing import Any
 from a2a.helpers.proto_helpers import (
     get_message_text,
     new_data_part,
+    new_task,
     new_text_part,
 )
 from a2a.server.agent_execution import AgentExecutor, RequestContext
@@ -45,6 +46,7 @@ from a2a.types import (
     ListTasksResponse,
     Message,
     Part,
+    Role,
     Task,
     TaskState,
     TaskStatus,
@@ -58,7 +60,7 @@ from chassis.contract import ANSWER_ARTIFACT, remaining_seconds
 from chassis.errors import UnprocessableError
 from chassis.skills import SkillAnswer, SkillHandler, SkillRequest
 
-__all__ = ["BoundedTaskStore", "SkillExecutor", "mount_a2a"]
+__all__ = ["BoundedTaskStore", "SkillExecutor", "failed_task", "mount_a2a"]
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +192,17 @@ class BoundedTaskStore(TaskStore):
     async def delete(self, task_id: str, context: ServerCallContext) -> None:
         self._order.pop(task_id, None)
         await self._inner.delete(task_id, context)
+
+
+def failed_task(*, task_id: str, context_id: str, reason: str) -> dict[str, Any]:
+    """An A2A Task (proto JSON) in state `failed`, its status message saying why: the answer
+    to work that never reached a skill (unreadable, dead-lettered, no JSON-RPC result)."""
+    task = new_task(task_id, context_id, TaskState.TASK_STATE_FAILED)
+    task.status.message.CopyFrom(
+        Message(message_id=f"{task_id}-failed", role=Role.ROLE_AGENT, parts=[new_text_part(reason)])
+    )
+    as_json: dict[str, Any] = MessageToDict(task)
+    return as_json
 
 
 def mount_a2a(app: FastAPI, *, card: AgentCard, handler: SkillHandler) -> None:

@@ -55,9 +55,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from a2a.helpers.proto_helpers import new_task, new_text_part
-from a2a.types import Message, Role, TaskState
-from google.protobuf.json_format import MessageToDict
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
@@ -79,7 +76,6 @@ __all__ = [
     "TaskCompleted",
     "agent_requests_topic",
     "deadline_headers",
-    "failed_task",
     "remaining_seconds",
 ]
 
@@ -142,17 +138,6 @@ class AgentResult(_Wire):
     step_id: str
     agent: str
     task: dict[str, Any] = Field(description="An A2A Task, as proto JSON.")
-
-
-def failed_task(*, task_id: str, context_id: str, reason: str) -> dict[str, Any]:
-    """An A2A Task (proto JSON) in state `failed`, its status message saying why: the answer
-    to work that never reached a skill (unreadable, dead-lettered, no JSON-RPC result)."""
-    task = new_task(task_id, context_id, TaskState.TASK_STATE_FAILED)
-    task.status.message.CopyFrom(
-        Message(message_id=f"{task_id}-failed", role=Role.ROLE_AGENT, parts=[new_text_part(reason)])
-    )
-    as_json: dict[str, Any] = MessageToDict(task)
-    return as_json
 
 
 class TaskCompleted(BaseModel):

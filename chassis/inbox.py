@@ -26,14 +26,9 @@ from a2a.utils.constants import PROTOCOL_VERSION_CURRENT, VERSION_HEADER
 from pydantic import ValidationError
 from starlette.types import ASGIApp
 
+from chassis.a2a_server import failed_task
 from chassis.card import A2A_PATH
-from chassis.contract import (
-    AGENT_RESULTS_TOPIC,
-    AgentResult,
-    AgentWork,
-    CloudEvent,
-    failed_task,
-)
+from chassis.contract import AGENT_RESULTS_TOPIC, AgentResult, AgentWork, CloudEvent
 from chassis.dapr import DaprError, DaprPort
 
 __all__ = ["WorkInbox"]

@@ -19,13 +19,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, FastAPI
 from pydantic import ValidationError
 
+from chassis.a2a_server import failed_task
 from chassis.contract import (
     AGENT_RESULTS_TOPIC,
     DEAD_LETTER_TOPIC,
     TASKS_REQUESTED_TOPIC,
     AgentResult,
     CloudEvent,
-    failed_task,
 )
 from chassis.dapr import DaprError
 from chassis.problems import problem_responses

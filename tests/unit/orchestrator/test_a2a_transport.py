@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from chassis.contract import failed_task
+from chassis.a2a_server import failed_task
 from chassis.errors import ServiceError
 from chassis.testing import InMemoryDapr
 from orchestrator.errors import AgentRejectedTask, AgentUnavailable, DeadlineExceeded

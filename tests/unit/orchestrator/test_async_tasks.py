@@ -18,12 +18,12 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from chassis.a2a_server import failed_task
 from chassis.contract import (
     AGENT_RESULTS_TOPIC,
     DEAD_LETTER_TOPIC,
     TASK_COMPLETED_TOPIC,
     TASKS_REQUESTED_TOPIC,
-    failed_task,
 )
 from chassis.dapr import StateItem
 from chassis.testing import InMemoryDapr
