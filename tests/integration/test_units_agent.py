@@ -281,3 +281,30 @@ def test_it_may_publish_only_its_role_topics(stack: LocalStack) -> None:
         assert refused.status_code == 403, refused.text
         other = sidecar.post("/v1.0/publish/pubsub/agent.requests.calculator", json={})
         assert other.status_code == 403, other.text
+
+
+# -- Figures: what the Node agent costs next to a Python agent ------------------
+
+
+def rss_mb(stack: LocalStack, app_id: str) -> float:
+    pid = stack.supervisor[app_id].popen.pid  # type: ignore[union-attr]
+    with open(f"/proc/{pid}/status") as status:
+        kib = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    return kib / 1024
+
+
+def test_reports_its_memory_and_step_latency_next_to_the_calculator(stack: LocalStack) -> None:
+    timings = []
+    for _ in range(20):
+        started = time.perf_counter()
+        task = task_of(send_message(stack, step("convert 5 km to miles")))
+        timings.append((time.perf_counter() - started) * 1000)
+        assert task["status"]["state"] == "TASK_STATE_COMPLETED"
+    timings.sort()
+    units, calculator = rss_mb(stack, APP), rss_mb(stack, "calculator")
+    print(
+        f"units RSS {units:.0f} MB, calculator RSS {calculator:.0f} MB; "
+        f"SendMessage through two sidecars p50 {timings[10]:.1f} ms, max {timings[-1]:.1f} ms"
+    )
+    assert 0 < units < 300
+    assert timings[10] < 1000

@@ -44,4 +44,10 @@ describe('JSON logs', () => {
     assert.ok(!lines[0]?.includes(secret));
     assert.ok(!lines[0]?.includes('abc'));
   });
+
+  it('take the Python services\' level names', () => {
+    const { stream } = capture();
+    assert.equal(createLogger({ service: 'units', level: 'warning', destination: stream }).level, 'warn');
+    assert.equal(createLogger({ service: 'units', level: 'critical', destination: stream }).level, 'fatal');
+  });
 });

@@ -16,7 +16,8 @@ export function createLogger(opts: {
   destination?: pino.DestinationStream;
 }): Logger {
   const secrets = (opts.secrets ?? []).filter((s) => s.length >= 8);
-  const level = opts.level === 'warning' ? 'warn' : opts.level;
+  // The Python services' level names (HUBSPOKE_LOG_LEVEL), in pino's words.
+  const level = ({ warning: 'warn', critical: 'fatal' } as Record<string, string>)[opts.level] ?? opts.level;
   return pino(
     {
       level,
