@@ -62,17 +62,20 @@ async def run_checks(
     report.add(*await check_refusals(channel, app_id, skill, options.step_timeout))
     report.add(await check_deadline(channel, app_id, first, options.deadline_prompt))
     report.add(*await check_error_shapes(channel, app_id))
-    report.add(
-        await check_async_work(
-            bus,
-            transcript,
-            app_id,
-            first,
-            offers_pubsub=bool(facts and facts.offers_pubsub),
-            wait=options.async_wait,
-            settle=options.async_settle,
+    if facts is None:
+        report.add(skipped("async.once", "not checked: no readable card"))
+    else:
+        report.add(
+            await check_async_work(
+                bus,
+                transcript,
+                app_id,
+                first,
+                offers_pubsub=facts.offers_pubsub,
+                wait=options.async_wait,
+                settle=options.async_settle,
+            )
         )
-    )
     report.add(await check_registered(registry, app_id, options.heartbeat_wait))
     report.add(await check_heartbeat(registry, app_id, options.heartbeat_wait))
     report.add(check_no_secrets(transcript, secrets))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -60,6 +61,19 @@ class StackControl:
     async def start(self, app_id: str) -> None:
         await asyncio.to_thread(self._stack.start_app, app_id)
         await asyncio.to_thread(wait_registered, self._stack, (app_id,), 30)
+        await asyncio.to_thread(self._wait_reachable, app_id, 30)
+
+    def _wait_reachable(self, app_id: str, timeout_s: float) -> None:
+        """Until the orchestrator's sidecar reaches the app again: the agent's daprd
+        probes app health every second and refuses invocations until a probe passes."""
+        deadline = time.monotonic() + timeout_s
+        with self._stack.client("orchestrator", sidecar=True) as sidecar:
+            while True:
+                card = sidecar.get(f"/v1.0/invoke/{app_id}/method/.well-known/agent-card.json")
+                if card.status_code == 200:
+                    return
+                assert time.monotonic() < deadline, f"{app_id} unreachable: {card.text}"
+                time.sleep(0.2)
 
 
 def run_cli(stack: LocalStack, app_id: str) -> subprocess.CompletedProcess[str]:

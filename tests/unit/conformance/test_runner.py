@@ -77,3 +77,22 @@ async def test_a_broken_agent_fails_with_what_to_fix_and_exit_code_1() -> None:
     assert "FAIL refusal.empty" in rendered
     assert "SKIP registry.deregistration" in rendered
     assert rendered.endswith("does NOT conform: 12 passed, 4 failed, 1 not checked")
+
+
+async def test_without_a_readable_card_the_card_dependent_checks_are_not_checked() -> None:
+    registry, bus = FakeRegistry(), FakeBus()
+    channel = FakeChannel(card=HttpAnswer(500, "app channel is not initialized"))
+    report = await run_checks(
+        APP,
+        channel=channel,
+        bus=bus,
+        registry=registry,
+        transcript=channel.transcript,
+        secrets=SECRETS,
+        options=FAST,
+    )
+    outcomes = {r.name: r.outcome for r in report.results}
+    assert outcomes["card.fetch"] is Outcome.FAIL
+    assert (outcomes["examples"], outcomes["async.once"]) == (Outcome.SKIP, Outcome.SKIP)
+    assert bus.stream == []
+    assert report.exit_code == 1
