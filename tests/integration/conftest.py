@@ -38,7 +38,7 @@ LEGACY_AGENT = AppSpec(
     env={"HUBSPOKE_SELF_REGISTER": "false", "HUBSPOKE_ASYNC_WORK": "false"},
     config_file_path="./dapr-config/agent.yaml",
 )
-AGENTS = ("calculator", "summarizer", "knowledge")
+AGENTS = ("calculator", "summarizer", "knowledge", "units")
 
 
 def wait_registered(

@@ -3,9 +3,7 @@
 It speaks the A2A wire of hubspoke.agent/v2 (DESIGN-A2A.md). Everything here
 goes through Dapr: the card and A2A calls through the orchestrator's own
 sidecar (as the orchestrator calls agents), asynchronous work on its topic,
-registrations read back from the broker. The tests that need the A2A
-orchestrator itself (the registry accepting v2 cards) run once the
-orchestrator speaks hubspoke.agent/v2, and are skipped before.
+registrations read back from the broker.
 """
 
 from __future__ import annotations
@@ -22,7 +20,6 @@ from a2a.types import AgentCard
 from a2a.utils.proto_utils import validate_proto_required_fields
 from google.protobuf.json_format import ParseDict
 
-from chassis.contract import CONTRACT_VERSION
 from launcher import LocalStack
 from launcher.traces import load_spans, waterfall
 from tests.integration.conftest import redis_cli, wait_registered
@@ -30,10 +27,6 @@ from tests.integration.test_boundaries import denied, not_served
 from tests.integration.test_observability import log_lines
 
 APP = "units"
-A2A_ORCHESTRATOR = pytest.mark.skipif(
-    CONTRACT_VERSION != "hubspoke.agent/v2",
-    reason="needs the A2A orchestrator (hubspoke.agent/v2 registry)",
-)
 
 
 def invoke(
@@ -237,7 +230,6 @@ def test_registers_and_heartbeats_on_the_registry_topic(stack: LocalStack) -> No
     validate_proto_required_fields(ParseDict(register["card"], AgentCard()))
 
 
-@A2A_ORCHESTRATOR
 def test_appears_healthy_in_the_registry(stack: LocalStack) -> None:
     wait_registered(stack, (APP,))
     with stack.client("orchestrator") as client:

@@ -64,5 +64,5 @@ def answer(task: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The text and data parts of the task's `answer` artifact."""
     [artifact] = [a for a in task["artifacts"] if a["name"] == "answer"]
     text = "".join(p["text"] for p in artifact["parts"] if "text" in p)
-    data = next((p["data"] for p in artifact["parts"] if "data" in p), {})
+    data: dict[str, Any] = next((p["data"] for p in artifact["parts"] if "data" in p), {})
     return text, data
