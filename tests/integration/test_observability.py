@@ -11,6 +11,7 @@ from typing import Any
 
 from launcher import LocalStack
 from launcher.traces import load_spans, waterfall
+from tests.integration.conftest import wait_registered
 
 Span = dict[str, Any]
 
@@ -251,3 +252,37 @@ def test_message_with_sampled_out_context_is_recorded_and_so_is_its_dead_letter(
         ),
     )
     print(waterfall(spans))
+
+
+def test_a_task_over_a_typescript_and_a_python_agent_is_planned_answered_and_one_trace(
+    stack: LocalStack,
+) -> None:
+    wait_registered(stack)
+    with stack.client("orchestrator") as client:
+        response = client.post(
+            "/v1/tasks", json={"input": "What is 17% of 240? Convert 5 km to miles."}
+        )
+    assert response.status_code == 201, response.text
+    task = response.json()
+    assert set(task["agents"]) == {"calculator", "units"}, task
+    assert "40.8" in task["output"], task["output"]
+    assert "3.1" in task["output"], task["output"]  # 5 km = 3.10686 miles
+    trace_id = trace_of_task(stack, task["id"])
+    wanted = {(app, p) for app in ("orchestrator", "calculator", "units") for p in ("app", "daprd")}
+    spans = wait_for_spans(stack, trace_id, wanted)
+    print(waterfall(spans))
+    ids = {s["span_id"] for s in spans}
+    roots = [s for s in spans if s["parent_span_id"] not in ids]
+    assert [(r["service"], r["name"]) for r in roots] == [("orchestrator", "POST /v1/tasks")]
+    # Each agent's server span hangs under its own sidecar, under the orchestrator's.
+    for agent in ("calculator", "units"):
+        server = next(
+            s for s in spans if (s["service"], s["process"], s["kind"]) == (agent, "app", "server")
+        )
+        hop = parent(spans, server)
+        assert (hop["service"], hop["process"]) == (agent, "daprd")
+        assert (parent(spans, hop)["service"], parent(spans, hop)["process"]) == (
+            "orchestrator",
+            "daprd",
+        )
+        assert any(line.get("trace_id") == trace_id for line in log_lines(stack, agent)), agent
