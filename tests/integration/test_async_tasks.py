@@ -64,6 +64,22 @@ def test_async_task_fans_out_over_pubsub_and_completes(stack: LocalStack) -> Non
         assert marker.status_code == 200, (step["agent"], marker.status_code)
 
 
+def test_async_task_over_the_typescript_and_a_python_agent_completes(stack: LocalStack) -> None:
+    request = "What is 17% of 240? Convert 5 km to miles."
+    with stack.client("orchestrator") as client:
+        response = client.post("/v1/tasks", json={"input": request, "mode": "async"})
+    assert response.status_code == 202, response.text
+    task = wait_final(stack, response.json()["id"])
+    assert task["status"] == "completed", task
+    assert set(task["agents"]) == {"calculator", "units"}
+    assert "3.1" in task["output"], task["output"]  # 5 km = 3.10686 miles
+    # Both took the work from their pub/sub inboxes (the TypeScript one keeps the same marker).
+    for step in task["steps"]:
+        with stack.client(step["agent"], sidecar=True) as sidecar:
+            marker = sidecar.get(f"/v1.0/state/statestore/answered-{step['id']}")
+        assert marker.status_code == 200, (step["agent"], marker.status_code)
+
+
 def test_malformed_task_message_lands_in_the_dead_letters_with_its_reason(
     stack: LocalStack,
 ) -> None:
