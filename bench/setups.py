@@ -28,6 +28,7 @@ import httpx
 from bench.workloads import (
     FAN_OUT_TASK,
     ONE_AGENT_TASK,
+    TYPESCRIPT_AGENT_TASK,
     CheckFailed,
     Workload,
     check,
@@ -43,6 +44,8 @@ from launcher.toolchain import REPO_ROOT
 __all__ = ["SETUPS", "RunningSetup", "Setup"]
 
 AGENTS = ("calculator", "summarizer", "knowledge")
+# make run also starts the TypeScript agent; the plain-HTTP floor has Python agents only.
+STACK_AGENTS = (*AGENTS, "units")
 FAN_OUT = ("calculator", "summarizer", "knowledge")  # plan order of FAN_OUT_TASK
 RAW_RUNFILE = Path(__file__).with_name("raw_dapr") / "dapr.yaml"
 START_TIMEOUT_S = 90.0
@@ -161,15 +164,15 @@ def _hubspoke_workloads(prefix: str, url: str, api_key: str, via: str) -> tuple[
     )  # fmt: skip
 
 
-def _wait_registered(url: str, api_key: str, pull: bool) -> None:
+def _wait_registered(url: str, api_key: str, pull: bool, agents: tuple[str, ...] = AGENTS) -> None:
     """Until every agent is listed healthy (registering by pull first when `pull`)."""
     deadline = time.monotonic() + START_TIMEOUT_S
     with httpx.Client(base_url=url, headers={"X-API-Key": api_key}, timeout=10) as client:
-        for app_id in AGENTS if pull else ():
+        for app_id in agents if pull else ():
             client.post("/v1/agents", json={"app_id": app_id}).raise_for_status()
         while True:
             listed = client.get("/v1/agents", params={"health": "healthy"}).json()["agents"]
-            missing = set(AGENTS) - {a["app_id"] for a in listed}
+            missing = set(agents) - {a["app_id"] for a in listed}
             if not missing:
                 return
             if time.monotonic() > deadline:
@@ -217,10 +220,15 @@ def hubspoke(run_dir: Path) -> Iterator[RunningSetup]:
     options = StackOptions(run_dir=_fresh(run_dir), free_ports=True, echo=False)
     with LocalStack(options) as stack:
         url = stack.endpoints["orchestrator"].app_url
-        _wait_registered(url, stack.api_key, pull=False)
-        yield RunningSetup(
-            stack.supervisor, _hubspoke_workloads("hubspoke", url, stack.api_key, DAPR_PATH)
-        )
+        _wait_registered(url, stack.api_key, pull=False, agents=STACK_AGENTS)
+        # The TypeScript agent's row sits next to the calculator's: same one-step task shape.
+        typescript = task_workload(
+            "hubspoke-1-ts",
+            f"POST /v1/tasks '{TYPESCRIPT_AGENT_TASK}', planned -> units (TypeScript); {DAPR_PATH}",
+            f"{url}/v1/tasks", stack.api_key, TYPESCRIPT_AGENT_TASK, ("units",),
+        )  # fmt: skip
+        workloads = _hubspoke_workloads("hubspoke", url, stack.api_key, DAPR_PATH)
+        yield RunningSetup(stack.supervisor, (workloads[0], typescript, *workloads[1:]))
 
 
 SETUPS = (

@@ -20,6 +20,7 @@ __all__ = [
     "FAN_OUT_TASK",
     "ONE_AGENT_TASK",
     "RAW_PAYLOAD",
+    "TYPESCRIPT_AGENT_TASK",
     "CheckFailed",
     "Workload",
     "check",
@@ -31,6 +32,8 @@ __all__ = [
 RAW_PAYLOAD = json.dumps({"payload": "x" * 1000}).encode()
 # The local planner sends arithmetic to the calculator and nothing else.
 ONE_AGENT_TASK = "what is 2 + 3"
+# The same one-step shape, answered by the TypeScript agent (agents/units).
+TYPESCRIPT_AGENT_TASK = "convert 5 km to miles"
 # Three independent parts (split at ";"), ranked to three different agents.
 FAN_OUT_TASK = (
     "what is 2 + 3; summarize: Dapr gives every app service invocation, pub/sub and state. "
