@@ -8,7 +8,7 @@ agent (only when given an `AgentControl`) and starts it again.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from conformance.adapters import OrchestratorRegistry, SidecarChannel, StackWorkBus
@@ -80,7 +80,20 @@ async def run_checks(
     report.add(await check_heartbeat(registry, app_id, options.heartbeat_wait))
     report.add(check_no_secrets(transcript, secrets))
     report.add(await check_deregistration(registry, bus, control, app_id, options.deregister_wait))
-    return report
+    return _redacted(report, secrets)
+
+
+def _redacted(report: Report, secrets: Mapping[str, str]) -> Report:
+    """The report with every secret of the run masked: messages quote what agents answered."""
+
+    def mask(text: str) -> str:
+        for label, value in secrets.items():
+            if value:
+                text = text.replace(value, f"[{label}]")
+        return text
+
+    results = [replace(r, message=mask(r.message)) for r in report.results]
+    return Report(report.app_id, results)
 
 
 async def run_kit(

@@ -66,14 +66,13 @@ class StackControl:
     def _wait_reachable(self, app_id: str, timeout_s: float) -> None:
         """Until the orchestrator's sidecar reaches the app again: the agent's daprd
         probes app health every second and refuses invocations until a probe passes."""
-        deadline = time.monotonic() + timeout_s
+        deadline, answered = time.monotonic() + timeout_s, 0
         with self._stack.client("orchestrator", sidecar=True) as sidecar:
-            while True:
+            while answered < 3:  # in a row: right after a restart the app's health flaps
                 card = sidecar.get(f"/v1.0/invoke/{app_id}/method/.well-known/agent-card.json")
-                if card.status_code == 200:
-                    return
+                answered = answered + 1 if card.status_code == 200 else 0
                 assert time.monotonic() < deadline, f"{app_id} unreachable: {card.text}"
-                time.sleep(0.2)
+                time.sleep(0.5)
 
 
 def run_cli(stack: LocalStack, app_id: str) -> subprocess.CompletedProcess[str]:
@@ -85,6 +84,21 @@ def run_cli(stack: LocalStack, app_id: str) -> subprocess.CompletedProcess[str]:
         timeout=180,
         cwd=REPO_ROOT,
     )
+
+
+# The command line is checked on the agent in another language when there is one, first:
+# the per-agent runs below stop and restart agents.
+CLI_AGENT = "units" if "units" in AGENTS else AGENTS[0]
+
+
+def test_the_command_passes_an_agent_and_exits_0(kit_stack: LocalStack) -> None:
+    done = run_cli(kit_stack, CLI_AGENT)
+    print(done.stdout, done.stderr)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{CLI_AGENT} conforms:" in done.stdout
+    [deregistration] = [line for line in done.stdout.splitlines() if "deregistration" in line]
+    assert deregistration.startswith("SKIP registry.deregistration")
+    assert "not checked: the kit cannot stop this agent" in deregistration
 
 
 @pytest.mark.parametrize("app_id", AGENTS)
@@ -100,20 +114,6 @@ def test_every_agent_of_the_stack_passes_the_kit(kit_stack: LocalStack, app_id: 
     assert outcomes["registry.deregistration"] is Outcome.PASS
     assert outcomes["secrets"] is Outcome.PASS
     assert sum(name.startswith("example[") for name in outcomes) >= 1
-
-
-# The command line is checked on the agent in another language when there is one.
-CLI_AGENT = "units" if "units" in AGENTS else AGENTS[0]
-
-
-def test_the_command_passes_an_agent_and_exits_0(kit_stack: LocalStack) -> None:
-    done = run_cli(kit_stack, CLI_AGENT)
-    print(done.stdout, done.stderr)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert f"{CLI_AGENT} conforms:" in done.stdout
-    [deregistration] = [line for line in done.stdout.splitlines() if "deregistration" in line]
-    assert deregistration.startswith("SKIP registry.deregistration")
-    assert "not checked: the kit cannot stop this agent" in deregistration
 
 
 # Each FAIL line the broken agent must draw, with the words that say what to fix.

@@ -96,3 +96,22 @@ async def test_without_a_readable_card_the_card_dependent_checks_are_not_checked
     assert (outcomes["examples"], outcomes["async.once"]) == (Outcome.SKIP, Outcome.SKIP)
     assert bus.stream == []
     assert report.exit_code == 1
+
+
+async def test_a_secret_an_agent_echoes_is_masked_in_the_report() -> None:
+    def echoes_token(request: SendMessageRequest) -> SendOutcome:
+        return TransportFailed(500, "debug: dapr-api-token=tok-123")
+
+    channel = FakeChannel(behaviour=echoes_token)
+    report = await run_checks(
+        APP,
+        channel=channel,
+        bus=FakeBus(),
+        registry=FakeRegistry(),
+        transcript=channel.transcript,
+        secrets=SECRETS,
+        options=FAST,
+    )
+    rendered = report.render()
+    assert "tok-123" not in rendered
+    assert "debug: dapr-api-token=[weather's Dapr API token]" in rendered
