@@ -25,7 +25,10 @@ def make_private_dir(path: Path, *, tighten: bool = False) -> Path:
     With `tighten`, everything already inside becomes 0600/0700 too: files
     left by a run from before this rule, or written by a tool with another umask.
     """
-    path.mkdir(parents=True, exist_ok=True, mode=_DIR_MODE)
+    # mkdir(parents=True) gives the parents it creates the umask's mode, not `mode`.
+    for missing in reversed([p for p in (path, *path.parents) if not p.exists()]):
+        missing.mkdir(exist_ok=True, mode=_DIR_MODE)
+        missing.chmod(_DIR_MODE)
     path.chmod(_DIR_MODE)
     if tighten:
         for inner in path.rglob("*"):

@@ -28,6 +28,8 @@ MODULES = {
     "summarizer": "agents.summarizer",
     "knowledge": "agents.knowledge",
 }
+# The TypeScript agent's image (containers/Containerfile.node), its own version.
+NODE_AGENTS = {"units": "0.1.0"}
 # Passes the stack's settings for the app into the container, then runs the
 # service in it. buildah does not hand its own environment on.
 IN_CONTAINER = r"""
@@ -38,7 +40,7 @@ for name in $(compgen -e); do
       args+=(-e "$name=${!name}") ;;
   esac
 done
-exec buildah run --isolation chroot "${args[@]}" "$1" -- python -m "$2"
+exec buildah run --isolation chroot --workingdir /app "${args[@]}" "$1" -- "${@:2}"
 """
 UNITS = {"kB": 1e3, "MB": 1e6, "GB": 1e9}
 # World-writable by design (FHS temporary and lock directories).
@@ -58,7 +60,9 @@ def images() -> dict[str, str]:
         ["bash", "scripts/images.sh"], cwd=ROOT, capture_output=True, text=True, timeout=3600
     )
     assert build.returncode == 0, build.stderr[-4000:]
-    return {service: f"localhost/hubspoke/{service}:{TAG}" for service in MODULES}
+    python = {service: f"localhost/hubspoke/{service}:{TAG}" for service in MODULES}
+    node = {service: f"localhost/hubspoke/{service}:{tag}" for service, tag in NODE_AGENTS.items()}
+    return {**python, **node}
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +88,9 @@ def test_each_image_is_reported_with_its_size(images: dict[str, str]) -> None:
         number, unit = info["size"].split()  # e.g. "677 MB"
         sizes[service] = float(number) * UNITS[unit]
     print("image sizes (MB):", {s: round(b / 1e6) for s, b in sizes.items()})  # for the README
-    # The shared layers are one: the service-specific part is small.
-    assert max(sizes.values()) - min(sizes.values()) < 5_000_000
+    # The Python images share their layers: the service-specific part is small.
+    python = [size for service, size in sizes.items() if service in MODULES]
+    assert max(python) - min(python) < 5_000_000
 
 
 def test_the_service_user_can_write_only_temporary_directories(
@@ -105,6 +110,8 @@ for top in os.listdir("/"):
 print(json.dumps({"uid": os.getuid(), "writable": found}))
 """
     for service, container in containers.items():
+        if service not in MODULES:
+            continue  # the probe is Python; the Node image is checked in the next test
         report = json.loads(in_container(container, probe))
         assert report["uid"] == 10001, service
         outside = [p for p in report["writable"] if not any(
@@ -126,6 +133,8 @@ print(json.dumps({
 }))
 """
     for service, container in containers.items():
+        if service not in MODULES:
+            continue
         report = json.loads(in_container(container, probe))
         assert (report["modules"], report["tools"], report["caches"]) == ([], [], []), service
         data = {"README.md", "k8s"} if service == "knowledge" else set()
@@ -141,14 +150,19 @@ def test_every_image_answers_healthz_and_serves_tasks_on_real_sidecars(
     )
     apps = []
     for app in stack.runfile.apps:
-        argv = ["bash", "-c", IN_CONTAINER, "bash", containers[app.app_id], MODULES[app.app_id]]
+        command = (
+            ["python", "-m", MODULES[app.app_id]]
+            if app.app_id in MODULES
+            else ["node", "dist/main.js"]
+        )
+        argv = ["bash", "-c", IN_CONTAINER, "bash", containers[app.app_id], *command]
         apps.append(app.model_copy(update={"command": argv}))
     stack.runfile = stack.runfile.model_copy(update={"apps": apps})
     STACKS.append(stack)  # its logs are printed if the test fails
     try:
         stack.start(timeout_s=180)  # every app's /healthz and every sidecar answered
         wait_registered(stack, timeout_s=60)
-        for service in MODULES:
+        for service in (*MODULES, *NODE_AGENTS):
             with stack.client(service) as client:
                 health = client.get("/healthz").json()
             assert health["status"] == "ok"
@@ -165,3 +179,17 @@ def test_every_image_answers_healthz_and_serves_tasks_on_real_sidecars(
     finally:
         stack.stop()
         STACKS.remove(stack)
+
+
+def test_the_node_image_runs_as_the_service_user_without_npm(containers: dict[str, str]) -> None:
+    for service in NODE_AGENTS:
+        probe = (
+            "const fs = require('fs'); const path = require('path');"
+            "const tools = ['npm', 'npx', 'gcc', 'make', 'apt-get'].filter(t =>"
+            " (process.env.PATH || '').split(':').some(d => fs.existsSync(path.join(d, t))));"
+            "console.log(JSON.stringify({uid: process.getuid(), tools}));"
+        )
+        report = json.loads(
+            buildah("run", "--isolation", "chroot", containers[service], "--", "node", "-e", probe)
+        )
+        assert report == {"uid": 10001, "tools": []}, service

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -33,3 +34,13 @@ def test_written_and_appended_files_are_0600_even_if_they_existed(tmp_path: Path
     assert existing.read_text() == "a\nb\n"
     assert (tmp_path / "api-key").read_text() == "k"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_parents_it_creates_are_private_too(tmp_path: Path) -> None:
+    umask = os.umask(0o022)  # a usual one: mkdir(parents=True) would make the parents 0755
+    try:
+        make_private_dir(tmp_path / "resources" / "orchestrator")
+    finally:
+        os.umask(umask)
+    for folder in (tmp_path / "resources", tmp_path / "resources" / "orchestrator"):
+        assert _mode(folder) == 0o700, folder
