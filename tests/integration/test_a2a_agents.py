@@ -91,7 +91,7 @@ async def test_a_refusal_is_rejected_reaches_the_agent_once_and_opens_no_breaker
     valid_s = time.perf_counter() - started
     assert valid.status.state == TaskState.TASK_STATE_COMPLETED  # no breaker opened
     assert valid_s < 2, valid_s  # at once: not after a breaker's timeout
-    deadline = time.monotonic() + 30  # spans are batched for a few seconds
+    deadline = time.monotonic() + 60  # spans are batched for seconds; longer on a loaded machine
     while (calls := [app_calls(stack, t) for t in traces]) != [1] * len(traces):
         assert time.monotonic() < deadline, calls  # exactly once each: never retried
         await asyncio.sleep(0.5)
