@@ -64,7 +64,9 @@ describe('the HTTP edge', () => {
       assert.equal(((await reply.json()) as { status: number }).status, 401);
     }
     assert.equal((await rpc('SendMessage', message('5 km to m'), { 'dapr-api-token': 'wrong' })).status, 401);
-    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    const health = await fetch(`${base}/healthz`);
+    assert.equal(health.status, 200);
+    assert.equal(((await health.json()) as { app_id: string }).app_id, 'units');
   });
 
   it('serves the card as A2A proto JSON', async () => {

@@ -90,8 +90,10 @@ export function createApi(opts: ApiOptions): Express {
   app.use(appTokenGuard(opts.appApiToken));
   app.use(traceRequests(opts.tracer));
 
+  // The same shape as every Python service's /healthz.
+  const health = { status: 'ok', app_id: opts.appId, version: opts.card.version };
   app.get(HEALTH_PATH, (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json(health);
   });
 
   const cardJson = AgentCard.toJSON(opts.card);
