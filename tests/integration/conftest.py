@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
 from launcher import LocalStack, StackOptions
 from launcher.runfile import AppSpec
@@ -105,6 +106,16 @@ def start_stack(
     stack.start()
     wait_registered(stack)
     return stack
+
+
+@pytest.fixture(autouse=True)
+def _test_clients_send_only_their_own_headers() -> None:
+    """Unit tests instrument httpx in this process (chassis.telemetry); an instrumented
+    client would replace a test's own `traceparent` with one of this process's traces.
+    The services under test run in their own processes and keep their instrumentation."""
+    instrumentor = HTTPXClientInstrumentor()
+    if instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.uninstrument()
 
 
 @pytest.fixture(scope="session")
