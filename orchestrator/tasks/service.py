@@ -210,27 +210,11 @@ class TaskService:
         except TimeoutError:
             if not any(error is None for _, error in run.steps):
                 failure = DeadlineExceeded("the task's deadline passed before an agent answered")
-                await self._finish(
-                    task.id,
-                    TaskStatus.FAILED,
-                    unsaved=unsaved,
-                    error=failure.detail,
-                    error_status=failure.status,
-                )
-                failure.extra["task_id"] = task.id
+                await self._fail(task.id, failure, unsaved=unsaved)
                 raise failure from None
             answer = "\n".join(s.output or "" for s, error in run.steps if error is None)
         except ServiceError as refusal:  # e.g. the planner found no agent for any part
-            steps = [s for s, _ in run.steps]
-            await self._finish(
-                task.id,
-                TaskStatus.FAILED,
-                unsaved=unsaved,
-                error=refusal.detail,
-                error_status=refusal.status,
-                steps=steps,
-            )
-            refusal.extra["task_id"] = task.id
+            await self._fail(task.id, refusal, unsaved=unsaved, steps=[s for s, _ in run.steps])
             raise
         finally:
             plan_observer.reset(observed)
@@ -311,15 +295,7 @@ class TaskService:
             failure = next((e for _, e in steps if e is not None), None) or NoAgentCalled(
                 "no registered agent can take this task"
             )
-            await self._finish(
-                task.id,
-                TaskStatus.FAILED,
-                unsaved=unsaved,
-                error=failure.detail,
-                error_status=failure.status,
-                **recorded,
-            )
-            failure.extra["task_id"] = task.id
+            await self._fail(task.id, failure, unsaved=unsaved, **recorded)
             raise failure
         agent = agents[0] if len(agents) == 1 else None
         data = done[0].data if len(steps) == 1 else {}
@@ -340,6 +316,26 @@ class TaskService:
         if task is None:
             raise TaskNotFound(f"no task with id {task_id!r}")
         return task
+
+    async def _fail(
+        self,
+        task_id: str,
+        failure: ServiceError,
+        *,
+        unsaved: TaskRecord | None = None,
+        **changes: Any,
+    ) -> None:
+        """Store the task failed with `failure`'s detail and status, and name the task in
+        `failure` (its problem JSON carries `task_id`); the caller raises it."""
+        await self._finish(
+            task_id,
+            TaskStatus.FAILED,
+            unsaved=unsaved,
+            error=failure.detail,
+            error_status=failure.status,
+            **changes,
+        )
+        failure.extra["task_id"] = task_id
 
     async def _finish(
         self,
