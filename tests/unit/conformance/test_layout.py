@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
+
+from tests.unit.test_project_layout import _imports
 
 KIT = Path(__file__).resolve().parents[3] / "conformance"
 # What talks to the outside world, and the modules that may import it.
@@ -13,16 +14,6 @@ IO = ("httpx", "redis", "a2a.client", "conformance.adapters", "conformance.runne
 INNER = sorted((KIT / "checks").glob("*.py")) + [
     KIT / m for m in ("ports.py", "steps.py", "wire.py", "results.py")
 ]
-
-
-def _imports(path: Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-    return names
 
 
 @pytest.mark.parametrize("module", INNER, ids=lambda p: p.name)
