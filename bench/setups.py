@@ -2,7 +2,10 @@
 
 - `http`: the floor of a hop. bench/raw_apps.py front -> back, plain HTTP, no sidecars.
 - `dapr`: raw Dapr. The same two apps through their real sidecars (launcher, mTLS).
-- `hubspoke-http`: the floor of Hubspoke. The real orchestrator and agents, agents
+- `floor`: the same-work floor. Two trivial apps (bench/floor_apps.py) doing
+  exactly the Dapr operations of a one-agent Hubspoke task, under Hubspoke's
+  app ids, components and Configurations.
+- `hubspoke-http`: the floor of Hubspoke's code. The real orchestrator and agents, agents
   called by plain HTTP, state in memory, no sidecars (bench/direct_serve.py).
 - `hubspoke`: the real stack as `make run` starts it (launcher.LocalStack).
 
@@ -33,6 +36,7 @@ from bench.workloads import (
     Workload,
     check,
     echo_workload,
+    floor_workload,
     task_workload,
 )
 from launcher import LocalStack, StackOptions
@@ -48,6 +52,7 @@ AGENTS = ("calculator", "summarizer", "knowledge")
 STACK_AGENTS = (*AGENTS, "units")
 FAN_OUT = ("calculator", "summarizer", "knowledge")  # plan order of FAN_OUT_TASK
 RAW_RUNFILE = Path(__file__).with_name("raw_dapr") / "dapr.yaml"
+FLOOR_RUNFILE = Path(__file__).with_name("floor") / "dapr.yaml"
 START_TIMEOUT_S = 90.0
 HTTP_PATH = "agents by plain HTTP, task state in memory, task.completed dropped"
 DAPR_PATH = (
@@ -135,6 +140,37 @@ def raw_dapr(run_dir: Path) -> Iterator[RunningSetup]:
         )
         _wait_resolvable(echo)
         yield RunningSetup(stack.supervisor, (echo,))
+
+
+@contextmanager
+def same_work_floor(run_dir: Path) -> Iterator[RunningSetup]:
+    options = StackOptions(
+        runfile=FLOOR_RUNFILE, run_dir=_fresh(run_dir), free_ports=True, echo=False
+    )
+    with LocalStack(options) as stack:
+        hub = stack.endpoints["orchestrator"].app_url
+        task = floor_workload(
+            "floor-1",
+            "hub -> daprd -> daprd -> agent once, task record saved, task.completed published "
+            "and recorded by a subscriber; Hubspoke's sidecars, components and Configurations",
+            f"{hub}/run",
+        )
+        _wait_resolvable(task)
+        _wait_recorded(stack)
+        yield RunningSetup(stack.supervisor, (task,))
+
+
+def _wait_recorded(stack: LocalStack) -> None:
+    """Until the subscriber has recorded a `task.completed` event in its state."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    with stack.client("summarizer", sidecar=True) as sidecar:
+        while True:
+            answer = sidecar.get("/v1.0/state/statestore/activity")
+            if answer.status_code == 200 and answer.json().get("events", 0) > 0:
+                return
+            if time.monotonic() > deadline:
+                raise CheckFailed("floor: the subscriber recorded no task.completed event")
+            time.sleep(0.2)
 
 
 def _wait_resolvable(workload: Workload) -> None:
@@ -234,6 +270,8 @@ def hubspoke(run_dir: Path) -> Iterator[RunningSetup]:
 SETUPS = (
     Setup("http", "trivial apps, plain HTTP (floor of a hop)", plain_http),
     Setup("dapr", "trivial apps through real sidecars (raw Dapr)", raw_dapr),
+    Setup("floor", "trivial apps doing a Hubspoke task's Dapr work (same-work floor)",
+          same_work_floor),
     Setup("hubspoke-http", "orchestrator + agents, plain HTTP (floor of Hubspoke)", hubspoke_http),
     Setup("hubspoke", "orchestrator + agents through Dapr (make run)", hubspoke),
 )

@@ -25,6 +25,7 @@ __all__ = [
     "Workload",
     "check",
     "echo_workload",
+    "floor_workload",
     "task_workload",
 ]
 
@@ -50,12 +51,17 @@ class Workload:
     key: str  # short, stable: the row label and the JSON key
     description: str
     request: HttpRequest
-    # The agents a task must be answered by, in plan order; None: an echo.
+    # The agents a task must be answered by, in plan order; None: an echo; (): a floor task.
     expect_agents: tuple[str, ...] | None = None
 
 
 def echo_workload(key: str, description: str, url: str) -> Workload:
     return Workload(key, description, HttpRequest(url, RAW_PAYLOAD, {}))
+
+
+def floor_workload(key: str, description: str, url: str) -> Workload:
+    """A same-work floor task (bench/floor_apps.py): answered 201 with the stored record."""
+    return Workload(key, description, HttpRequest(url, b"{}", {}), ())
 
 
 def task_workload(
@@ -76,6 +82,10 @@ def check(workload: Workload) -> str:
         if answer.content != request.body:
             raise CheckFailed(f"{workload.key}: the answer is not the echo of the request")
         return f"echoed {len(answer.content)} bytes"
+    if not workload.expect_agents:
+        if answer.status_code != 201 or "id" not in answer.json():
+            raise CheckFailed(f"{workload.key}: not a stored record: {answer.text[:300]}")
+        return f"record {answer.json()['id']} stored; agent invoked; event published"
     return _check_task(workload.key, answer.json(), workload.expect_agents)
 
 

@@ -1,0 +1,193 @@
+"""The same-work floor: two trivial apps doing exactly the Dapr operations of a Hubspoke task.
+
+A one-agent Hubspoke task (`POST /v1/tasks`, counted from its traces: see
+README, "Benchmark") makes these sidecar calls and nothing else through Dapr:
+
+- the orchestrator invokes the agent once (`/v1.0/invoke/<agent>/method/a2a`);
+- it saves the task record once (`POST /v1.0/state/statestore`);
+- it publishes `task.completed` once, in the background after answering;
+- the summarizer's sidecar delivers the event, and the summarizer records it in
+  one document: a read and an ETag-checked write, concurrent events batched.
+
+`hub` does the first three for every `POST /run`; `spoke` answers `POST /a2a`
+and records `task.completed`. The bench runs `spoke` twice, as the agent and
+as the subscriber, under the app ids and Dapr Configurations of Hubspoke's
+(bench/floor/dapr.yaml), so the sidecars, mTLS, ACL, resiliency and tracing
+are the same and only the apps differ. Payloads are about the sizes Hubspoke
+sends. No validation, logging or telemetry in the apps.
+
+    python -m bench.floor_apps hub|spoke
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import aiohttp
+import uvicorn
+from fastapi import FastAPI, Request, Response
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["FloorSettings", "build_hub", "build_spoke"]
+
+_JSON = "application/json"
+# About the sizes of one-agent Hubspoke task's bodies: its A2A request, the
+# agent's answer and the stored task record.
+REQUEST_BYTES = 700
+ANSWER_BYTES = 900
+RECORD_BYTES = 1500
+
+
+class FloorSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FLOOR_", extra="ignore", populate_by_name=True)
+
+    app_port: int = Field(validation_alias="APP_PORT")
+    dapr_http_port: int = Field(validation_alias="DAPR_HTTP_PORT")
+    dapr_api_token: SecretStr | None = Field(default=None, validation_alias="DAPR_API_TOKEN")
+    agent_app_id: str = "calculator"
+    store: str = "statestore"
+    pubsub: str = "pubsub"
+    topic: str = "task.completed"
+
+    @property
+    def sidecar(self) -> str:
+        return f"http://127.0.0.1:{self.dapr_http_port}"
+
+    def headers(self) -> dict[str, str]:
+        headers = {"content-type": _JSON}
+        if self.dapr_api_token:
+            headers["dapr-api-token"] = self.dapr_api_token.get_secret_value()
+        return headers
+
+
+@asynccontextmanager
+async def _session(app: FastAPI, settings: FloorSettings) -> AsyncIterator[None]:
+    """One pooled aiohttp session to the sidecar, as `chassis.dapr.DaprSidecar` keeps."""
+    async with aiohttp.ClientSession(
+        headers=settings.headers(),
+        timeout=aiohttp.ClientTimeout(total=30),
+        connector=aiohttp.TCPConnector(limit=256, keepalive_timeout=30),
+        cookie_jar=aiohttp.DummyCookieJar(),
+    ) as client:
+        app.state.client = client
+        app.state.background = set()
+        yield
+        if app.state.background:
+            await asyncio.wait(app.state.background, timeout=10)
+
+
+def build_hub(settings: FloorSettings) -> FastAPI:
+    """`POST /run`: invoke the agent, save the record, answer, then publish `task.completed`."""
+    invoke = f"{settings.sidecar}/v1.0/invoke/{settings.agent_app_id}/method/a2a"
+    state = f"{settings.sidecar}/v1.0/state/{settings.store}"
+    publish = f"{settings.sidecar}/v1.0/publish/{settings.pubsub}/{settings.topic}"
+    request_body = json.dumps({"input": "x" * REQUEST_BYTES}).encode()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with _session(app, settings):
+            yield
+
+    app = FastAPI(title="floor hub", lifespan=lifespan)
+
+    async def _publish(client: aiohttp.ClientSession, event: bytes) -> None:
+        async with client.post(publish, data=event) as answer:
+            await answer.read()
+
+    @app.post("/run", status_code=201)
+    async def run(request: Request) -> Response:
+        client: aiohttp.ClientSession = request.app.state.client
+        await request.body()
+        async with client.post(invoke, data=request_body) as answer:
+            if answer.status >= 300:
+                return Response(await answer.read(), status_code=502, media_type=_JSON)
+            result = await answer.read()
+        task_id = uuid.uuid4().hex
+        record = json.dumps({"id": task_id, "record": "x" * RECORD_BYTES, "result": len(result)})
+        items = json.dumps([{"key": f"task-{task_id}", "value": json.loads(record)}])
+        async with client.post(state, data=items) as saved:
+            if saved.status >= 300:
+                return Response(await saved.read(), status_code=502, media_type=_JSON)
+        publishing = asyncio.create_task(_publish(client, record.encode()))
+        request.app.state.background.add(publishing)
+        publishing.add_done_callback(request.app.state.background.discard)
+        return Response(record, status_code=201, media_type=_JSON)
+
+    _add_health(app)
+    return app
+
+
+def build_spoke(settings: FloorSettings) -> FastAPI:
+    """`POST /a2a` answers; `task.completed` events are counted in one ETag-checked document."""
+    answer_body = json.dumps({"output": "x" * ANSWER_BYTES}).encode()
+    key_url = f"{settings.sidecar}/v1.0/state/{settings.store}/activity"
+    state = f"{settings.sidecar}/v1.0/state/{settings.store}"
+    pending = {"events": 0}
+    writing = asyncio.Lock()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with _session(app, settings):
+            yield
+
+    app = FastAPI(title="floor spoke", lifespan=lifespan)
+
+    @app.post("/a2a")
+    async def a2a(request: Request) -> Response:
+        await request.body()
+        return Response(answer_body, media_type=_JSON)
+
+    async def _record(client: aiohttp.ClientSession) -> None:
+        # Events arriving while a write runs are written together by the next
+        # holder of the lock, as Hubspoke's BatchedDocument does.
+        async with writing:
+            if not pending["events"]:
+                return
+            count, pending["events"] = pending["events"], 0
+            async with client.get(key_url) as read:
+                body = await read.read()
+                etag = read.headers.get("etag")
+            total = (json.loads(body)["events"] if body else 0) + count
+            item: dict[str, object] = {"key": "activity", "value": {"events": total}}
+            item |= {"etag": etag} if etag else {"options": {"concurrency": "first-write"}}
+            async with client.post(state, data=json.dumps([item])) as saved:
+                await saved.read()
+
+    @app.get("/dapr/subscribe")
+    async def subscribe() -> list[dict[str, str]]:
+        route = f"/events/{settings.pubsub}/{settings.topic}"
+        return [{"pubsubname": settings.pubsub, "topic": settings.topic, "route": route}]
+
+    @app.post(f"/events/{settings.pubsub}/{settings.topic}")
+    async def on_event(request: Request) -> dict[str, str]:
+        await request.body()
+        pending["events"] += 1
+        await _record(request.app.state.client)
+        return {"status": "SUCCESS"}
+
+    _add_health(app)
+    return app
+
+
+def _add_health(app: FastAPI) -> None:
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+
+def main(role: str) -> None:
+    settings = FloorSettings()
+    app = build_hub(settings) if role == "hub" else build_spoke(settings)
+    uvicorn.run(app, host="127.0.0.1", port=settings.app_port, log_config=None, access_log=False)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1] not in ("hub", "spoke"):
+        sys.exit("usage: python -m bench.floor_apps hub|spoke")
+    main(sys.argv[1])
