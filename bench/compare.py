@@ -13,6 +13,7 @@ setup could not be measured. Targets are reported, never asserted.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 import time
@@ -22,11 +23,12 @@ from pathlib import Path
 from bench.chart import draw
 from bench.environment import describe
 from bench.loadgen import LoadError, run_wrk
-from bench.procstats import ProcessGone, UsageSampler, wait_quiet
+from bench.procstats import ProcessGone, UsageSampler, rss_mb, wait_quiet
 from bench.profile import start_profiler, summarize
 from bench.report import markdown
 from bench.results import BenchRun, Cell
 from bench.setups import SETUPS, RunningSetup
+from bench.sidecar_clients import compare_clients
 from bench.tools import ToolInstallError, ensure_wrk
 from bench.workloads import CheckFailed, Workload, check
 from launcher.processes import StartupError
@@ -54,6 +56,7 @@ class Options:
     profile: bool
     max_noise: float
     retries: int
+    client_calls: int
     out: Path
     run_dir: Path
 
@@ -75,6 +78,11 @@ def _parse() -> Options:
         help="measure a cell again if other processes used more than this %% of a core",
     )  # fmt: skip
     parser.add_argument("--retries", type=int, default=2, help="at most this many times")
+    parser.add_argument(
+        "--client-calls", type=int, default=1000,
+        help="calls per round when comparing the SDK's gRPC client with our HTTP adapter "
+        "(on the floor setup's sidecar; 0: skip)",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "bench" / "results")
     parser.add_argument("--run-dir", type=Path, default=REPO_ROOT / ".run" / "bench")
     args = parser.parse_args()
@@ -90,6 +98,7 @@ def _parse() -> Options:
         profile=args.profile,
         max_noise=args.max_noise,
         retries=args.retries,
+        client_calls=args.client_calls,
         out=args.out,
         run_dir=args.run_dir,
     )
@@ -153,6 +162,8 @@ def _run_setup(run: BenchRun, key: str, options: Options) -> None:
     setup = next(s for s in SETUPS if s.key == key)
     _say(f"starting {setup.key}: {setup.description}")
     with setup.start(options.run_dir / setup.key) as running:
+        _settle(setup.key, running, options)
+        run.rss_at_rest[setup.key] = rss_mb(running.pids())
         for workload in running.workloads:
             verified = check(workload)
             run.workloads[workload.key] = {
@@ -168,6 +179,10 @@ def _run_setup(run: BenchRun, key: str, options: Options) -> None:
                 )
             if options.profile and workload.key in PROFILED:
                 _profile(run, workload, running, options)
+        if running.sidecar and options.client_calls:
+            _settle(setup.key, running, options)
+            _say("comparing the dapr SDK's gRPC client with our HTTP adapter")
+            run.clients = asyncio.run(compare_clients(running.sidecar, calls=options.client_calls))
     _say(f"stopped {setup.key}")
 
 

@@ -16,7 +16,7 @@ from types import TracebackType
 
 import psutil
 
-__all__ = ["CellUsage", "ProcessGone", "ProcessUsage", "UsageSampler", "wait_quiet"]
+__all__ = ["CellUsage", "ProcessGone", "ProcessUsage", "UsageSampler", "rss_mb", "wait_quiet"]
 
 
 class ProcessGone(RuntimeError):
@@ -136,6 +136,17 @@ class UsageSampler:
             machine_busy_percent=100 * busy / wall / cores,
             other_cpu_percent=max(0.0, 100 * busy / wall - ours),
         )
+
+
+def rss_mb(pids: Mapping[str, int]) -> dict[str, float]:
+    """Resident memory of each process now, MB (processes already gone are left out)."""
+    found = {}
+    for name, pid in pids.items():
+        try:
+            found[name] = psutil.Process(pid).memory_info().rss / 2**20
+        except psutil.NoSuchProcess:
+            continue
+    return found
 
 
 def _busy_percent(processes: list[psutil.Process], window_s: float) -> tuple[float, float]:

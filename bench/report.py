@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from bench.profile import Profile
-from bench.results import DAPR_PUBLISHED_HOP_MS, BenchRun, Cell, deltas, targets
+from bench.results import (
+    DAPR_PUBLISHED_HOP_MS,
+    BenchRun,
+    Cell,
+    cpu_ms_per_request,
+    deltas,
+    setup_cpu_percent,
+    targets,
+)
 
 __all__ = ["markdown"]
 
@@ -37,9 +45,6 @@ def _setups(run: BenchRun) -> list[str]:
     return ["## Setups", "", *_table(("workload", "what runs", "checked before"), rows), ""]
 
 
-_HARNESS = ("wrk", "bench")  # measured, but not part of the setup
-
-
 def _other(cell: Cell, limit: float) -> str:
     text = f"{cell.usage.other_cpu_percent:.0f}"
     if cell.attempts > 1:
@@ -62,8 +67,7 @@ def _results(run: BenchRun) -> list[str]:
     rows = []
     for c in run.cells:
         usage = {p.name: p for p in c.usage.processes}
-        setup = sum(p.cpu_percent for p in c.usage.processes if p.name not in _HARNESS)
-        per_request = 10 * setup / c.load.rps if c.load.rps else 0.0
+        setup, per_request = setup_cpu_percent(c), cpu_ms_per_request(c)
         rows.append((
             f"`{c.workload}`", c.concurrency, f"{c.load.rps:.0f}", _ms(c.load.p50_ms),
             _ms(c.load.p90_ms), _ms(c.load.p99_ms), c.load.errors + c.load.non_2xx,
@@ -150,9 +154,42 @@ def _profile(title: str, profile: Profile) -> list[str]:
     ]
 
 
+def _clients(run: BenchRun) -> list[str]:
+    if not run.clients:
+        return []
+    header = (
+        "client", "operation", "calls", "calls / s", "p50 ms", "p99 ms",
+        "client CPU ms / call", "daprd CPU ms / call",
+    )  # fmt: skip
+    rows = [
+        (r.client, r.operation, r.calls, f"{r.calls_per_s:.0f}", _ms(r.p50_ms), _ms(r.p99_ms),
+         f"{r.client_cpu_ms_per_call:.3f}", f"{r.sidecar_cpu_ms_per_call:.3f}")
+        for r in run.clients
+    ]  # fmt: skip
+    return [
+        "## Sidecar clients: the dapr SDK's asyncio gRPC client vs our HTTP adapter",
+        "",
+        *_table(header, rows),
+        "",
+        "Both against the `floor` setup's orchestrator sidecar (Hubspoke's components and "
+        "Configuration), 8 calls at a time from the harness, rounds alternating; a 1.5 KB value.",
+        "",
+    ]
+
+
+def _at_rest(run: BenchRun) -> list[str]:
+    lines = ["## RSS (MB) of every process at rest, before any load", ""]
+    for setup, processes in run.rss_at_rest.items():
+        rows = [(name, f"{mb:.0f}") for name, mb in sorted(processes.items())]
+        lines += [f"`{setup}`", "", *_table(("process", "RSS MB"), rows), ""]
+    return lines
+
+
 def markdown(run: BenchRun) -> str:
     lines = [*_header(run), *_setups(run), *_results(run), *_targets(run), *_layers(run)]
+    lines += _clients(run)
     for title, profile in run.profiles.items():
         lines += _profile(title, profile)
     lines += _processes(run)
+    lines += _at_rest(run)
     return "\n".join(lines)

@@ -15,8 +15,22 @@ from typing import Any
 from bench.loadgen import LoadResult
 from bench.procstats import CellUsage
 from bench.profile import Profile
+from bench.sidecar_clients import ClientResult
 
-__all__ = ["BenchRun", "Cell", "Delta", "Target", "deltas", "targets"]
+__all__ = [
+    "HARNESS",
+    "BenchRun",
+    "Cell",
+    "Delta",
+    "Target",
+    "cpu_ms_per_request",
+    "deltas",
+    "setup_cpu_percent",
+    "targets",
+]
+
+# Measured with the setup but no part of it.
+HARNESS = ("wrk", "bench")
 
 # Dapr's own figure (v1.17 perf charts, HTTP invocation, 1 KB at 1,000 rps).
 DAPR_PUBLISHED_HOP_MS = 1.06
@@ -64,6 +78,9 @@ class BenchRun:
     workloads: dict[str, dict[str, str]] = field(default_factory=dict)  # key -> what, verified
     cells: list[Cell] = field(default_factory=list)
     profiles: dict[str, Profile] = field(default_factory=dict)  # title -> profile
+    # setup -> process -> RSS MB once started and idle, before any load
+    rss_at_rest: dict[str, dict[str, float]] = field(default_factory=dict)
+    clients: list[ClientResult] = field(default_factory=list)  # SDK gRPC vs our HTTP adapter
     seconds: float = 0.0
 
     def cell(self, workload: str, concurrency: int) -> Cell | None:
@@ -82,10 +99,33 @@ class BenchRun:
         path.write_text(json.dumps(raw, indent=2) + "\n")
 
 
+def setup_cpu_percent(cell: Cell) -> float:
+    """CPU of every process of the setup (not wrk, not the harness), % of one core."""
+    return sum(p.cpu_percent for p in cell.usage.processes if p.name not in HARNESS)
+
+
+def cpu_ms_per_request(cell: Cell) -> float:
+    """The setup's CPU time per answered request, ms (0 when nothing was answered)."""
+    return 10 * setup_cpu_percent(cell) / cell.load.rps if cell.load.rps else 0.0
+
+
+def _floor_targets(run: BenchRun, n: int) -> list[Target]:
+    floor, one = run.cell("floor-1", n), run.cell("hubspoke-1", n)
+    if not (floor and one and floor.load.rps and cpu_ms_per_request(floor)):
+        return []
+    share = one.load.rps / floor.load.rps
+    cpu = cpu_ms_per_request(one) / cpu_ms_per_request(floor)
+    return [
+        Target("hubspoke-1 rps / floor-1 rps", n, share, 0.8, "x", at_most=False),
+        Target("hubspoke-1 CPU per task / floor-1's", n, cpu, 1.25, "x", at_most=True),
+    ]
+
+
 def targets(run: BenchRun) -> list[Target]:
-    """The issue's three targets at every concurrency where both sides were measured."""
+    """The issue's targets at every concurrency where both sides were measured."""
     found = []
     for n in run.concurrencies():
+        found += _floor_targets(run, n)
         dapr, one, three = (run.cell(k, n) for k in ("dapr", "hubspoke-1", "hubspoke-3"))
         if dapr and one:
             extra = one.load.p50_ms - dapr.load.p50_ms
@@ -102,6 +142,8 @@ def targets(run: BenchRun) -> list[Target]:
 _LAYERS = (
     ("Dapr, one invocation hop (dapr - http)", "dapr", "http"),
     ("Hubspoke's code, no Dapr (hubspoke-http-1 - http)", "hubspoke-http-1", "http"),
+    ("a task's Dapr work, trivial apps (floor-1 - dapr)", "floor-1", "dapr"),
+    ("Hubspoke over the same Dapr work (hubspoke-1 - floor-1)", "hubspoke-1", "floor-1"),
     ("Dapr inside Hubspoke (hubspoke-1 - hubspoke-http-1)", "hubspoke-1", "hubspoke-http-1"),
     ("fan-out vs one agent, through Dapr (hubspoke-3 - hubspoke-1)", "hubspoke-3", "hubspoke-1"),
 )

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.sidecar_clients import SidecarAccess
 from bench.workloads import (
     FAN_OUT_TASK,
     ONE_AGENT_TASK,
@@ -65,6 +66,8 @@ DAPR_PATH = (
 class RunningSetup:
     supervisor: Supervisor
     workloads: tuple[Workload, ...]
+    # A sidecar to compare Dapr clients against (bench/sidecar_clients.py).
+    sidecar: SidecarAccess | None = None
 
     def pids(self) -> dict[str, int]:
         """Every process of the setup that is running, by name."""
@@ -157,7 +160,13 @@ def same_work_floor(run_dir: Path) -> Iterator[RunningSetup]:
         )
         _wait_resolvable(task)
         _wait_recorded(stack)
-        yield RunningSetup(stack.supervisor, (task,))
+        ports, daprd = stack.endpoints["orchestrator"], stack.supervisor["orchestrator.daprd"]
+        assert daprd.popen is not None  # started and healthy: LocalStack waited for it
+        access = SidecarAccess(
+            ports.dapr_http_port, ports.dapr_grpc_port,
+            stack.tokens["orchestrator"].dapr_api_token, daprd.popen.pid,
+        )  # fmt: skip
+        yield RunningSetup(stack.supervisor, (task,), access)
 
 
 def _wait_recorded(stack: LocalStack) -> None:
@@ -270,8 +279,9 @@ def hubspoke(run_dir: Path) -> Iterator[RunningSetup]:
 SETUPS = (
     Setup("http", "trivial apps, plain HTTP (floor of a hop)", plain_http),
     Setup("dapr", "trivial apps through real sidecars (raw Dapr)", raw_dapr),
-    Setup("floor", "trivial apps doing a Hubspoke task's Dapr work (same-work floor)",
-          same_work_floor),
+    Setup(
+        "floor", "trivial apps doing a Hubspoke task's Dapr work (same-work floor)", same_work_floor
+    ),
     Setup("hubspoke-http", "orchestrator + agents, plain HTTP (floor of Hubspoke)", hubspoke_http),
     Setup("hubspoke", "orchestrator + agents through Dapr (make run)", hubspoke),
 )
