@@ -8,6 +8,9 @@
 - `hubspoke-http`: the floor of Hubspoke's code. The real orchestrator and agents, agents
   called by plain HTTP, state in memory, no sidecars (bench/direct_serve.py).
 - `hubspoke`: the real stack as `make run` starts it (launcher.LocalStack).
+- `hubspoke-llm`: the same stack planning through its `openai-compatible`
+  provider against bench/planner_server.py, the deterministic planner a peer
+  framework gets too.
 
 Each runs under the launcher's `Supervisor`, so every process is known by name
 and pid, logs go to `<run dir>/logs/`, and nothing outlives the benchmark.
@@ -276,6 +279,25 @@ def hubspoke(run_dir: Path) -> Iterator[RunningSetup]:
         yield RunningSetup(stack.supervisor, (workloads[0], typescript, *workloads[1:]))
 
 
+@contextmanager
+def hubspoke_llm(run_dir: Path) -> Iterator[RunningSetup]:
+    port = _free_port()
+    planner = {
+        "ORCHESTRATOR_AI_PROVIDER": "openai-compatible",
+        "ORCHESTRATOR_OPENAI_BASE_URL": f"http://127.0.0.1:{port}/v1",
+        "ORCHESTRATOR_OPENAI_MODEL": "bench-planner",
+    }
+    options = StackOptions(run_dir=_fresh(run_dir), free_ports=True, echo=False, env=planner)
+    with LocalStack(options) as stack:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PLANNER_PORT": str(port)}
+        _serve(stack.supervisor, "planner", ["-m", "bench.planner_server"], env, port)
+        url = stack.endpoints["orchestrator"].app_url
+        _wait_registered(url, stack.api_key, pull=False, agents=STACK_AGENTS)
+        via = f"planned by bench/planner_server.py (openai-compatible); {DAPR_PATH}"
+        workloads = _hubspoke_workloads("hubspoke-llm", url, stack.api_key, via)
+        yield RunningSetup(stack.supervisor, workloads)
+
+
 SETUPS = (
     Setup("http", "trivial apps, plain HTTP (floor of a hop)", plain_http),
     Setup("dapr", "trivial apps through real sidecars (raw Dapr)", raw_dapr),
@@ -284,4 +306,5 @@ SETUPS = (
     ),
     Setup("hubspoke-http", "orchestrator + agents, plain HTTP (floor of Hubspoke)", hubspoke_http),
     Setup("hubspoke", "orchestrator + agents through Dapr (make run)", hubspoke),
+    Setup("hubspoke-llm", "make run, planning through an OpenAI-compatible server", hubspoke_llm),
 )

@@ -1,0 +1,138 @@
+"""A small OpenAI-compatible chat server that plans deterministically, for the benchmark.
+
+Both systems under comparison get the same planner: Hubspoke through its
+`openai-compatible` provider, a peer through its OpenAI client. A request
+whose messages end with the user's text is answered with tool calls, one per
+part of the text (split at ";"), each to the first offered tool whose name
+starts with the agent the part belongs to (`AGENT_OF`), with the part as the
+tool's first string argument; a request that already carries the tools'
+results is answered with those results joined. No model, no randomness: the
+same text gives the same calls, so what differs between the systems is the
+systems.
+
+    python -m bench.planner_server   # PLANNER_PORT=...; serves POST /v1/chat/completions
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import time
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["AGENT_OF", "ChatRequest", "PlannerSettings", "build_app", "plan"]
+
+# Which agent a part of the request belongs to, tried in order (the bench's tasks only).
+AGENT_OF = (
+    (re.compile(r"\d\s*[-+*/]\s*\d"), "calculator"),
+    (re.compile(r"^\s*summari[sz]e\b", re.I), "summarizer"),
+    (re.compile(r"\bconvert\b", re.I), "units"),
+    (re.compile(r"."), "knowledge"),
+)
+_COUNTER = itertools.count()
+
+
+class PlannerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PLANNER_", extra="ignore")
+
+    port: int = 8090
+
+
+class ChatRequest(BaseModel):
+    """The part of an OpenAI chat-completions request this server reads."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    model: str = "bench-planner"
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]] = Field(default_factory=list)
+
+
+def _argument_name(tool: dict[str, Any]) -> str:
+    properties = tool.get("function", {}).get("parameters", {}).get("properties", {})
+    return next(iter(properties), "input")
+
+
+def _tool_for(agent: str, tools: list[dict[str, Any]]) -> dict[str, Any] | None:
+    # Tool names differ by framework (SK: "calculator-arithmetic"); the agent leads.
+    wanted = agent.lower()
+    return next(
+        (t for t in tools if str(t.get("function", {}).get("name", "")).lower().startswith(wanted)),
+        None,
+    )
+
+
+def plan(request: ChatRequest) -> dict[str, Any]:
+    """The assistant message: tool calls for a new request, or the results joined."""
+    last = request.messages[-1] if request.messages else {}
+    if last.get("role") == "tool" or not request.tools:
+        results: list[str] = []
+        for message in reversed(request.messages):
+            if message.get("role") != "tool":
+                break
+            results.insert(0, str(message.get("content", "")))
+        return {"role": "assistant", "content": "\n".join(results) or "nothing to do"}
+    text = str(last.get("content", ""))
+    calls = []
+    for part in (p.strip() for p in text.split(";")):
+        if not part:
+            continue
+        agent = next(name for pattern, name in AGENT_OF if pattern.search(part))
+        tool = _tool_for(agent, request.tools)
+        if tool is None:
+            continue
+        name = tool["function"]["name"]
+        arguments = json.dumps({_argument_name(tool): part})
+        call_id = f"call_{next(_COUNTER)}"
+        calls.append(
+            {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+        )
+    if not calls:
+        return {"role": "assistant", "content": f"no agent can do this: {text}"}
+    return {"role": "assistant", "content": None, "tool_calls": calls}
+
+
+def build_app() -> FastAPI:
+    """`POST /v1/chat/completions` (non-streaming) and `GET /healthz`."""
+    app = FastAPI(title="bench planner")
+
+    @app.post("/v1/chat/completions")
+    async def completions(request: ChatRequest) -> dict[str, Any]:
+        message = plan(request)
+        return {
+            "id": f"chatcmpl-{next(_COUNTER)}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": request.model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": message,
+                    "finish_reason": "tool_calls" if message.get("tool_calls") else "stop",
+                }
+            ],
+            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+        }
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def main() -> None:
+    settings = PlannerSettings()
+    uvicorn.run(
+        build_app(), host="127.0.0.1", port=settings.port, log_config=None, access_log=False
+    )
+
+
+if __name__ == "__main__":
+    main()

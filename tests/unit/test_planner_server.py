@@ -1,0 +1,59 @@
+"""The benchmark's deterministic OpenAI-compatible planner (bench/planner_server.py)."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi.testclient import TestClient
+
+from bench.planner_server import build_app
+from bench.workloads import FAN_OUT_TASK, ONE_AGENT_TASK
+
+# Tool names as Semantic Kernel sends them: "<plugin>-<function>".
+TOOLS = [
+    {"type": "function", "function": {"name": f"{agent}-{skill}", "parameters": {
+        "type": "object", "properties": {"input": {"type": "string"}}}}}
+    for agent, skill in (("knowledge", "search"), ("summarizer", "summarize"),
+                         ("calculator", "arithmetic"))
+]  # fmt: skip
+
+
+def _ask(messages: list[dict[str, object]]) -> dict[str, object]:
+    with TestClient(build_app()) as client:
+        answer = client.post(
+            "/v1/chat/completions",
+            json={"model": "bench-planner", "messages": messages, "tools": TOOLS},
+        )
+    assert answer.status_code == 200
+    choice = answer.json()["choices"][0]
+    assert isinstance(choice, dict)
+    message = choice["message"]
+    assert isinstance(message, dict)
+    return message
+
+
+def _called(message: dict[str, object]) -> list[tuple[str, str]]:
+    calls = message["tool_calls"]
+    assert isinstance(calls, list)
+    return [(c["function"]["name"], json.loads(c["function"]["arguments"])["input"]) for c in calls]
+
+
+def test_one_part_is_one_call_to_its_agent() -> None:
+    message = _ask([{"role": "user", "content": ONE_AGENT_TASK}])
+    assert _called(message) == [("calculator-arithmetic", ONE_AGENT_TASK)]
+
+
+def test_each_part_goes_to_its_own_agent_in_order() -> None:
+    message = _ask([{"role": "user", "content": FAN_OUT_TASK}])
+    assert [name for name, _ in _called(message)] == [
+        "calculator-arithmetic", "summarizer-summarize", "knowledge-search",
+    ]  # fmt: skip
+
+
+def test_the_tools_results_are_the_answer() -> None:
+    message = _ask([
+        {"role": "user", "content": ONE_AGENT_TASK},
+        {"role": "assistant", "content": None, "tool_calls": []},
+        {"role": "tool", "tool_call_id": "call_1", "content": "2 + 3 = 5"},
+    ])  # fmt: skip
+    assert message == {"role": "assistant", "content": "2 + 3 = 5"}
