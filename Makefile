@@ -35,5 +35,9 @@ clean:  ## remove run state and caches kept in the repository (not the Go caches
 bench-registry: bootstrap  ## registry lookup latency with 10,000 registered agents
 	.venv/bin/python -m bench.registry_lookup
 
-bench: bootstrap  ## plain HTTP vs raw Dapr vs Hubspoke: rps, p50/p90/p99, CPU and RSS per process (bench/results/)
-	.venv/bin/python -m bench.compare --profile
+# make bench BENCH_SECONDS=10 BENCH_CONCURRENCY=1,8,32: seconds per measured cell, connections.
+BENCH_SECONDS ?= 5
+BENCH_CONCURRENCY ?= 1,8,32
+bench: bootstrap  ## plain HTTP, raw Dapr, the same-work floor, Hubspoke: rps, p50/p90/p99, CPU and RSS per process (bench/results/)
+	.venv/bin/pytest -q -p no:cacheprovider tests/bench
+	.venv/bin/python -m bench.compare --profile --duration $(BENCH_SECONDS) --concurrency $(BENCH_CONCURRENCY)

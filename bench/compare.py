@@ -1,11 +1,14 @@
-"""What a hop costs: plain HTTP, raw Dapr and Hubspoke, measured in one run under one wrk.
+"""What a hop costs: plain HTTP, raw Dapr, the same-work floor and Hubspoke, in one wrk run.
 
 Starts each setup in turn on free ports (bench/setups.py), checks that each
 workload does what it claims (bench/workloads.py), then for every concurrency
 level runs wrk for a warm-up and a measured cell while sampling the CPU and
 memory of every process. Writes results.md, results.json and chart.png to
 bench/results/ (ignored), prints the Markdown, and exits non-zero only if a
-setup could not be measured. Targets are reported, never asserted.
+setup could not be measured. Targets are reported, never asserted. On the
+floor setup's sidecar it also compares the dapr SDK's gRPC client with our
+HTTP adapter (bench/sidecar_clients.py); every process's RSS is taken at rest
+(after start-up) and at its peak under load.
 
     .venv/bin/python -m bench.compare [--concurrency 1,8,32] [--duration 5] [--only dapr,hubspoke]
 """

@@ -60,7 +60,7 @@ FLOOR_RUNFILE = Path(__file__).with_name("floor") / "dapr.yaml"
 START_TIMEOUT_S = 90.0
 HTTP_PATH = "agents by plain HTTP, task state in memory, task.completed dropped"
 DAPR_PATH = (
-    "agents through Dapr (mTLS, ACL, tracing, resiliency), task saved twice (SQLite), "
+    "agents through Dapr (mTLS, ACL, tracing, resiliency), task saved once (SQLite), "
     "task.completed published (Redis) and recorded by the summarizer"
 )
 
