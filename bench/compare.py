@@ -26,6 +26,7 @@ from pathlib import Path
 from bench.chart import draw
 from bench.environment import describe
 from bench.loadgen import LoadError, run_wrk
+from bench.operations import count_operations
 from bench.procstats import ProcessGone, UsageSampler, rss_mb, wait_quiet
 from bench.profile import start_profiler, summarize
 from bench.report import markdown
@@ -168,11 +169,16 @@ def _run_setup(run: BenchRun, key: str, options: Options) -> None:
         _settle(setup.key, running, options)
         run.rss_at_rest[setup.key] = rss_mb(running.pids())
         for workload in running.workloads:
+            since_ns = time.time_ns()
             verified = check(workload)
             run.workloads[workload.key] = {
                 "description": workload.description,
                 "verified": verified,
             }
+            if running.traces_file is not None and workload.expect_agents:
+                found = count_operations(running.traces_file, since_ns)
+                done = found.text() if found else "not found in the traces"
+                run.workloads[workload.key]["dapr_calls"] = done
             for n in options.levels:
                 cell = _measure(setup.key, workload, running, n, options)
                 run.cells.append(cell)

@@ -41,8 +41,12 @@ def _header(run: BenchRun) -> list[str]:
 
 
 def _setups(run: BenchRun) -> list[str]:
-    rows = [(f"`{k}`", w["description"], w["verified"]) for k, w in run.workloads.items()]
-    return ["## Setups", "", *_table(("workload", "what runs", "checked before"), rows), ""]
+    rows = [
+        (f"`{k}`", w["description"], w["verified"], w.get("dapr_calls", "-"))
+        for k, w in run.workloads.items()
+    ]
+    header = ("workload", "what runs", "checked before", "Dapr calls of the checked task (traced)")
+    return ["## Setups", "", *_table(header, rows), ""]
 
 
 def _other(cell: Cell, limit: float) -> str:

@@ -71,6 +71,8 @@ class RunningSetup:
     workloads: tuple[Workload, ...]
     # A sidecar to compare Dapr clients against (bench/sidecar_clients.py).
     sidecar: SidecarAccess | None = None
+    # Where the apps' spans land, to count each task's Dapr calls (bench/operations.py).
+    traces_file: Path | None = None
 
     def pids(self) -> dict[str, int]:
         """Every process of the setup that is running, by name."""
@@ -276,7 +278,10 @@ def hubspoke(run_dir: Path) -> Iterator[RunningSetup]:
             f"{url}/v1/tasks", stack.api_key, TYPESCRIPT_AGENT_TASK, ("units",),
         )  # fmt: skip
         workloads = _hubspoke_workloads("hubspoke", url, stack.api_key, DAPR_PATH)
-        yield RunningSetup(stack.supervisor, (workloads[0], typescript, *workloads[1:]))
+        yield RunningSetup(
+            stack.supervisor, (workloads[0], typescript, *workloads[1:]),
+            traces_file=stack.traces_file,
+        )  # fmt: skip
 
 
 @contextmanager
@@ -295,7 +300,7 @@ def hubspoke_llm(run_dir: Path) -> Iterator[RunningSetup]:
         _wait_registered(url, stack.api_key, pull=False, agents=STACK_AGENTS)
         via = f"planned by bench/planner_server.py (openai-compatible); {DAPR_PATH}"
         workloads = _hubspoke_workloads("hubspoke-llm", url, stack.api_key, via)
-        yield RunningSetup(stack.supervisor, workloads)
+        yield RunningSetup(stack.supervisor, workloads, traces_file=stack.traces_file)
 
 
 SETUPS = (
