@@ -2,7 +2,8 @@
 
 The apps trace every call to their sidecar (an OpenTelemetry client span with
 the sidecar URL) and every delivery from it (a server span on
-`/events/<pubsub>/<topic>`), all under the trace of `POST /v1/tasks`. Reading
+`/events/<pubsub>/<topic>`), all under the trace of `POST /v1/tasks`; the
+sidecars' own spans of the same calls are left out. Reading
 the spans the local receiver wrote (`traces.jsonl`, launcher/collector.py)
 gives the task's invocations, state reads and writes, publishes and
 deliveries: the facts the same-work floor is built to match.
@@ -39,6 +40,8 @@ class TaskOperations:
 
 
 def _kind(span: dict[str, Any]) -> str | None:
+    if span.get("process") == "daprd":  # the sidecars' spans of the same calls
+        return None
     attributes = span.get("attributes", {})
     url = str(attributes.get("url.full") or attributes.get("http.url") or "")
     if span.get("kind") == "server":

@@ -9,9 +9,11 @@ from bench.operations import TaskOperations, operations_of
 SIDECAR = "http://127.0.0.1:3500"
 
 
-def _span(trace: str, kind: str, name: str, url: str = "", start_ns: int = 10) -> dict[str, Any]:
+def _span(
+    trace: str, kind: str, name: str, url: str = "", start_ns: int = 10, process: str = "app"
+) -> dict[str, Any]:
     return {
-        "trace_id": trace, "kind": kind, "name": name, "start_ns": start_ns,
+        "trace_id": trace, "kind": kind, "name": name, "start_ns": start_ns, "process": process,
         "attributes": {"http.url": url} if url else {},
     }  # fmt: skip
 
@@ -23,6 +25,8 @@ TASK = [
     _span("t1", "client", "POST", f"{SIDECAR}/v1.0/invoke/calculator/method/a2a"),
     _span("t1", "server", "POST /a2a", "http://127.0.0.1:8001/a2a"),
     _span("t1", "client", "POST", f"{SIDECAR}/v1.0/state/statestore"),
+    # The orchestrator's sidecar traces the same write: not a second one.
+    _span("t1", "client", "/v1.0/state/statestore", "/v1.0/state/statestore", process="daprd"),
     _span("t1", "client", "POST", f"{SIDECAR}/v1.0/publish/pubsub/task.completed"),
     _span("t1", "server", "POST /events/pubsub/task.completed", "http://x/events/pubsub/t"),
     _span("t1", "client", "GET", f"{SIDECAR}/v1.0/state/statestore/activity"),
