@@ -123,7 +123,8 @@ def test_the_console_shows_the_agents_and_a_task_live_with_its_trace(
     expect(row).to_contain_text("completed", timeout=WAIT_MS)
     expect(row).to_contain_text("calculator")
     stored = _api(console_stack, "GET", f"/v1/tasks/{task_id}").json()
-    assert stored["status"] == "completed" and "5" in stored["output"]
+    assert stored["status"] == "completed"
+    assert "5" in stored["output"]
 
     row.click()
     expect(page.locator("#task-facts")).to_contain_text(stored["output"])

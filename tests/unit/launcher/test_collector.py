@@ -97,5 +97,6 @@ def test_one_trace_is_answered_from_the_file_earliest_span_first(tmp_path: Path)
         ("a", None),
         ("b", "a"),
     ]
-    assert found["spans"][0]["start_unix_nano"] == 2 and found["spans"][0]["status"] is None
+    assert found["spans"][0]["start_unix_nano"] == 2
+    assert found["spans"][0]["status"] is None
     assert trace_of(tmp_path / "absent.jsonl", wanted) == {"trace_id": wanted, "spans": []}
