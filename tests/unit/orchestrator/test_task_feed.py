@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -30,7 +31,7 @@ def _task(n: int, status: TaskStatus = TaskStatus.RUNNING) -> TaskRecord:
     )
 
 
-def _listed(client: TestClient, count: int) -> list[dict[str, object]]:
+def _listed(client: TestClient, count: int) -> list[dict[str, Any]]:
     """GET /v1/tasks once the index holds `count` tasks (it is written in the background)."""
     deadline = time.monotonic() + 10
     while (listed := client.get("/v1/tasks").json())["count"] < count:
@@ -49,7 +50,7 @@ def test_tasks_are_listed_newest_first_with_their_trace_id(client: TestClient) -
 
 
 @pytest.mark.parametrize("limit", [0, 201, "x"])
-def test_a_bad_limit_is_a_422_problem(client: TestClient, limit: object) -> None:
+def test_a_bad_limit_is_a_422_problem(client: TestClient, limit: int | str) -> None:
     response = client.get("/v1/tasks", params={"limit": limit})
     assert response.status_code == 422
 
@@ -117,7 +118,7 @@ async def test_the_feed_shows_every_replica_s_tasks_as_they_change() -> None:
     await writer.save(_task(1, TaskStatus.FAILED))
     changed = await anext(events)
     assert (changed.name, changed.data["status"]) == ("task.completed", "failed")
-    await events.aclose()
+    await events.aclose()  # type: ignore[attr-defined]  # an async generator
     assert [t.id for t in await feed.latest(10)] == [_task(2).id, _task(1).id]
 
 
