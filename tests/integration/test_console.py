@@ -181,3 +181,15 @@ def test_the_console_pauses_and_resumes_an_agent(page: Page, console_stack: Loca
     row.get_by_role("button", name="Resume").click()
     expect(row.get_by_role("button", name="Pause")).to_be_visible(timeout=WAIT_MS)
     assert _api(console_stack, "GET", "/v1/agents/summarizer").json()["paused"] is None
+
+
+def test_a_wrong_key_is_refused_at_sign_in(browser: Browser, console_stack: LocalStack) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{console_stack.endpoints['orchestrator'].app_url}/console")
+    page.fill("#credential", "not-the-key")
+    page.click("#sign-in-form button[type=submit]")
+    expect(page.locator("#sign-in-error")).to_contain_text("API key", timeout=WAIT_MS)
+    expect(page.locator("#console")).to_be_hidden()
+    assert page.evaluate("sessionStorage.length") == 0  # a refused key is not kept
+    context.close()

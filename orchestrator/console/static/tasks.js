@@ -10,6 +10,7 @@ export function tasksView(report, setLive) {
   const tasks = new Map(); // id -> task, in arrival order; rendered newest first
   const rows = document.getElementById("tasks-rows");
   let selected = null;
+  let sent = null; // the task sent from this page: its line follows the feed
   let feed = null;
 
   function render() {
@@ -83,6 +84,13 @@ export function tasksView(report, setLive) {
   function upsert(task) {
     tasks.set(task.id, task);
     render();
+    if (task.id === sent) showSent(task);
+  }
+
+  function showSent(task) {
+    document.getElementById("send-result").replaceChildren(
+      `task ${task.id.slice(0, 8)}: `, badge(task.status),
+      task.output || task.error ? ` ${task.output || task.error}` : "");
   }
 
   const handlers = {
@@ -130,9 +138,10 @@ export function tasksView(report, setLive) {
     result.textContent = "sending…";
     try {
       const task = await call("POST", "/v1/tasks", body);
-      result.replaceChildren(`task ${task.id.slice(0, 8)}: `, badge(task.status),
-        task.output ? ` ${task.output}` : "");
-      upsert(task);
+      sent = task.id;
+      const known = tasks.get(task.id);
+      // The feed may have brought a newer state of it before this reply arrived.
+      upsert(known && known.status !== "queued" ? known : task);
     } catch (error) {
       result.textContent = `refused: ${error.message}`;
       report(error.message);
