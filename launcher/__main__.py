@@ -116,6 +116,7 @@ def main() -> int:
         )
         _say(f"daprd Prometheus metrics: {metrics}")
         _say(f"traces: {stack.traces_file} (python -m launcher.traces [trace-id])")
+        _say(f"operator console: {ports.app_url}/console (sign in with this run's API key)")
         _wait_registered(stack)
         if not args.no_sample:
             _send_sample(stack)

@@ -5,7 +5,9 @@ what an OpenTelemetry collector's OTLP/HTTP receiver takes (protobuf or JSON
 on /v1/traces; /v1/metrics and /v1/logs are accepted and dropped) and writes
 one line per span: trace and span ids, parent, name, service, kind, times,
 attributes and links.
-`python -m launcher.traces` prints them as a waterfall. Use a real collector
+`python -m launcher.traces` prints them as a waterfall, and `GET /traces/<trace-id>`
+answers one trace's spans as JSON (the orchestrator's trace query backend,
+ORCHESTRATOR_TRACE_QUERY_URL). Use a real collector
 (or Azure Monitor) in production: point OTEL_EXPORTER_OTLP_ENDPOINT and the
 Dapr Configuration's tracing endpoint at it (k8s/base ships one).
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import threading
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,7 +42,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 from chassis.redaction import Redactor
 from launcher.private_files import make_private_dir, open_private_append
 
-__all__ = ["SECRETS_ENV", "main", "read_body", "spans_of"]
+__all__ = ["SECRETS_ENV", "main", "read_body", "spans_of", "trace_of"]
 
 SECRETS_ENV = "HUBSPOKE_REDACT_SECRETS"
 
@@ -107,6 +110,42 @@ def spans_of(
     return spans
 
 
+_TRACE_PATH = re.compile(r"^/traces/([0-9a-f]{32})$")
+
+
+def trace_of(path: Path, trace_id: str) -> dict[str, Any]:
+    """One trace from the spans file: `{"trace_id", "spans": [...]}`, spans earliest first.
+
+    Each span as the orchestrator's trace route shows it: span_id, parent_span_id
+    (None for a root), name, service, process (app or daprd), kind,
+    start_unix_nano, end_unix_nano, status (its error message, or None).
+    """
+    spans = []
+    if path.exists():
+        with path.open() as lines:
+            for line in lines:
+                if trace_id not in line:  # most lines: no JSON parse
+                    continue
+                span = json.loads(line)
+                if span["trace_id"] != trace_id:
+                    continue
+                spans.append(
+                    {
+                        "span_id": span["span_id"],
+                        "parent_span_id": span["parent_span_id"] or None,
+                        "name": span["name"],
+                        "service": span["service"],
+                        "process": span.get("process"),
+                        "kind": span["kind"],
+                        "start_unix_nano": span["start_ns"],
+                        "end_unix_nano": span["end_ns"],
+                        "status": span["status"] or None,
+                    }
+                )
+    spans.sort(key=lambda s: s["start_unix_nano"])
+    return {"trace_id": trace_id, "spans": spans}
+
+
 def read_body(stream: BufferedIOBase, headers: Message) -> bytes:
     """A request's body, sized by Content-Length or sent in chunks.
 
@@ -150,9 +189,19 @@ class _Receiver(BaseHTTPRequestHandler):
         self.wfile.write(reply)
 
     def do_GET(self) -> None:
-        self.send_response(200 if self.path == "/healthz" else 404)
-        self.send_header("content-length", "0")
+        found = _TRACE_PATH.match(self.path)
+        if found is None:
+            self.send_response(200 if self.path == "/healthz" else 404)
+            self.send_header("content-length", "0")
+            self.end_headers()
+            return
+        with self.lock:  # no half-written export
+            reply = json.dumps(trace_of(self.out, found.group(1))).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(reply)))
         self.end_headers()
+        self.wfile.write(reply)
 
     def log_message(self, format: str, *args: Any) -> None:
         return  # one line per export would drown the launcher's output

@@ -371,6 +371,8 @@ class LocalStack:
         }
         if app.app_id == PUBLIC_APP:
             env["ORCHESTRATOR_API_KEYS"] = self.api_key
+            # The receiver answers GET /traces/<id>: the console's trace waterfall.
+            env.setdefault("ORCHESTRATOR_TRACE_QUERY_URL", self.tracing.endpoint)
         env.pop(SECRETS_VARIABLE, None)  # for the orchestrator's sidecar only, never an app
         return env
 

@@ -14,15 +14,19 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from orchestrator.auth import Authenticator
 from orchestrator.registry.service import RegistryService
+from orchestrator.tasks.feed import TaskFeed
 from orchestrator.tasks.service import TaskService
 from orchestrator.tasks.step_results import StepResults
 from orchestrator.tasks.store import DeadLetterLog
+from orchestrator.tasks.traces import TraceQuery
 
 __all__ = [
     "DeadLetterLogDep",
     "RegistryDep",
     "StepResultsDep",
+    "TaskFeedDep",
     "TaskServiceDep",
+    "TraceQueryDep",
     "require_caller",
 ]
 
@@ -47,7 +51,17 @@ async def get_dead_letters(request: Request) -> DeadLetterLog:
     return cast(DeadLetterLog, request.app.state.dead_letters)
 
 
+async def get_task_feed(request: Request) -> TaskFeed:
+    return cast(TaskFeed, request.app.state.task_feed)
+
+
+async def get_trace_query(request: Request) -> TraceQuery:
+    return cast(TraceQuery, request.app.state.trace_query)
+
+
 TaskServiceDep = Annotated[TaskService, Depends(get_task_service)]
+TaskFeedDep = Annotated[TaskFeed, Depends(get_task_feed)]
+TraceQueryDep = Annotated[TraceQuery, Depends(get_trace_query)]
 RegistryDep = Annotated[RegistryService, Depends(get_registry)]
 StepResultsDep = Annotated[StepResults, Depends(get_step_results)]
 DeadLetterLogDep = Annotated[DeadLetterLog, Depends(get_dead_letters)]

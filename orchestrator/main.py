@@ -17,6 +17,7 @@ from chassis.contract import TASK_COMPLETED_TOPIC
 from chassis.dapr import open_sidecar, sidecar_address
 from orchestrator import events_api
 from orchestrator.auth import build_authenticator
+from orchestrator.console import api as console_api
 from orchestrator.edge import a2a_api
 from orchestrator.metrics import observe_registry
 from orchestrator.planning.chat_services import build_chat_service
@@ -32,9 +33,13 @@ from orchestrator.settings import OrchestratorSettings
 from orchestrator.tasks.a2a_client import A2AInvoker
 from orchestrator.tasks.api import document_limits
 from orchestrator.tasks.api import router as tasks_router
+from orchestrator.tasks.feed import TaskFeed
+from orchestrator.tasks.feed_api import router as task_feed_router
+from orchestrator.tasks.recent import RecentTasks
 from orchestrator.tasks.service import TaskService
 from orchestrator.tasks.step_results import StepResults
 from orchestrator.tasks.store import DeadLetterLog, TaskRepository
+from orchestrator.tasks.traces import TraceQuery
 from orchestrator.tasks.transports import InvocationTransport, PubSubTransport
 
 __all__ = ["VERSION", "build_app", "build_task_service"]
@@ -64,6 +69,7 @@ def build_task_service(
     results: StepResults,
     chat_service: ChatCompletionClientBase,
     a2a: A2AInvoker,
+    recent: RecentTasks | None = None,
 ) -> TaskService:
     invocation = InvocationTransport(
         a2a, routes=registry.route, timeout_s=settings.agent_timeout_seconds
@@ -78,7 +84,7 @@ def build_task_service(
     )
     return TaskService(
         dapr=dapr,
-        tasks=TaskRepository(dapr, settings.state_store),
+        tasks=TaskRepository(dapr, settings.state_store, recent),
         agents=registry,
         planner=lambda invoke: Planner(chat_service, invoke),
         invocation=invocation,
@@ -103,6 +109,11 @@ def _agent_invoker(given: httpx.AsyncClient | None, timeout_s: float) -> A2AInvo
     # Each call's own timeout (the step's budget) replaces this default.
     http = httpx.AsyncClient(headers=headers, timeout=timeout_s)
     return A2AInvoker(http, sidecar_url=base_url)
+
+
+def _trace_query(settings: OrchestratorSettings) -> TraceQuery:
+    url = settings.trace_query_url
+    return TraceQuery(httpx.AsyncClient(base_url=url, timeout=5) if url else None)
 
 
 def build_app(
@@ -130,9 +141,14 @@ def build_app(
             app.state.step_results = StepResults(sidecar, settings.state_store)
             app.state.dead_letters = DeadLetterLog(sidecar, settings.state_store)
             a2a = _agent_invoker(agents_http, settings.agent_timeout_seconds)
+            recent = RecentTasks(sidecar, settings.state_store)
             app.state.task_service = build_task_service(
-                settings, sidecar, registry, app.state.step_results, chat_service, a2a
+                settings, sidecar, registry, app.state.step_results, chat_service, a2a, recent
             )
+            app.state.task_feed = TaskFeed(
+                tasks=TaskRepository(sidecar, settings.state_store), recent=recent
+            )
+            app.state.trace_query = _trace_query(settings)
             app.state.a2a_edge = a2a_api.build_edge(
                 settings, VERSION, app.state.task_service, registry.plannable_skills
             )
@@ -144,18 +160,27 @@ def build_app(
             yield
             # Notifications still being published go out before the sidecar closes.
             await app.state.task_service.drain()
+            await recent.drain()
             if sweeper is not None:
                 sweeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
             await a2a.aclose()
+            await app.state.trace_query.aclose()
 
     app = create_app(
         settings=settings,
         title="Hubspoke orchestrator",
         version=VERSION,
         description="Public task API and agent registry; routes each task to an agent via Dapr.",
-        routers=[tasks_router, events_api.router, agents_api.router],
+        # The task feed's routes first: /v1/tasks/events is not a task id.
+        routers=[
+            task_feed_router,
+            tasks_router,
+            events_api.router,
+            agents_api.router,
+            console_api.router,
+        ],
         lifespan=lifespan,
         # The public API is served on this port too; only Dapr's callbacks need the app token,
         # and only they continue the caller's trace (the public routes start one of ours).

@@ -63,6 +63,10 @@ class OrchestratorSettings(ServiceSettings):
         default="https://github.com/hubspoke/hubspoke", validation_alias="HUBSPOKE_PROVIDER_URL"
     )
 
+    # Where a task's trace is read back (GET {url}/traces/{trace_id}); the launcher
+    # sets its OTLP receiver's URL. Unset: GET /v1/tasks/{id}/trace answers 404.
+    trace_query_url: str | None = None
+
     # The planning model (see orchestrator/ai_services.py); local needs nothing.
     ai_provider: Literal["local", "azure-openai", "openai-compatible"] = "local"
     azure_openai_endpoint: str | None = None

@@ -48,6 +48,15 @@ if ! command -v redis-server >/dev/null 2>&1; then
     redis-server >/dev/null
 fi
 
+# --- Chromium (the console's browser test; Playwright drives Debian's build) ----
+# Playwright's own browser downloads are not used: `playwright install` is never run.
+if ! [ -x /usr/bin/chromium ]; then
+  say "installing chromium from Debian's packages"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    chromium >/dev/null
+fi
+
 # --- Dapr runtime (daprd, sentry) --------------------------------------------
 if ! command -v go >/dev/null 2>&1; then
   say "Go is needed to build the Dapr runtime (go.mod asks for $(grep '^go ' tools/dapr/go.mod))"

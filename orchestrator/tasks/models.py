@@ -19,11 +19,14 @@ __all__ = [
     "QueuedTask",
     "StepStatus",
     "TaskId",
+    "TaskList",
     "TaskMode",
     "TaskRecord",
     "TaskRequest",
     "TaskStatus",
     "TaskStep",
+    "TaskTrace",
+    "TraceSpan",
 ]
 
 TaskId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
@@ -138,6 +141,10 @@ class TaskRecord(BaseModel):
     )
     created_at: datetime
     completed_at: datetime | None = None
+    trace_id: str | None = Field(
+        default=None,
+        description="The W3C trace id of the request that created the task (32 hex digits).",
+    )
 
 
 class DeadLetter(BaseModel):
@@ -162,3 +169,31 @@ class QueuedTask(BaseModel):
     """The message on `tasks.requested`: the task itself waits in the state store."""
 
     task_id: str
+
+
+class TaskList(BaseModel):
+    """Recent tasks, newest first (`GET /v1/tasks`)."""
+
+    count: int
+    tasks: list[TaskRecord]
+
+
+class TraceSpan(BaseModel):
+    """One span of a task's trace, as the trace query backend recorded it."""
+
+    span_id: str
+    parent_span_id: str | None = Field(default=None, description="None for the trace's root.")
+    name: str
+    service: str
+    process: str | None = Field(default=None, description="`app` or `daprd` (its sidecar).")
+    kind: str
+    start_unix_nano: int
+    end_unix_nano: int
+    status: str | None = Field(default=None, description="The span's error message, if any.")
+
+
+class TaskTrace(BaseModel):
+    """A task's trace: its spans, earliest first (`GET /v1/tasks/{id}/trace`)."""
+
+    trace_id: str
+    spans: list[TraceSpan]

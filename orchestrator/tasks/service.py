@@ -18,6 +18,8 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from opentelemetry import trace
+
 from chassis.contract import TASKS_REQUESTED_TOPIC, TaskCompleted, remaining_seconds
 from chassis.dapr import DaprError, DaprPort
 from chassis.errors import ServiceError, UnprocessableError
@@ -101,6 +103,7 @@ class TaskService:
             requested_agent=request.agent,
             created_at=now,
             deadline=now + timedelta(seconds=budget),
+            trace_id=_current_trace_id(),
         )
 
     async def submit(self, request: TaskRequest, emit: EventSink | None = None) -> TaskRecord:
@@ -408,3 +411,9 @@ class TaskService:
         _, pending = await asyncio.wait(set(self._running), timeout=timeout_s)
         if pending:
             log.warning("stopping with %d background jobs unfinished", len(pending))
+
+
+def _current_trace_id() -> str | None:
+    """The trace the task is created in (the request's), for finding its spans later."""
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else None

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from chassis.dapr import DaprPort, EtagMismatch
 from chassis.documents import update_document
 from orchestrator.tasks.models import DeadLetter, DeadLetterList, TaskRecord
+from orchestrator.tasks.recent import RecentTasks
 
 __all__ = ["DeadLetterLog", "TaskRepository"]
 
@@ -14,20 +15,35 @@ DEAD_LETTERS_KEPT = 100
 
 
 class TaskRepository:
-    """Stores one JSON document per task under `task-<id>`."""
+    """Stores one JSON document per task under `task-<id>`.
 
-    def __init__(self, dapr: DaprPort, store: str) -> None:
+    With `recent`, a task stored for the first time is also noted in the index
+    of recent tasks (what `GET /v1/tasks` and the console list).
+    """
+
+    def __init__(self, dapr: DaprPort, store: str, recent: RecentTasks | None = None) -> None:
         self._dapr = dapr
         self._store = store
+        self._recent = recent
 
     async def save(self, task: TaskRecord) -> None:
         await self._dapr.save_state(self._store, _key(task.id), task.model_dump_json().encode())
+        if self._recent is not None:
+            self._recent.note(task.id)
 
     async def create(self, task: TaskRecord) -> None:
         """Store a task that must not exist yet (EtagMismatch if it does)."""
         await self._dapr.save_state(
             self._store, _key(task.id), task.model_dump_json().encode(), create_only=True
         )
+        if self._recent is not None:
+            self._recent.note(task.id)
+
+    async def get_many(self, task_ids: list[str]) -> list[TaskRecord]:
+        """The stored tasks among `task_ids`, in that order (missing ones left out)."""
+        items = await self._dapr.get_many(self._store, [_key(t) for t in task_ids])
+        found = (items.get(_key(t)) for t in task_ids)
+        return [TaskRecord.model_validate_json(item.data) for item in found if item is not None]
 
     async def get(self, task_id: str) -> TaskRecord | None:
         item = await self._dapr.get_state(self._store, _key(task_id))

@@ -64,13 +64,15 @@ def test_inner_layers_never_import_outer_ones(service: Path) -> None:
 CONTEXTS = ("registry", "tasks", "planning")
 # The hub's A2A edge: outside every context (it may use tasks; none may use it).
 EDGE = "edge"
+# The operator console: static files over the public API; it imports no context.
+CONSOLE = "console"
 
 
 @pytest.mark.parametrize("context", CONTEXTS)
 def test_orchestrator_contexts_do_not_import_each_other(context: str) -> None:
     folder = ROOT / "orchestrator" / context
     assert (folder / "__init__.py").exists(), f"orchestrator/{context}/ is a package"
-    others = tuple(f"orchestrator.{c}" for c in (*CONTEXTS, EDGE) if c != context)
+    others = tuple(f"orchestrator.{c}" for c in (*CONTEXTS, EDGE, CONSOLE) if c != context)
     for module in folder.rglob("*.py"):
         for name in _imports(module):
             assert not name.startswith(others), (
@@ -95,7 +97,7 @@ def test_orchestrator_root_keeps_only_wiring_edge_and_shared_kernel() -> None:
     }
     assert root_modules <= allowed, f"move {sorted(root_modules - allowed)} into a context"
     packages = {p.parent.name for p in (ROOT / "orchestrator").glob("*/__init__.py")}
-    folders = {*CONTEXTS, EDGE}
+    folders = {*CONTEXTS, EDGE, CONSOLE}
     assert packages <= folders, f"unexpected folders {sorted(packages - folders)}"
 
 
@@ -177,3 +179,10 @@ def test_every_app_has_its_role_configuration() -> None:
     for app in load_runfile(ROOT / "dapr.yaml").apps:
         role = "orchestrator" if app.app_id == "orchestrator" else "agent"
         assert app.config_file_path == f"./dapr-config/{role}.yaml", app.app_id
+
+
+def test_the_console_imports_no_context() -> None:
+    contexts = tuple(f"orchestrator.{c}" for c in (*CONTEXTS, EDGE))
+    for module in (ROOT / "orchestrator" / CONSOLE).rglob("*.py"):
+        for name in _imports(module):
+            assert not name.startswith(contexts), f"{module.relative_to(ROOT)} imports {name}"

@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import json
 from email.message import Message
+from pathlib import Path
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from chassis.redaction import REDACTED, Redactor
-from launcher.collector import read_body, spans_of
+from launcher.collector import read_body, spans_of, trace_of
 
 TOKEN = "the-run-token-0123456789"
 
@@ -78,3 +79,24 @@ def test_bodies_are_read_by_length_or_in_chunks() -> None:
     stream = io.BytesIO(chunked + b"next request")
     assert read_body(stream, _headers(transfer_encoding="chunked")) == body
     assert stream.read() == b"next request"  # nothing of the next request consumed
+
+
+def test_one_trace_is_answered_from_the_file_earliest_span_first(tmp_path: Path) -> None:
+    wanted, other = "01" * 16, "02" * 16
+    common = {"name": "n", "service": "s", "process": "app", "kind": "server", "status": ""}
+    lines = [
+        {**common, "trace_id": wanted, "span_id": "b", "parent_span_id": "a", "start_ns": 5},
+        {**common, "trace_id": other, "span_id": "x", "parent_span_id": "", "start_ns": 1},
+        {**common, "trace_id": wanted, "span_id": "a", "parent_span_id": "", "start_ns": 2},
+    ]
+    spans_file = tmp_path / "traces.jsonl"
+    spans_file.write_text("".join(json.dumps({**s, "end_ns": 9}) + "\n" for s in lines))
+    found = trace_of(spans_file, wanted)
+    assert found["trace_id"] == wanted
+    assert [(s["span_id"], s["parent_span_id"]) for s in found["spans"]] == [
+        ("a", None),
+        ("b", "a"),
+    ]
+    assert found["spans"][0]["start_unix_nano"] == 2
+    assert found["spans"][0]["status"] is None
+    assert trace_of(tmp_path / "absent.jsonl", wanted) == {"trace_id": wanted, "spans": []}

@@ -113,7 +113,7 @@ def test_dapr_callbacks_are_not_part_of_the_public_document(client: TestClient) 
     ("method", "path", "allowed"),
     [
         ("DELETE", "/v1/agents", "GET, POST"),
-        ("PUT", "/v1/tasks", "POST"),
+        ("PUT", "/v1/tasks", "GET, POST"),
         ("POST", "/v1/tasks/" + "a" * 32, "GET"),
     ],
 )

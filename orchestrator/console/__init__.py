@@ -1,0 +1,1 @@
+"""The operator console: a web page over the public API (static files; no data of its own)."""
