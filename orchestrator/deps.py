@@ -14,11 +14,13 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from orchestrator.auth import Authenticator
 from orchestrator.registry.service import RegistryService
+from orchestrator.tasks.approvals import ApprovalService
 from orchestrator.tasks.service import TaskService
 from orchestrator.tasks.step_results import StepResults
 from orchestrator.tasks.store import DeadLetterLog
 
 __all__ = [
+    "ApprovalServiceDep",
     "DeadLetterLogDep",
     "RegistryDep",
     "StepResultsDep",
@@ -47,7 +49,12 @@ async def get_dead_letters(request: Request) -> DeadLetterLog:
     return cast(DeadLetterLog, request.app.state.dead_letters)
 
 
+async def get_approvals(request: Request) -> ApprovalService:
+    return cast(ApprovalService, request.app.state.approvals)
+
+
 TaskServiceDep = Annotated[TaskService, Depends(get_task_service)]
+ApprovalServiceDep = Annotated[ApprovalService, Depends(get_approvals)]
 RegistryDep = Annotated[RegistryService, Depends(get_registry)]
 StepResultsDep = Annotated[StepResults, Depends(get_step_results)]
 DeadLetterLogDep = Annotated[DeadLetterLog, Depends(get_dead_letters)]

@@ -32,6 +32,9 @@ from orchestrator.settings import OrchestratorSettings
 from orchestrator.tasks.a2a_client import A2AInvoker
 from orchestrator.tasks.api import document_limits
 from orchestrator.tasks.api import router as tasks_router
+from orchestrator.tasks.approval_store import ApprovalIndex
+from orchestrator.tasks.approvals import ApprovalService, sweep_approvals
+from orchestrator.tasks.approvals_api import router as approvals_router
 from orchestrator.tasks.service import TaskService
 from orchestrator.tasks.step_results import StepResults
 from orchestrator.tasks.store import DeadLetterLog, TaskRepository
@@ -64,6 +67,7 @@ def build_task_service(
     results: StepResults,
     chat_service: ChatCompletionClientBase,
     a2a: A2AInvoker,
+    approvals: ApprovalIndex | None = None,
 ) -> TaskService:
     invocation = InvocationTransport(
         a2a, routes=registry.route, timeout_s=settings.agent_timeout_seconds
@@ -91,7 +95,9 @@ def build_task_service(
             deadline_s=settings.task_deadline_seconds,
             async_deadline_s=settings.async_task_deadline_seconds,
             max_deadline_s=settings.max_task_deadline_seconds,
+            approval_tags=settings.approval_tag_set(),
         ),
+        on_pause=None if approvals is None else approvals.note,
     )
 
 
@@ -130,21 +136,32 @@ def build_app(
             app.state.step_results = StepResults(sidecar, settings.state_store)
             app.state.dead_letters = DeadLetterLog(sidecar, settings.state_store)
             a2a = _agent_invoker(agents_http, settings.agent_timeout_seconds)
+            waiting = ApprovalIndex(sidecar, settings.state_store)
             app.state.task_service = build_task_service(
-                settings, sidecar, registry, app.state.step_results, chat_service, a2a
+                settings, sidecar, registry, app.state.step_results, chat_service, a2a, waiting
+            )
+            app.state.approvals = ApprovalService(
+                tasks=TaskRepository(sidecar, settings.state_store),
+                index=waiting,
+                runner=app.state.task_service,
             )
             app.state.a2a_edge = a2a_api.build_edge(
                 settings, VERSION, app.state.task_service, registry.plannable_skills
             )
-            sweeper = None
+            sweepers = []
             if monitor:
-                sweeper = asyncio.create_task(
-                    monitor_registry(registry, settings.registry_sweep_seconds)
-                )
+                sweepers = [
+                    asyncio.create_task(
+                        monitor_registry(registry, settings.registry_sweep_seconds)
+                    ),
+                    asyncio.create_task(
+                        sweep_approvals(app.state.approvals, settings.approval_sweep_seconds)
+                    ),
+                ]
             yield
             # Notifications still being published go out before the sidecar closes.
             await app.state.task_service.drain()
-            if sweeper is not None:
+            for sweeper in sweepers:
                 sweeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
@@ -155,7 +172,7 @@ def build_app(
         title="Hubspoke orchestrator",
         version=VERSION,
         description="Public task API and agent registry; routes each task to an agent via Dapr.",
-        routers=[tasks_router, events_api.router, agents_api.router],
+        routers=[tasks_router, approvals_router, events_api.router, agents_api.router],
         lifespan=lifespan,
         # The public API is served on this port too; only Dapr's callbacks need the app token,
         # and only they continue the caller's trace (the public routes start one of ours).
