@@ -216,12 +216,13 @@ class ApprovalService:
     async def _sweep_one(self, entry: WaitingApproval, now: datetime) -> bool:
         task = await self._tasks.get(entry.task_id)
         approval = None if task is None else task.approval(entry.step_id)
-        if task is None or task.status.final:
-            await self._index.remove(entry.task_id)
-        elif approval is None:
-            # Indexed before its task is paused: wait for that write, unless it never came.
+        if task is None or approval is None:
+            # Indexed before its task is stored paused: wait for that write (a plain
+            # synchronous task is stored only then), unless it never came.
             if now - entry.requested_at > REQUEUE_AFTER:
                 await self._index.remove(entry.task_id, entry.step_id)
+        elif task.status.final:
+            await self._index.remove(entry.task_id)
         elif expired(task, now) is not None:
             done = await self._runner.expire(task.id)
             await self._index.remove(entry.task_id)
