@@ -49,7 +49,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     )
     stack = LocalStack(options)
     STACKS.append(stack)
-    stack.start()
+    stack.start(timeout_s=300)  # seven helpers share two cores: imports alone take a minute
     try:
         wait_registered(stack)
         with stack.client("orchestrator") as client:
@@ -113,8 +113,8 @@ def test_a_waiting_step_survives_a_restart_and_runs_once_approved(stack: LocalSt
     assert a2a_state(stack, task["id"]) == "TASK_STATE_INPUT_REQUIRED"
 
     stack.kill_app("orchestrator")
-    stack.start_app("orchestrator")
-    wait_registered(stack, ("ledger",))
+    stack.start_app("orchestrator", timeout_s=240)  # a loaded machine starts slowly
+    wait_registered(stack, ("ledger",), timeout_s=60)
     with stack.client("orchestrator") as client:
         assert client.get(f"/v1/tasks/{task['id']}").json()["status"] == "input_required"
         listed = client.get("/v1/approvals").json()
