@@ -51,10 +51,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     STACKS.append(stack)
     stack.start(timeout_s=300)  # seven helpers share two cores: imports alone take a minute
     try:
-        wait_registered(stack)
+        wait_registered(stack, ("summarizer",), timeout_s=120)  # the only stock agent used
         with stack.client("orchestrator") as client:
             assert client.post("/v1/agents", json={"app_id": "ledger"}).status_code == 201
-        wait_registered(stack, ("ledger",))
+        wait_registered(stack, ("ledger",), timeout_s=60)
         yield stack
     finally:
         stack.stop()
