@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -76,7 +77,7 @@ def post_entry(stack: LocalStack, **body: Any) -> dict[str, Any]:
     return task
 
 
-def wait_status(stack: LocalStack, task_id: str, wanted: set[str], timeout_s: float = 60) -> Any:
+def wait_status(stack: LocalStack, task_id: str, wanted: set[str], timeout_s: float = 180) -> Any:
     deadline = time.monotonic() + timeout_s
     with stack.client("orchestrator") as client:
         while True:
@@ -113,8 +114,11 @@ def test_a_waiting_step_survives_a_restart_and_runs_once_approved(stack: LocalSt
     assert a2a_state(stack, task["id"]) == "TASK_STATE_INPUT_REQUIRED"
 
     stack.kill_app("orchestrator")
+    restarted = datetime.now(UTC)
     stack.start_app("orchestrator", timeout_s=240)  # a loaded machine starts slowly
-    wait_registered(stack, ("ledger",), timeout_s=60)
+    # A fresh heartbeat: Dapr delivers subscriptions to the restarted app again (a queue
+    # message published before that waits for the processingTimeout).
+    wait_registered(stack, ("summarizer",), timeout_s=120, since=restarted)
     with stack.client("orchestrator") as client:
         assert client.get(f"/v1/tasks/{task['id']}").json()["status"] == "input_required"
         listed = client.get("/v1/approvals").json()
