@@ -74,6 +74,8 @@ class Skill:
     examples: tuple[str, ...] = ()
     input_model: type[BaseModel] = TextInput
     output_model: type[BaseModel] = SkillAnswer
+    # Its calls wait for a person's approval in the orchestrator (the card says so).
+    approval: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,10 +143,11 @@ def build_card(agent: AgentDescription, settings: AgentSettings) -> dict[str, An
         }
         for s in agent.skills
     ]
-    schemas = {
+    schemas: dict[str, dict[str, Any]] = {
         s.id: {
             "inputSchema": s.input_model.model_json_schema(),
             "outputSchema": s.output_model.model_json_schema(),
+            **({"approval": "required"} if s.approval else {}),
         }
         for s in agent.skills
     }

@@ -10,7 +10,7 @@ version, the owner, JSON schemas per skill) travels in one AgentExtension,
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from a2a.types import AgentCard as A2AAgentCard
 from a2a.utils.errors import InvalidParamsError
@@ -123,6 +123,8 @@ class AgentCard(_A2A):
 class SkillSchemas(_A2A):
     input_schema: dict[str, Any]
     output_schema: dict[str, Any]
+    # "required": every call of the skill waits for a person's approval first.
+    approval: Literal["required", "none"] = "none"
 
 
 class HubspokeExtension(_A2A):

@@ -40,6 +40,9 @@ class StackError(StartupError):
     """The stack could not be started; the message carries the failing process's log."""
 
 
+OPERATOR = "operator"  # the caller name of the stack's own API key
+
+
 @dataclass(frozen=True)
 class StackOptions:
     runfile: Path = REPO_ROOT / "dapr.yaml"
@@ -57,8 +60,11 @@ class StackOptions:
     extra_resources: tuple[Path, ...] = ()
     # Sentry and mTLS between sidecars: access control needs the identities.
     mtls: bool = True
-    # The key of the orchestrator's public API; a new one per run when None.
+    # The key of the orchestrator's public API; a new one per run when None. Its
+    # caller is named OPERATOR (what approvals record as `by`).
     api_key: str | None = None
+    # More `name=key` entries of ORCHESTRATOR_API_KEYS (e.g. a second person in tests).
+    extra_api_keys: tuple[str, ...] = ()
     # Where the OTLP/HTTP trace receiver listens (free port in tests).
     otlp_port: int = 4318
 
@@ -162,7 +168,14 @@ class LocalStack:
         tokens = [(t.app_api_token, t.dapr_api_token) for t in self.tokens.values()]
         redis = list(self.redis_users.passwords.values())
         external = list(external_secrets(self._launcher_env).values())
-        return [self.api_key, *(token for pair in tokens for token in pair), *redis, *external]
+        named = [entry.partition("=")[2] for entry in self.options.extra_api_keys]
+        return [
+            self.api_key,
+            *named,
+            *(token for pair in tokens for token in pair),
+            *redis,
+            *external,
+        ]
 
     @property
     def _launcher_env(self) -> dict[str, str]:
@@ -370,7 +383,8 @@ class LocalStack:
             **self.options.env,
         }
         if app.app_id == PUBLIC_APP:
-            env["ORCHESTRATOR_API_KEYS"] = self.api_key
+            keys = [f"{OPERATOR}={self.api_key}", *self.options.extra_api_keys]
+            env["ORCHESTRATOR_API_KEYS"] = ",".join(keys)
             # The receiver answers GET /traces/<id>: the console's trace waterfall.
             env.setdefault("ORCHESTRATOR_TRACE_QUERY_URL", self.tracing.endpoint)
         env.pop(SECRETS_VARIABLE, None)  # for the orchestrator's sidecar only, never an app

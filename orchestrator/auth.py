@@ -1,10 +1,14 @@
 """Who may call the public API: API keys by default, Entra ID tokens when configured.
 
 `ORCHESTRATOR_AUTH_MODE=api-key` (default): a key from `ORCHESTRATOR_API_KEYS`
-in `X-API-Key` (or as `Authorization: Bearer <key>`).
+in `X-API-Key` (or as `Authorization: Bearer <key>`). An entry `name=key`
+names its caller `name`; a bare key is `api-key-<index>`.
 `ORCHESTRATOR_AUTH_MODE=entra`: an Entra ID access token (`Authorization:
 Bearer <jwt>`) signed by the tenant's keys, for `ORCHESTRATOR_ENTRA_AUDIENCE`,
-issued by `https://login.microsoftonline.com/<tenant>/v2.0`.
+issued by `https://login.microsoftonline.com/<tenant>/v2.0`; the caller is
+its `oid` (else `sub`), shown as `<name or upn> (<oid>)` when the token has one.
+
+The caller's name is what recorded human actions (approvals) say was done `by`.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any, Protocol
 import jwt
 
 from chassis.errors import UnauthorizedError
-from orchestrator.settings import OrchestratorSettings
+from orchestrator.settings import OrchestratorSettings, named_api_keys
 
 __all__ = ["ApiKeys", "Authenticator", "EntraTokens", "build_authenticator"]
 
@@ -28,14 +32,16 @@ class Authenticator(Protocol):
 
 
 class ApiKeys:
+    """API keys, as ORCHESTRATOR_API_KEYS lists them (`key` or `name=key` each)."""
+
     def __init__(self, keys: Sequence[str]) -> None:
-        self._keys = [k.encode() for k in keys]
+        self._keys = [(name, key.encode()) for name, key in named_api_keys(list(keys))]
 
     def authenticate(self, api_key: str | None, bearer: str | None) -> str:
         presented = (api_key or bearer or "").encode()
-        for index, key in enumerate(self._keys):
+        for name, key in self._keys:
             if presented and hmac.compare_digest(presented, key):
-                return f"api-key-{index}"
+                return name
         raise UnauthorizedError("a valid API key is required (header X-API-Key)")
 
 
@@ -64,7 +70,9 @@ class EntraTokens:
             )
         except jwt.PyJWTError as exc:
             raise UnauthorizedError(f"invalid bearer token: {exc}") from exc
-        return str(claims.get("oid") or claims.get("sub") or "unknown")
+        subject = str(claims.get("oid") or claims.get("sub") or "unknown")
+        shown = claims.get("name") or claims.get("upn")
+        return f"{shown} ({subject})" if isinstance(shown, str) and shown else subject
 
 
 def build_authenticator(settings: OrchestratorSettings) -> Authenticator:

@@ -14,6 +14,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from orchestrator.auth import Authenticator
 from orchestrator.registry.service import RegistryService
+from orchestrator.tasks.approvals import ApprovalService
 from orchestrator.tasks.feed import TaskFeed
 from orchestrator.tasks.service import TaskService
 from orchestrator.tasks.step_results import StepResults
@@ -21,6 +22,7 @@ from orchestrator.tasks.store import DeadLetterLog
 from orchestrator.tasks.traces import TraceQuery
 
 __all__ = [
+    "ApprovalServiceDep",
     "DeadLetterLogDep",
     "RegistryDep",
     "StepResultsDep",
@@ -59,9 +61,16 @@ async def get_trace_query(request: Request) -> TraceQuery:
     return cast(TraceQuery, request.app.state.trace_query)
 
 
-TaskServiceDep = Annotated[TaskService, Depends(get_task_service)]
 TaskFeedDep = Annotated[TaskFeed, Depends(get_task_feed)]
 TraceQueryDep = Annotated[TraceQuery, Depends(get_trace_query)]
+
+
+async def get_approvals(request: Request) -> ApprovalService:
+    return cast(ApprovalService, request.app.state.approvals)
+
+
+TaskServiceDep = Annotated[TaskService, Depends(get_task_service)]
+ApprovalServiceDep = Annotated[ApprovalService, Depends(get_approvals)]
 RegistryDep = Annotated[RegistryService, Depends(get_registry)]
 StepResultsDep = Annotated[StepResults, Depends(get_step_results)]
 DeadLetterLogDep = Annotated[DeadLetterLog, Depends(get_dead_letters)]

@@ -3,7 +3,11 @@
 Exception tree (all `chassis.errors.ServiceError`, so each maps to HTTP):
 
     TaskNotFound          404  no task with that id was stored
+    ApprovalNotFound      404  the task has no approval for that step
+    ApprovalDecided       409  the approval was decided already, or its task ended
     AgentRejectedTask     422  the agent refused the task (the input is the problem)
+      ApprovalRefused     422  a person rejected the call, or nobody approved it in time
+    ApprovalPending       202  (not an error to the client) the step waits for approval
     PlanTooLong           422  the plan asked for more agent calls than allowed
     AgentUnavailable      502  the agent is down, failing, or broke the contract
     NoAgentCalled         503  the plan called no agent at all
@@ -17,11 +21,21 @@ Their details are what clients read: they say what happened in our words
 from __future__ import annotations
 
 from chassis.dapr import DaprError, FailedHop, InvocationFailed, SidecarUnavailable
-from chassis.errors import NotFoundError, UnprocessableError, UpstreamError
+from chassis.errors import (
+    ConflictError,
+    NotFoundError,
+    ServiceError,
+    UnprocessableError,
+    UpstreamError,
+)
 
 __all__ = [
     "AgentRejectedTask",
     "AgentUnavailable",
+    "ApprovalDecided",
+    "ApprovalNotFound",
+    "ApprovalPending",
+    "ApprovalRefused",
     "DeadlineExceeded",
     "NoAgentCalled",
     "PlanTooLong",
@@ -39,6 +53,24 @@ class TaskNotFound(NotFoundError):
 class AgentRejectedTask(UnprocessableError):
     """The agent refused the task: A2A state `rejected` (or `input-required`), or a 4xx
     from an agent off the chassis."""
+
+
+class ApprovalNotFound(NotFoundError):
+    """The task has no approval for that step."""
+
+
+class ApprovalDecided(ConflictError):
+    """The approval was decided already (first decision wins), or its task has ended."""
+
+
+class ApprovalRefused(AgentRejectedTask):
+    """A person rejected the call, or its task's deadline passed before anyone approved it."""
+
+
+class ApprovalPending(ServiceError):
+    """The step was not run: it waits for a person's approval (the task pauses)."""
+
+    status = 202
 
 
 class PlanTooLong(UnprocessableError):

@@ -33,6 +33,9 @@ from orchestrator.settings import OrchestratorSettings
 from orchestrator.tasks.a2a_client import A2AInvoker
 from orchestrator.tasks.api import document_limits
 from orchestrator.tasks.api import router as tasks_router
+from orchestrator.tasks.approval_store import ApprovalIndex
+from orchestrator.tasks.approvals import ApprovalService, sweep_approvals
+from orchestrator.tasks.approvals_api import router as approvals_router
 from orchestrator.tasks.feed import TaskFeed
 from orchestrator.tasks.feed_api import router as task_feed_router
 from orchestrator.tasks.recent import RecentTasks
@@ -70,6 +73,7 @@ def build_task_service(
     chat_service: ChatCompletionClientBase,
     a2a: A2AInvoker,
     recent: RecentTasks | None = None,
+    approvals: ApprovalIndex | None = None,
 ) -> TaskService:
     invocation = InvocationTransport(
         a2a, routes=registry.route, timeout_s=settings.agent_timeout_seconds
@@ -97,7 +101,9 @@ def build_task_service(
             deadline_s=settings.task_deadline_seconds,
             async_deadline_s=settings.async_task_deadline_seconds,
             max_deadline_s=settings.max_task_deadline_seconds,
+            approval_tags=settings.approval_tag_set(),
         ),
+        on_pause=None if approvals is None else approvals.note,
     )
 
 
@@ -142,8 +148,21 @@ def build_app(
             app.state.dead_letters = DeadLetterLog(sidecar, settings.state_store)
             a2a = _agent_invoker(agents_http, settings.agent_timeout_seconds)
             recent = RecentTasks(sidecar, settings.state_store)
+            waiting = ApprovalIndex(sidecar, settings.state_store)
             app.state.task_service = build_task_service(
-                settings, sidecar, registry, app.state.step_results, chat_service, a2a, recent
+                settings,
+                sidecar,
+                registry,
+                app.state.step_results,
+                chat_service,
+                a2a,
+                recent=recent,
+                approvals=waiting,
+            )
+            app.state.approvals = ApprovalService(
+                tasks=TaskRepository(sidecar, settings.state_store),
+                index=waiting,
+                runner=app.state.task_service,
             )
             app.state.task_feed = TaskFeed(
                 tasks=TaskRepository(sidecar, settings.state_store), recent=recent
@@ -152,16 +171,21 @@ def build_app(
             app.state.a2a_edge = a2a_api.build_edge(
                 settings, VERSION, app.state.task_service, registry.plannable_skills
             )
-            sweeper = None
+            sweepers = []
             if monitor:
-                sweeper = asyncio.create_task(
-                    monitor_registry(registry, settings.registry_sweep_seconds)
-                )
+                sweepers = [
+                    asyncio.create_task(
+                        monitor_registry(registry, settings.registry_sweep_seconds)
+                    ),
+                    asyncio.create_task(
+                        sweep_approvals(app.state.approvals, settings.approval_sweep_seconds)
+                    ),
+                ]
             yield
             # Notifications still being published go out before the sidecar closes.
             await app.state.task_service.drain()
             await recent.drain()
-            if sweeper is not None:
+            for sweeper in sweepers:
                 sweeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
@@ -177,6 +201,7 @@ def build_app(
         routers=[
             task_feed_router,
             tasks_router,
+            approvals_router,
             events_api.router,
             agents_api.router,
             console_api.router,

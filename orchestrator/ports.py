@@ -19,6 +19,7 @@ __all__ = [
     "TaskPlanner",
     "TaskPolicy",
     "plan_observer",
+    "plan_paused",
 ]
 
 
@@ -27,6 +28,9 @@ AgentId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
 # Told the calls of each planning round: [{"function": "calculator-arithmetic", "input": ...}]
 PlanObserver = Callable[[int, list[dict[str, str]]], None]
 plan_observer: ContextVar[PlanObserver | None] = ContextVar("plan_observer", default=None)
+# Asked after each round of calls: true when a call must wait for a person's approval,
+# so the plan stops there (it is run again, replaying its answered calls, once decided).
+plan_paused: ContextVar[Callable[[], bool] | None] = ContextVar("plan_paused", default=None)
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class AgentSkill:
     tags: tuple[str, ...]
     name: str = ""  # the card's display name of the skill
     examples: tuple[str, ...] = ()
+    approval: bool = False  # the card says its calls need a person's approval
 
 
 @dataclass(frozen=True)
@@ -92,3 +97,6 @@ class TaskPolicy(BaseModel):
     deadline_s: float = 30.0
     async_deadline_s: float = 300.0
     max_deadline_s: float = 600.0
+    # Calls of skills with any of these tags need a person's approval (besides the
+    # skills whose card says so).
+    approval_tags: frozenset[str] = frozenset()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
@@ -10,9 +11,25 @@ from pydantic_settings import SettingsConfigDict
 from chassis.settings import ServiceSettings
 from orchestrator.registry.allowlist import ExternalAgent
 
-__all__ = ["OrchestratorSettings"]
+__all__ = ["OrchestratorSettings", "named_api_keys"]
 
 _PLACEHOLDERS = {"change-me", "changeme", "secret", "password", "local-dev-key", "test"}
+# `name=key`: the caller's name in what it does (approvals record it). A base64 key may
+# end in "=" padding, so a bare key stays bare unless what follows "=" is more than padding.
+_KEY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9._@-]{0,63}$")
+
+
+def named_api_keys(entries: list[str]) -> list[tuple[str, str]]:
+    """(caller name, key) for each ORCHESTRATOR_API_KEYS entry: `name=key` gives `name`,
+    a bare key `api-key-<index>` (its place in the list, from 0)."""
+    named = []
+    for index, entry in enumerate(entries):
+        name, sep, key = entry.partition("=")
+        if sep and _KEY_NAME.match(name) and key.strip("="):
+            named.append((name, key))
+        else:
+            named.append((f"api-key-{index}", entry))
+    return named
 
 
 class OrchestratorSettings(ServiceSettings):
@@ -49,10 +66,19 @@ class OrchestratorSettings(ServiceSettings):
     # a Dapr HTTPEndpoint of the orchestrator's sidecar (registry/allowlist.py).
     external_agents: list[ExternalAgent] = Field(default_factory=list)
 
+    # Human approval (orchestrator/tasks/approvals.py): calls of skills with any of
+    # these tags (comma-separated) wait for a person's decision, as do skills whose
+    # card says `approval: required`; waiting approvals past their task's deadline are
+    # refused by a sweep every `approval_sweep_seconds`.
+    approval_tags: str = ""
+    approval_sweep_seconds: float = Field(default=2.0, gt=0)
+
     # The public edge (see orchestrator/auth.py).
     environment: Literal["local", "production"] = "local"
     auth_mode: Literal["api-key", "entra"] = "api-key"
-    api_keys: SecretStr | None = Field(default=None, description="Comma-separated API keys.")
+    api_keys: SecretStr | None = Field(
+        default=None, description="Comma-separated API keys, each `key` or `name=key`."
+    )
     entra_tenant_id: str | None = None
     entra_audience: str | None = None
     # The hub's own A2A card (orchestrator/edge/): where A2A clients reach this
@@ -81,6 +107,9 @@ class OrchestratorSettings(ServiceSettings):
     def public_base_url(self) -> str:
         """The public edge's base URL, without a trailing slash."""
         return (self.public_url or f"http://127.0.0.1:{self.app_port}").rstrip("/")
+
+    def approval_tag_set(self) -> frozenset[str]:
+        return frozenset(t.strip() for t in self.approval_tags.split(",") if t.strip())
 
     def api_key_list(self) -> list[str]:
         raw = self.api_keys.get_secret_value() if self.api_keys else ""
@@ -117,7 +146,7 @@ class OrchestratorSettings(ServiceSettings):
         if not keys:
             raise ValueError("ORCHESTRATOR_API_KEYS is required (comma-separated API keys)")
         if self.environment == "production":
-            weak = [k for k in keys if len(k) < 32 or k.lower() in _PLACEHOLDERS]
+            weak = [k for _, k in named_api_keys(keys) if len(k) < 32 or k.lower() in _PLACEHOLDERS]
             if weak:
                 raise ValueError(
                     f"{len(weak)} API key(s) look like placeholders or are shorter than 32 "

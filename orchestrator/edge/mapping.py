@@ -4,6 +4,9 @@ State mapping (TaskRecord.status -> A2A TaskState):
 
     queued     -> submitted
     running    -> working
+    input_required -> input-required   a step waits for a person's approval: the status
+                              message names it; decide with POST
+                              /v1/tasks/{id}/approvals/{step_id} (or the console)
     completed  -> completed   artifact "answer": a text part (the answer), and a
                               data part when one agent's structured data came back
     failed     -> rejected    when its error_status is 4xx: the request was refused
@@ -40,6 +43,7 @@ _M = TypeVar("_M", bound=ProtoMessage)
 _STATES = {
     TaskStatus.QUEUED: "TASK_STATE_SUBMITTED",
     TaskStatus.RUNNING: "TASK_STATE_WORKING",
+    TaskStatus.INPUT_REQUIRED: "TASK_STATE_INPUT_REQUIRED",
     TaskStatus.COMPLETED: "TASK_STATE_COMPLETED",
 }
 
@@ -111,6 +115,8 @@ def to_a2a_task(task: TaskRecord) -> Task:
     }
     if task.status is TaskStatus.FAILED:
         status["message"] = _agent_message(task.id, task.error or "the task failed")
+    if task.status is TaskStatus.INPUT_REQUIRED:
+        status["message"] = _agent_message(task.id, _waiting_text(task))
     raw: dict[str, Any] = {
         "id": task.id,
         "contextId": task.id,
@@ -119,6 +125,11 @@ def to_a2a_task(task: TaskRecord) -> Task:
             "hubspoke": {
                 "agents": task.agents,
                 "steps": [s.model_dump(mode="json") for s in task.steps],
+                **(
+                    {"approvals": [a.model_dump(mode="json") for a in task.approvals]}
+                    if task.approvals
+                    else {}
+                ),
             }
         },
     }
@@ -129,6 +140,14 @@ def to_a2a_task(task: TaskRecord) -> Task:
         answer = {"artifactId": ANSWER_ARTIFACT, "name": ANSWER_ARTIFACT, "parts": parts}
         raw["artifacts"] = [answer]
     return _parsed(raw, Task())
+
+
+def _waiting_text(task: TaskRecord) -> str:
+    waiting = [a for a in task.approvals if a.decision is None]
+    calls = "; ".join(
+        f"step {a.step_id}: {a.agent}" + (f" ({a.skill})" if a.skill else "") for a in waiting
+    )
+    return f"waiting for a person's approval of {calls or 'a step'}"
 
 
 def working_task(task_id: str) -> Task:

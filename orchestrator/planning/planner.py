@@ -25,7 +25,7 @@ from semantic_kernel.filters import AutoFunctionInvocationContext, FilterTypes
 from semantic_kernel.functions import KernelFunctionFromMethod, KernelPlugin, kernel_function
 
 from chassis.errors import UnprocessableError
-from orchestrator.ports import AgentSkill, PlanObserver, plan_observer
+from orchestrator.ports import AgentSkill, PlanObserver, plan_observer, plan_paused
 
 __all__ = ["NoAgentCanDo", "PlanObserver", "Planner", "SkillInvoker", "plan_observer"]
 
@@ -56,6 +56,9 @@ async def _report_plan(
         ]
         observer(context.request_sequence_index, calls)
     await next(context)
+    paused = plan_paused.get()
+    if paused is not None and paused():
+        context.terminate = True  # a call waits for approval: no further rounds now
 
 
 def _identifier(text: str) -> str:

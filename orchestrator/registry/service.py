@@ -466,7 +466,9 @@ class RegistryService:
             for app_id in self.catalog.ids():
                 entry = self.catalog.get(app_id)
                 assert entry is not None
+                schemas = entry.card.hubspoke.skills
                 for skill in entry.card.card.skills:
+                    approval = skill.id in schemas and schemas[skill.id].approval == "required"
                     skills.append(
                         AgentSkill(
                             app_id,
@@ -475,6 +477,7 @@ class RegistryService:
                             tuple(skill.tags),
                             name=skill.name,
                             examples=tuple(skill.examples),
+                            approval=approval,
                         )
                     )
             self._skills = (self.catalog.version, skills)

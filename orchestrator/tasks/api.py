@@ -11,7 +11,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from chassis.errors import UnprocessableError
 from chassis.problems import problem_responses
 from orchestrator.deps import TaskServiceDep, require_caller
-from orchestrator.tasks.models import TaskMode, TaskRecord, TaskRequest
+from orchestrator.tasks.models import TaskMode, TaskRecord, TaskRequest, TaskStatus
 
 __all__ = ["document_limits", "router"]
 
@@ -31,7 +31,10 @@ _LOCATION = {"Location": {"description": "The task: GET it.", "schema": {"type":
         201: {"description": "The task, answered (mode=sync).", "headers": _LOCATION},
         202: {
             "model": TaskRecord,
-            "description": "Accepted (mode=async): the queued task; poll Location.",
+            "description": (
+                "Accepted (mode=async): the queued task; or a step waits for a person's "
+                "approval (status input_required, see /v1/approvals). Poll Location."
+            ),
             "headers": _LOCATION,
         },
         # 422: unknown agent, no agent can do this, the agent refused the input, the
@@ -42,12 +45,16 @@ _LOCATION = {"Location": {"description": "The task: GET it.", "schema": {"type":
 )
 async def create_task(body: TaskRequest, service: TaskServiceDep, response: Response) -> TaskRecord:
     """Run a task and answer with the agents' answer; with `mode: async`, queue it and
-    answer 202 at once (the task runs over pub/sub; GET /v1/tasks/{id} shows its progress)."""
+    answer 202 at once (the task runs over pub/sub; GET /v1/tasks/{id} shows its progress).
+    A task whose step needs a person's approval answers 202 too, `input_required`."""
     if body.mode is TaskMode.ASYNC:
         task = await service.accept(body)
         response.status_code = status.HTTP_202_ACCEPTED
     else:
         task = await service.submit(body)
+        if task.status is TaskStatus.INPUT_REQUIRED:
+            # A step waits for a person's approval: the task goes on once decided.
+            response.status_code = status.HTTP_202_ACCEPTED
     response.headers["Location"] = f"/v1/tasks/{task.id}"
     return task
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -14,8 +14,13 @@ from orchestrator.ports import AgentId
 __all__ = [
     "MIN_DEADLINE_SECONDS",
     "AgentId",
+    "Approval",
+    "ApprovalDecision",
+    "ApprovalList",
+    "ApprovalRequest",
     "DeadLetter",
     "DeadLetterList",
+    "Decision",
     "QueuedTask",
     "StepStatus",
     "TaskId",
@@ -39,6 +44,7 @@ MIN_DEADLINE_SECONDS = 1.0
 class TaskStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
+    INPUT_REQUIRED = "input_required"  # a step waits for a person's approval
     COMPLETED = "completed"
     FAILED = "failed"
 
@@ -52,7 +58,8 @@ class StepStatus(StrEnum):
 
     COMPLETED = "completed"
     FAILED = "failed"  # no answer: the agent was down, failing, too slow, or not called
-    REFUSED = "refused"  # the agent answered that it will not do this part, and why
+    REFUSED = "refused"  # the agent (or the person asked to approve it) will not do this part
+    AWAITING_APPROVAL = "awaiting_approval"  # not called yet: a person must approve it first
 
 
 class TaskMode(StrEnum):
@@ -114,6 +121,50 @@ class TaskStep(BaseModel):
     error: str | None = None
 
 
+Decision = Literal["approved", "rejected"]
+
+
+class Approval(BaseModel):
+    """A person's approval one step needs before its agent is called.
+
+    `decision` is null while it waits; `by` and `at` say who decided and when
+    (UTC); a deadline that passes first ends it `rejected` by `orchestrator`.
+    """
+
+    step_id: str
+    agent: str
+    skill: str | None = None
+    input: str
+    requested_at: datetime
+    deadline: datetime
+    decision: Decision | None = None
+    by: str | None = None
+    at: datetime | None = None
+    comment: str | None = None
+
+
+class ApprovalDecision(BaseModel):
+    """The body of `POST /v1/tasks/{task_id}/approvals/{step_id}`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["approve", "reject"]
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
+class ApprovalRequest(Approval):
+    """A waiting approval, with the task it belongs to (GET /v1/approvals)."""
+
+    task_id: str
+
+
+class ApprovalList(BaseModel):
+    """Every approval waiting for a decision, oldest first."""
+
+    count: int
+    approvals: list[ApprovalRequest] = Field(default_factory=list)
+
+
 class TaskRecord(BaseModel):
     """A task as stored in the state store and returned by the API."""
 
@@ -145,6 +196,13 @@ class TaskRecord(BaseModel):
         default=None,
         description="The W3C trace id of the request that created the task (32 hex digits).",
     )
+    approvals: list[Approval] = Field(
+        default_factory=list, description="Steps that need (or needed) a person's approval."
+    )
+
+    def approval(self, step_id: str) -> Approval | None:
+        """The approval of one step, if it needs one."""
+        return next((a for a in self.approvals if a.step_id == step_id), None)
 
 
 class DeadLetter(BaseModel):

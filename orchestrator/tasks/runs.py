@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from chassis.errors import ServiceError
-from orchestrator.tasks.models import TaskStep
+from orchestrator.tasks.models import Approval, StepStatus, TaskStep
 from orchestrator.tasks.transports import AgentTransport
 
 __all__ = ["EventSink", "Outcome", "TaskEvent", "TaskRun", "current_run"]
@@ -49,6 +49,16 @@ class TaskRun:
     _positions: list[int] = field(default_factory=list)  # places of the finished steps
     _planned_rounds: set[int] = field(default_factory=set)
     _seen_calls: dict[str, int] = field(default_factory=dict)
+    # A task run again after an approval: the steps it answered before are not called
+    # again (by step id), and the decisions taken so far.
+    answered: dict[str, TaskStep] = field(default_factory=dict)
+    approvals: dict[str, Approval] = field(default_factory=dict)
+    waiting: list[Approval] = field(default_factory=list)  # asked for in this run
+
+    @property
+    def paused(self) -> bool:
+        """A step of this run waits for a person's approval."""
+        return any(s.status is StepStatus.AWAITING_APPROVAL for s, _ in self.steps)
 
     def report_plan(self, round_: int, calls: list[dict[str, str]]) -> None:
         # Once per round, however many of the round's calls announce it.

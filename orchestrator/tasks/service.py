@@ -6,6 +6,11 @@ answered 202; a worker (any replica) runs it from the queue and calls agents
 over pub/sub. Either way every agent call gets the task's deadline, a failed
 call may fail over to another agent with the same skill, and a task reaches
 its final state once, however often its message is delivered.
+
+A call that needs a person's approval (orchestrator/tasks/approvals.py) is
+not made: the task pauses `input_required` with the approval stored in it.
+Once decided, the task is queued again and run from the start by any replica;
+the calls it answered before are replayed from its stored steps, not made again.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +30,8 @@ from chassis.dapr import DaprError, DaprPort
 from chassis.errors import ServiceError, UnprocessableError
 from orchestrator.errors import (
     AgentRejectedTask,
+    ApprovalPending,
+    ApprovalRefused,
     DeadlineExceeded,
     NoAgentCalled,
     PlanTooLong,
@@ -32,8 +39,17 @@ from orchestrator.errors import (
     TaskNotFound,
 )
 from orchestrator.metrics import TaskMetrics
-from orchestrator.ports import AgentDirectory, SkillCall, TaskPlanner, TaskPolicy, plan_observer
+from orchestrator.ports import (
+    AgentDirectory,
+    SkillCall,
+    TaskPlanner,
+    TaskPolicy,
+    plan_observer,
+    plan_paused,
+)
+from orchestrator.tasks.approvals import expired, needs_approval, refusal_reason
 from orchestrator.tasks.models import (
+    Approval,
     QueuedTask,
     StepStatus,
     TaskMode,
@@ -67,6 +83,7 @@ class TaskService:
         task_queue: str,
         completed_topic: str,
         policy: TaskPolicy | None = None,
+        on_pause: Callable[[str, list[Approval]], Awaitable[None]] | None = None,
     ) -> None:
         self._dapr = dapr
         self._policy = policy or TaskPolicy()
@@ -80,6 +97,8 @@ class TaskService:
         self._pubsub = pubsub
         self._task_queue = task_queue
         self._completed_topic = completed_topic
+        # Told of the approvals a task starts waiting for (the index of waiting approvals).
+        self._on_pause = on_pause
 
     def check(self, request: TaskRequest) -> None:
         """Refuse at once what cannot run: a named agent that is unknown or unhealthy."""
@@ -196,12 +215,19 @@ class TaskService:
         self, task: TaskRecord, emit: EventSink | None, *, unsaved: TaskRecord | None = None
     ) -> TaskRecord:
         deadline = task.deadline or task.created_at + timedelta(seconds=self._policy.deadline_s)
-        run = TaskRun(task.id, deadline, self._transports[task.mode])
+        run = TaskRun(
+            task.id,
+            deadline,
+            self._transports[task.mode],
+            answered={s.id: s for s in task.steps if s.id and s.status is StepStatus.COMPLETED},
+            approvals={a.step_id: a for a in task.approvals},
+        )
         if emit is not None:
             run.emit = emit
         run.emit("task", {"id": task.id, "status": task.status})
         token = current_run.set(run)
         observed = plan_observer.set(run.report_plan)
+        pausing = plan_paused.set(lambda: run.paused)
         answer = ""
         try:
             async with asyncio.timeout(max(remaining_seconds(deadline), 0)):
@@ -220,9 +246,45 @@ class TaskService:
             await self._fail(task.id, refusal, unsaved=unsaved, steps=[s for s, _ in run.steps])
             raise
         finally:
+            plan_paused.reset(pausing)
             plan_observer.reset(observed)
             current_run.reset(token)
+        if run.paused:
+            return await self._pause(task, run, unsaved)
         return await self._conclude(task, answer, run.steps, unsaved)
+
+    async def _pause(
+        self, task: TaskRecord, run: TaskRun, unsaved: TaskRecord | None
+    ) -> TaskRecord:
+        """Store the task waiting for approval, with the steps answered so far."""
+        steps = [s for s, _ in run.steps]
+        if self._on_pause is not None:
+            await self._on_pause(task.id, run.waiting)  # listed before it can be decided
+
+        def pause(current: TaskRecord) -> TaskRecord | None:
+            if current.status.final:
+                return None
+            known = {a.step_id for a in current.approvals}
+            approvals = current.approvals + [a for a in run.waiting if a.step_id not in known]
+            return current.model_copy(
+                update={
+                    "status": TaskStatus.INPUT_REQUIRED,
+                    "steps": steps,
+                    "approvals": approvals,
+                }
+            )
+
+        if unsaved is not None:
+            paused = pause(unsaved)
+            assert paused is not None  # a task that was never stored is not final yet
+            await self._tasks.create(paused)
+        else:
+            stored, _ = await self._tasks.transition(task.id, pause)
+            if stored is None:
+                raise TaskNotFound(f"task {task.id!r} vanished from the state store")
+            paused = stored
+        log.info("task waits for approval", extra={"task_id": task.id})
+        return paused
 
     async def skill_invoker(self, app_id: str, skill: str, text: str) -> str:
         """What the planner's kernel functions call: one step of the current task.
@@ -233,7 +295,7 @@ class TaskService:
         task's steps, so the answer shows the failover.
         """
         output, error = await self._run_step(app_id, skill, text)
-        if isinstance(error, AgentRejectedTask | DeadlineExceeded | PlanTooLong):
+        if isinstance(error, AgentRejectedTask | DeadlineExceeded | PlanTooLong | ApprovalPending):
             return output
         for other in self._agents.alternatives(skill, exclude=app_id) if error else []:
             output, error = await self._run_step(other, skill, text)
@@ -258,6 +320,14 @@ class TaskService:
             too_long = PlanTooLong(f"the plan exceeds {limit} agent calls")
             run.record(position, (step.model_copy(update={"error": too_long.detail}), too_long))
             return f"(not run: {too_long.detail})", too_long
+        answered = run.answered.get(step.id or "")
+        if answered is not None:  # answered before the task paused: not called again
+            run.record(position, (answered, None))
+            return answered.output or "", None
+        if needs_approval(self._agents.plannable_skills(), self._policy, app_id, skill):
+            held = self._hold(run, position, step)
+            if held is not None:
+                return held
         run.emit("step.started", {"agent": app_id, "skill": skill, "input": text})
         started = time.perf_counter()
         call = AgentCall(run.task_id, step.id or "", app_id, text, run.deadline, skill=skill)
@@ -287,6 +357,68 @@ class TaskService:
         if error is not None:
             return f"(agent {app_id} failed: {error.detail})", error
         return step.output or "", None
+
+    def _hold(self, run: TaskRun, position: int, step: TaskStep) -> tuple[str, ServiceError] | None:
+        """A step that needs approval: None once approved (call it), else what it ends in."""
+        approval = run.approvals.get(step.id or "")
+        if approval is not None and approval.decision == "approved":
+            return None
+        error: ServiceError
+        if approval is not None and approval.decision == "rejected":
+            error = ApprovalRefused(refusal_reason(approval))
+            step = step.model_copy(update={"status": StepStatus.REFUSED, "error": error.detail})
+        else:
+            if approval is None:
+                approval = Approval(
+                    step_id=step.id or "",
+                    agent=step.agent,
+                    skill=step.skill,
+                    input=step.input,
+                    requested_at=datetime.now(UTC),
+                    deadline=run.deadline,
+                )
+                run.waiting.append(approval)
+            error = ApprovalPending(f"the call of {step.agent!r} waits for a person's approval")
+            step = step.model_copy(
+                update={"status": StepStatus.AWAITING_APPROVAL, "error": error.detail}
+            )
+        run.record(position, (step, error))
+        run.emit("step.finished", step.model_dump(mode="json"))
+        return f"({error.detail})", error
+
+    async def resume(self, task_id: str) -> None:
+        """Queue a task again (its approvals are decided): any replica runs it from the queue.
+
+        Raises QueueUnavailable when pub/sub does not take the message.
+        """
+        message = QueuedTask(task_id=task_id).model_dump_json().encode()
+        try:
+            await self._dapr.publish(
+                self._task_queue,
+                TASKS_REQUESTED_TOPIC,
+                message,
+                metadata={"cloudevent.id": f"{task_id}-{uuid.uuid4().hex[:12]}"},
+            )
+        except DaprError as exc:
+            log.warning("task %s not queued again: %s", task_id, exc)
+            raise QueueUnavailable(
+                "the decision is stored, but the task could not be queued again (pub/sub "
+                "unavailable); it is queued again shortly"
+            ) from exc
+
+    async def expire(self, task_id: str) -> TaskRecord | None:
+        """End a task whose deadline passed while approvals waited: each such step is
+        refused and the task fails as refused (422). None if there was nothing to end."""
+        now = datetime.now(UTC)
+
+        def change(current: TaskRecord) -> TaskRecord | None:
+            return None if current.status.final else expired(current, now)
+
+        done, written = await self._tasks.transition(task_id, change)
+        if done is not None and written:
+            await self._announce(done)
+            return done
+        return None
 
     async def _conclude(
         self, task: TaskRecord, answer: str, steps: list[Outcome], unsaved: TaskRecord | None
