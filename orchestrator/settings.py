@@ -34,7 +34,7 @@ class OrchestratorSettings(ServiceSettings):
     # example, runs at once, and seconds before a run that got no answer is tried again.
     # Off: every card version is routable at once, its examples are not run (unit tests).
     evaluate_agents: bool = True
-    evaluation_timeout_seconds: float = Field(default=10.0, gt=0)
+    evaluation_timeout_seconds: float = Field(default=20.0, gt=0)
     evaluation_concurrency: int = Field(default=2, ge=1, le=32)
     evaluation_retry_seconds: float = Field(default=5.0, gt=0)
     # Compare a newly published card with the one the app serves (through Dapr).

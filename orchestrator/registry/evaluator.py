@@ -9,7 +9,8 @@ once; a run that is due (`evaluation.due`) starts as a background task:
     -> send each example through the tasks' A2A path (`ExampleRunner`), a
        time-out per example
     -> record passed / quarantined (a wrong answer) / still evaluating
-       (no answer: tried again later), unless the card's version changed
+       (no answer, or the task failed: tried again later), unless the card's
+       version changed
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class EvaluationLimits:
     """Seconds per example; runs at once per replica; when an unanswered run is tried again;
     when another replica may take over a run whose replica went quiet."""
 
-    example_timeout_s: float = 10.0
+    example_timeout_s: float = 20.0
     concurrency: int = 2
     retry_after: timedelta = timedelta(seconds=5)
     claim_ttl: timedelta = timedelta(seconds=120)
@@ -169,6 +170,13 @@ class AgentEvaluator:
                     EvaluationState.EVALUATING,
                     version,
                     _failure(example, "", f"no answer ({why}); tried again shortly"),
+                )
+            if answer.state == "failed":
+                # The agent's own failure (e.g. its deadline passed on a busy machine) says
+                # nothing about its answers: like no answer, it is tried again.
+                why = f"the agent failed: {answer.text or 'no reason given'}; tried again shortly"
+                return self._outcome(
+                    EvaluationState.EVALUATING, version, _failure(example, answer.text, why)
                 )
             reason = judge(example, answer)
             if reason is not None:

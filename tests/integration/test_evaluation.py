@@ -9,6 +9,7 @@ work, synchronous or asynchronous, until it is resumed.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,9 +58,9 @@ def evaluated(tmp_path_factory: pytest.TempPathFactory, version_file: Path) -> I
     )
     stack = LocalStack(options)
     STACKS.append(stack)
-    stack.start()
+    stack.start(timeout_s=300)  # the machine may be busy: start-up is not under test
     try:
-        wait_registered(stack, timeout_s=120)
+        wait_registered(stack, timeout_s=180)
         yield stack
     finally:
         stack.stop()
@@ -125,6 +126,7 @@ def test_a_wrong_answer_quarantines_the_agent_until_a_fixed_version_registers(
         assert registered.json()["evaluation"]["version"] == "1.0.0"
 
         quarantined = evaluated_view(client, REVERSER)
+        print("quarantined:", json.dumps(quarantined["evaluation"]))
         evaluation = quarantined["evaluation"]
         assert evaluation["state"] == "quarantined", quarantined
         failure = evaluation["failure"]
@@ -146,6 +148,7 @@ def test_a_wrong_answer_quarantines_the_agent_until_a_fixed_version_registers(
             task = {"input": f"reverse the words {EXAMPLE}", "agent": REVERSER, "mode": mode}
             refused = client.post("/v1/tasks", json=task)
             assert refused.status_code == 409, refused.text
+            print(f"{mode} task to the quarantined agent:", refused.text)
             assert "quarantined" in refused.json()["detail"]
             assert repr(EXAMPLE) in refused.json()["detail"]
         # Planned: its skill is not offered, nor found by search.
@@ -157,14 +160,14 @@ def test_a_wrong_answer_quarantines_the_agent_until_a_fixed_version_registers(
 
         # The outcome is kept in the state store: a restarted orchestrator does not rerun it.
         evaluated.kill_app("orchestrator")
-        evaluated.start_app("orchestrator")
+        evaluated.start_app("orchestrator", timeout_s=300)
         after_restart = view(client, REVERSER)["evaluation"]
         assert after_restart == evaluation
 
         # The fixed version starts and registers: evaluated again, then routable.
         version_file.write_text("1.0.1")
         evaluated.kill_app(REVERSER)
-        evaluated.start_app(REVERSER)
+        evaluated.start_app(REVERSER, timeout_s=300)
         again = client.post("/v1/agents", json={"app_id": REVERSER})
         assert again.status_code == 201, again.text
         assert again.json()["evaluation"]["version"] == "1.0.1"
@@ -186,6 +189,7 @@ def test_a_paused_agent_gets_no_work_until_it_is_resumed(evaluated: LocalStack) 
             "/v1/agents/calculator/pause", json={"reason": "answers drift; investigating"}
         )
         assert paused.status_code == 200, paused.text
+        print("paused:", paused.text)
         pause = paused.json()["paused"]
         assert pause["reason"] == "answers drift; investigating"
         assert pause["by"].startswith("api-key")
