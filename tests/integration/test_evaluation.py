@@ -95,6 +95,19 @@ def routable_view(client: httpx.Client, app_id: str, timeout_s: float = 90) -> d
         time.sleep(0.2)
 
 
+def register_when_reachable(client: httpx.Client, timeout_s: float = 90) -> httpx.Response:
+    """Register the reverser by pull once calls reach it again (a restarted app: its
+    sidecar may still answer 500 for a moment, e.g. while its circuit breaker is open)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        response = client.post("/v1/agents", json={"app_id": REVERSER})
+        if response.status_code == 201:
+            return response
+        assert response.status_code == 502, response.text
+        assert time.monotonic() < deadline, response.text
+        time.sleep(0.5)
+
+
 def calls(stack: LocalStack) -> int:
     with stack.client(REVERSER) as agent:
         return int(agent.get("/v1/calls").json())
@@ -168,8 +181,7 @@ def test_a_wrong_answer_quarantines_the_agent_until_a_fixed_version_registers(
         version_file.write_text("1.0.1")
         evaluated.kill_app(REVERSER)
         evaluated.start_app(REVERSER, timeout_s=300)
-        again = client.post("/v1/agents", json={"app_id": REVERSER})
-        assert again.status_code == 201, again.text
+        again = register_when_reachable(client)
         assert again.json()["evaluation"]["version"] == "1.0.1"
         passed = evaluated_view(client, REVERSER)["evaluation"]
         assert (passed["state"], passed["version"], passed["failure"]) == ("passed", "1.0.1", None)
