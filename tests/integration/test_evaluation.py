@@ -187,7 +187,7 @@ def test_a_wrong_answer_quarantines_the_agent_until_a_fixed_version_registers(
         assert (passed["state"], passed["version"], passed["failure"]) == ("passed", "1.0.1", None)
         routable_view(client, REVERSER)
         fixed = client.post("/v1/tasks", json={"input": EXAMPLE, "agent": REVERSER})
-        assert fixed.status_code == 200, fixed.text
+        assert fixed.status_code == 201, fixed.text
         assert (fixed.json()["status"], fixed.json()["output"]) == ("completed", "three two one")
         planned = client.post("/v1/tasks", json={"input": "reverse the words red green blue"})
         assert planned.json()["agents"] == [REVERSER], planned.text
