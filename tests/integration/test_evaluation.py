@@ -235,7 +235,7 @@ def test_a_paused_agent_gets_no_work_until_it_is_resumed(evaluated: LocalStack) 
             assert (done["status"], done["output"]) == ("completed", "2 + 3 = 5"), done
 
 
-def wait_final(client: httpx.Client, task_id: str, timeout_s: float = 90) -> dict[str, Any]:
+def wait_final(client: httpx.Client, task_id: str, timeout_s: float = 240) -> dict[str, Any]:
     deadline = time.monotonic() + timeout_s
     while True:
         task: dict[str, Any] = client.get(f"/v1/tasks/{task_id}").json()
