@@ -215,14 +215,14 @@ def _hubspoke_workloads(prefix: str, url: str, api_key: str, via: str) -> tuple[
 
 
 def _wait_registered(url: str, api_key: str, pull: bool, agents: tuple[str, ...] = AGENTS) -> None:
-    """Until every agent is listed healthy (registering by pull first when `pull`)."""
+    """Until every agent is listed routable (registering by pull first when `pull`)."""
     deadline = time.monotonic() + START_TIMEOUT_S
     with httpx.Client(base_url=url, headers={"X-API-Key": api_key}, timeout=10) as client:
         for app_id in agents if pull else ():
             client.post("/v1/agents", json={"app_id": app_id}).raise_for_status()
         while True:
             listed = client.get("/v1/agents", params={"health": "healthy"}).json()["agents"]
-            missing = set(agents) - {a["app_id"] for a in listed}
+            missing = set(agents) - {a["app_id"] for a in listed if a["routable"]}
             if not missing:
                 return
             if time.monotonic() > deadline:

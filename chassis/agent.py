@@ -35,6 +35,8 @@ from chassis.card import (
     DAPR_DEFAULT_HTTP_PORT,
     HUBSPOKE_EXTENSION_URI,
     PUBSUB_BINDING_URI,
+    EvaluationExample,
+    ExampleExpectation,
     validate_a2a_card,
 )
 from chassis.contract import (
@@ -51,7 +53,16 @@ from chassis.skills import SkillAnswer, SkillRequest
 from chassis.subscriptions import subscriptions
 from chassis.work import WorkPort, open_work
 
-__all__ = ["AgentDescription", "Answer", "Skill", "TextInput", "build_card", "create_agent_app"]
+__all__ = [
+    "AgentDescription",
+    "Answer",
+    "EvaluationExample",
+    "ExampleExpectation",
+    "Skill",
+    "TextInput",
+    "build_card",
+    "create_agent_app",
+]
 
 # The agent's skill handler, given its app (where `setup` left its service).
 Answer = Callable[[FastAPI, SkillRequest], Awaitable[SkillAnswer]]
@@ -86,6 +97,9 @@ class AgentDescription:
     skills: tuple[Skill, ...]
     contract_version: str = CONTRACT_VERSION
     extra: dict[str, Any] = field(default_factory=dict)
+    # Examples with their expected answers: the registry routes to the agent only once
+    # they all pass (run again on every new version).
+    evaluation: tuple[EvaluationExample, ...] = ()
 
 
 _SECURITY_SCHEMES = {
@@ -175,6 +189,9 @@ def build_card(agent: AgentDescription, settings: AgentSettings) -> dict[str, An
                         "owner": settings.owner,
                         "skills": schemas,
                         "asyncWork": settings.async_work,
+                        "evaluation": [
+                            e.model_dump(mode="json", by_alias=True) for e in agent.evaluation
+                        ],
                     },
                 }
             ],

@@ -29,6 +29,8 @@ __all__ = [
     "AgentExtension",
     "AgentSkill",
     "CardError",
+    "EvaluationExample",
+    "ExampleExpectation",
     "HubspokeCard",
     "HubspokeExtension",
     "SkillSchemas",
@@ -127,6 +129,22 @@ class SkillSchemas(_A2A):
     approval: Literal["required", "none"] = "none"
 
 
+class ExampleExpectation(_A2A):
+    """What a smoke-evaluation example must give: the A2A state the task ends in and, for
+    a completed one, texts that must all appear in the answer (case-insensitive)."""
+
+    state: Literal["completed", "rejected"] = "completed"
+    contains: list[str] = Field(default_factory=list, max_length=10)
+
+
+class EvaluationExample(_A2A):
+    """One example the registry runs through the agent (over Dapr) before routing to it."""
+
+    skill: str = Field(min_length=1, max_length=64)
+    input: str = Field(min_length=1, max_length=2000)
+    expect: ExampleExpectation = Field(default_factory=ExampleExpectation)
+
+
 class HubspokeExtension(_A2A):
     """Our fields of a card: `params` of the Hubspoke AgentExtension."""
 
@@ -136,6 +154,8 @@ class HubspokeExtension(_A2A):
     skills: dict[str, SkillSchemas] = Field(default_factory=dict)
     # The agent takes work over pub/sub (agent.requests.<app-id>), not only by invocation.
     async_work: bool = False
+    # Run by the registry on every new card version; the agent is routable once all pass.
+    evaluation: list[EvaluationExample] = Field(default_factory=list, max_length=20)
 
 
 class HubspokeCard(BaseModel):
@@ -165,6 +185,9 @@ class HubspokeCard(BaseModel):
         unknown = set(hubspoke.skills) - {s.id for s in card.skills}
         if unknown:
             raise CardError(f"schemas given for skills the card lacks: {sorted(unknown)}")
+        untested = {e.skill for e in hubspoke.evaluation} - {s.id for s in card.skills}
+        if untested:
+            raise CardError(f"evaluation examples for skills the card lacks: {sorted(untested)}")
         return cls(card=card, hubspoke=hubspoke)
 
 

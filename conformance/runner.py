@@ -15,7 +15,12 @@ from conformance.adapters import OrchestratorRegistry, SidecarChannel, StackWork
 from conformance.checks.async_work import check_async_work
 from conformance.checks.card import check_card
 from conformance.checks.errors import check_error_shapes
-from conformance.checks.registry import check_deregistration, check_heartbeat, check_registered
+from conformance.checks.registry import (
+    check_deregistration,
+    check_evaluation,
+    check_heartbeat,
+    check_registered,
+)
 from conformance.checks.secrets import check_no_secrets
 from conformance.checks.tasks import check_deadline, check_examples, check_refusals
 from conformance.ports import AgentChannel, AgentControl, RegistryView, Transcript, WorkBus
@@ -78,6 +83,7 @@ async def run_checks(
         )
     report.add(await check_registered(registry, app_id, options.heartbeat_wait))
     report.add(await check_heartbeat(registry, app_id, options.heartbeat_wait))
+    report.add(await check_evaluation(registry, app_id, options.heartbeat_wait))
     report.add(check_no_secrets(transcript, secrets))
     report.add(await check_deregistration(registry, bus, control, app_id, options.deregister_wait))
     return _redacted(report, secrets)

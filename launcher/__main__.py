@@ -38,12 +38,14 @@ def _say(text: str) -> None:
 
 
 def _wait_registered(stack: LocalStack, timeout_s: float = 30) -> None:
-    """Wait until the orchestrator's registry lists every other app as a healthy agent."""
+    """Wait until the orchestrator's registry lists every other app as a routable agent
+    (healthy, its evaluation examples passed)."""
     expected = {a.app_id for a in stack.runfile.apps} - {"orchestrator"}
     deadline = time.monotonic() + timeout_s
     with stack.client("orchestrator") as client:
         while True:
-            listed = client.get("/v1/agents", params={"health": "healthy"}).json()["agents"]
+            agents = client.get("/v1/agents", params={"health": "healthy"}).json()["agents"]
+            listed = [a for a in agents if a["routable"]]
             if expected <= {a["app_id"] for a in listed}:
                 _say(f"registered agents: {', '.join(sorted(expected))}")
                 return

@@ -22,9 +22,10 @@ from orchestrator.edge import a2a_api
 from orchestrator.metrics import observe_registry
 from orchestrator.planning.chat_services import build_chat_service
 from orchestrator.planning.planner import Planner
-from orchestrator.ports import TaskPolicy
+from orchestrator.ports import ExampleRunner, TaskPolicy
 from orchestrator.registry import api as agents_api
 from orchestrator.registry.allowlist import ExternalAllowlist
+from orchestrator.registry.evaluator import EvaluationLimits
 from orchestrator.registry.monitor import monitor_registry
 from orchestrator.registry.policy import RegistryPolicy
 from orchestrator.registry.service import RegistryService
@@ -36,6 +37,7 @@ from orchestrator.tasks.api import router as tasks_router
 from orchestrator.tasks.approval_store import ApprovalIndex
 from orchestrator.tasks.approvals import ApprovalService, sweep_approvals
 from orchestrator.tasks.approvals_api import router as approvals_router
+from orchestrator.tasks.examples import A2AExampleRunner
 from orchestrator.tasks.feed import TaskFeed
 from orchestrator.tasks.feed_api import router as task_feed_router
 from orchestrator.tasks.recent import RecentTasks
@@ -50,7 +52,10 @@ __all__ = ["VERSION", "build_app", "build_task_service"]
 VERSION = "0.3.0"
 
 
-def build_registry(settings: OrchestratorSettings, dapr: DaprPort) -> RegistryService:
+def build_registry(
+    settings: OrchestratorSettings, dapr: DaprPort, examples: ExampleRunner | None = None
+) -> RegistryService:
+    """The registry; `examples` runs agents' evaluation examples (tasks' A2A path)."""
     policy = RegistryPolicy(
         unhealthy_after=timedelta(seconds=settings.unhealthy_after_seconds),
         remove_after=timedelta(seconds=settings.remove_after_seconds),
@@ -62,6 +67,12 @@ def build_registry(settings: OrchestratorSettings, dapr: DaprPort) -> RegistrySe
         verify_cards=settings.verify_cards,
         probe_timeout_s=settings.probe_timeout_seconds,
         allowlist=ExternalAllowlist(settings.external_agents),
+        examples=examples,
+        evaluation_limits=EvaluationLimits(
+            example_timeout_s=settings.evaluation_timeout_seconds,
+            concurrency=settings.evaluation_concurrency,
+            retry_after=timedelta(seconds=settings.evaluation_retry_seconds),
+        ),
     )
 
 
@@ -140,13 +151,14 @@ def build_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_sidecar(dapr) as sidecar:
             app.state.authenticator = build_authenticator(settings)
-            registry = build_registry(settings, sidecar)
+            a2a = _agent_invoker(agents_http, settings.agent_timeout_seconds)
+            examples = A2AExampleRunner(a2a) if settings.evaluate_agents else None
+            registry = build_registry(settings, sidecar, examples)
             await registry.load()  # serve nothing before the stored registry is back
             observe_registry(registry.count_by_health)
             app.state.registry = registry
             app.state.step_results = StepResults(sidecar, settings.state_store)
             app.state.dead_letters = DeadLetterLog(sidecar, settings.state_store)
-            a2a = _agent_invoker(agents_http, settings.agent_timeout_seconds)
             recent = RecentTasks(sidecar, settings.state_store)
             waiting = ApprovalIndex(sidecar, settings.state_store)
             app.state.task_service = build_task_service(
@@ -189,6 +201,7 @@ def build_app(
                 sweeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
+            await registry.aclose()
             await a2a.aclose()
             await app.state.trace_query.aclose()
 

@@ -14,6 +14,8 @@ __all__ = [
     "AgentId",
     "AgentRoute",
     "AgentSkill",
+    "ExampleAnswer",
+    "ExampleRunner",
     "PlanObserver",
     "SkillCall",
     "TaskPlanner",
@@ -76,6 +78,28 @@ class AgentDirectory(Protocol):
 
     def alternatives(self, skill: str, *, exclude: str) -> list[str]:
         """Other healthy agents offering `skill`."""
+        ...
+
+
+@dataclass(frozen=True)
+class ExampleAnswer:
+    """How an agent answered one evaluation example."""
+
+    state: str  # the A2A task state it ended in: "completed", "rejected", "failed", ...
+    text: str  # the answer's text parts (completed), else the status message's
+
+
+class ExampleRunner(Protocol):
+    """Tasks' A2A path, as the registry's evaluation uses it (the same client and sidecar)."""
+
+    async def run(
+        self, route: AgentRoute, skill: str, text: str, timeout_s: float
+    ) -> ExampleAnswer:
+        """Send `text` to `skill` at `route` as one A2A message and wait for the task it ends in.
+
+        Raises `chassis.dapr.DaprError` when no A2A task comes back (unreachable, timed
+        out, or outside the protocol).
+        """
         ...
 
 

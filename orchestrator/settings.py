@@ -47,6 +47,13 @@ class OrchestratorSettings(ServiceSettings):
     unhealthy_after_seconds: float = Field(default=15.0, gt=0)
     remove_after_seconds: float = Field(default=60.0, gt=0)
     probe_timeout_seconds: float = Field(default=2.0, gt=0)
+    # Agents' evaluation examples (run before an agent version takes tasks): seconds per
+    # example, runs at once, and seconds before a run that got no answer is tried again.
+    # Off: every card version is routable at once, its examples are not run (unit tests).
+    evaluate_agents: bool = True
+    evaluation_timeout_seconds: float = Field(default=20.0, gt=0)
+    evaluation_concurrency: int = Field(default=2, ge=1, le=32)
+    evaluation_retry_seconds: float = Field(default=5.0, gt=0)
     # Compare a newly published card with the one the app serves (through Dapr).
     verify_cards: bool = True
     # A plan may make at most this many agent calls (failovers included).

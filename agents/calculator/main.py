@@ -8,7 +8,13 @@ from agents.calculator.api import answer
 from agents.calculator.arithmetic import Limits
 from agents.calculator.service import CalculatorService
 from agents.calculator.settings import CalculatorSettings
-from chassis.agent import AgentDescription, Skill, create_agent_app
+from chassis.agent import (
+    AgentDescription,
+    EvaluationExample,
+    ExampleExpectation,
+    Skill,
+    create_agent_app,
+)
 from chassis.dapr import DaprPort
 from chassis.work import WorkPort
 
@@ -30,6 +36,16 @@ AGENT = AgentDescription(
             ),
             tags=("math", "arithmetic", "calculate", "percent", "numbers", "sqrt"),
             examples=("2+3", "what is 17% of 240?", "(1 + 2) * 3", "what is 5 minus 3"),
+        ),
+    ),
+    evaluation=(
+        EvaluationExample(
+            skill="arithmetic",
+            input="what is 17% of 240?",
+            expect=ExampleExpectation(contains=["40.8"]),
+        ),
+        EvaluationExample(
+            skill="arithmetic", input="1/0", expect=ExampleExpectation(state="rejected")
         ),
     ),
 )

@@ -12,7 +12,13 @@ from agents.knowledge.embeddings import HashingEmbeddingGenerator
 from agents.knowledge.index import ChunkIndex
 from agents.knowledge.service import KnowledgeService
 from agents.knowledge.settings import KnowledgeSettings
-from chassis.agent import AgentDescription, Skill, create_agent_app
+from chassis.agent import (
+    AgentDescription,
+    EvaluationExample,
+    ExampleExpectation,
+    Skill,
+    create_agent_app,
+)
 from chassis.dapr import DaprPort
 
 __all__ = ["AGENT", "build_app"]
@@ -31,6 +37,14 @@ AGENT = AgentDescription(
             ),
             tags=("docs", "documentation", "readme", "knowledge", "question", "explain"),
             examples=("what does the README say about access control?", "how do I add an agent?"),
+        ),
+    ),
+    # The documents change: the answer is only checked to quote and cite them.
+    evaluation=(
+        EvaluationExample(
+            skill="docs-qa",
+            input="how do I add an agent?",
+            expect=ExampleExpectation(contains=["agent", "Sources:"]),
         ),
     ),
 )

@@ -8,7 +8,13 @@ from agents.summarizer.api import answer, router, subscribe
 from agents.summarizer.persistence import ActivityRepository
 from agents.summarizer.service import SummarizerService
 from agents.summarizer.settings import SummarizerSettings
-from chassis.agent import AgentDescription, Skill, create_agent_app
+from chassis.agent import (
+    AgentDescription,
+    EvaluationExample,
+    ExampleExpectation,
+    Skill,
+    create_agent_app,
+)
 from chassis.dapr import DaprPort
 
 __all__ = ["AGENT", "build_app"]
@@ -27,6 +33,19 @@ AGENT = AgentDescription(
             ),
             tags=("text", "summary", "summarize", "fallback"),
             examples=("summarize: <text>", "tl;dr <text>"),
+        ),
+    ),
+    evaluation=(
+        EvaluationExample(
+            skill="summarize",
+            input=(
+                "summarize: Dapr sidecars carry every call between the hub and its agents. "
+                "Each agent registers its card with the orchestrator."
+            ),
+            expect=ExampleExpectation(contains=["sidecars", "card"]),
+        ),
+        EvaluationExample(
+            skill="summarize", input="tl;dr", expect=ExampleExpectation(state="rejected")
         ),
     ),
 )

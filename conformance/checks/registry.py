@@ -3,6 +3,8 @@
 - `registry.registered`: GET /v1/agents/<app-id> lists it healthy within a
   wait (if not, the registry's refusal reason for it, when there is one);
 - `registry.heartbeat`: its `last_seen` advances;
+- `registry.evaluation`: the registry ran the evaluation examples its card
+  declares (through Dapr) and they passed, so tasks are routed to it;
 - `registry.deregistration`: on a graceful stop the agent publishes
   `deregister` on `agents.registry` (seen in the topic's stream: direct
   evidence, however busy the orchestrator is) and the registry drops it;
@@ -21,7 +23,7 @@ from conformance import wire
 from conformance.ports import AgentControl, RegistryView, WorkBus
 from conformance.results import CheckResult, failed, passed, skipped
 
-__all__ = ["check_deregistration", "check_heartbeat", "check_registered"]
+__all__ = ["check_deregistration", "check_evaluation", "check_heartbeat", "check_registered"]
 
 _POLL_S = 0.1
 T = TypeVar("T")
@@ -97,6 +99,37 @@ async def check_heartbeat(registry: RegistryView, app_id: str, wait: timedelta) 
         name,
         f"last_seen stayed at {start.isoformat()} for {wait.total_seconds():.0f}s: publish "
         "{kind: heartbeat, ...} on agents.registry every few seconds while running",
+    )
+
+
+async def check_evaluation(registry: RegistryView, app_id: str, wait: timedelta) -> CheckResult:
+    """The registry's evaluation of the agent's card version ends `passed` within `wait`."""
+    name = "registry.evaluation"
+    end = time.monotonic() + wait.total_seconds()
+    while True:
+        view = await _view(registry, app_id)
+        if view is None:
+            return skipped(name, f"not checked: {app_id} is not in the registry")
+        evaluation = view.get("evaluation")
+        if not isinstance(evaluation, dict):
+            return skipped(name, "not checked: this orchestrator does not evaluate agents")
+        state = evaluation.get("state")
+        if state != "evaluating" or time.monotonic() >= end:
+            break
+        await asyncio.sleep(_POLL_S)
+    failure = evaluation.get("failure") or {}
+    if state == "passed":
+        return passed(name, f"version {evaluation.get('version')} passed its evaluation examples")
+    said = (
+        f"example {failure.get('input')!r} ({failure.get('skill')}) answered "
+        f"{failure.get('answer')!r}: {failure.get('reason')}"
+        if failure
+        else "no example has answered yet"
+    )
+    return failed(
+        name,
+        f"{state}: {said}; the registry routes tasks to it only once every example in the "
+        "card's evaluation gives the expected answer",
     )
 
 

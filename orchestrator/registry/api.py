@@ -15,13 +15,16 @@ from chassis.errors import BadRequestError
 from chassis.problems import problem_responses
 from chassis.subscriptions import subscriptions
 from orchestrator.deps import RegistryDep, require_caller
+from orchestrator.registry.evaluation import EvaluationState
 from orchestrator.registry.models import (
     AgentList,
     AgentMatch,
     AgentView,
     ExternalRegistration,
+    PauseRequest,
     PullRegistration,
     RefusalList,
+    ResumeRequest,
 )
 from orchestrator.registry.policy import Health
 
@@ -35,6 +38,8 @@ router = APIRouter(
     dependencies=[Depends(require_caller)],
 )
 AppId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+# The caller's name (FastAPI runs the router's require_caller once per request).
+Caller = Annotated[str, Depends(require_caller)]
 
 
 def _versions(spec: str | None) -> SpecifierSet | None:
@@ -53,9 +58,16 @@ async def list_agents(
     tag: str | None = None,
     health: Health | None = None,
     version: Annotated[str | None, Query(description="A range such as '>=1.0,<2'.")] = None,
+    evaluation: EvaluationState | None = None,
 ) -> AgentList:
-    """Registered agents, filtered by skill, tag, health and version range."""
-    agents = registry.find(skill=skill, tag=tag, health=health, versions=_versions(version))
+    """Registered agents, filtered by skill, tag, health, version range and evaluation state."""
+    agents = registry.find(
+        skill=skill,
+        tag=tag,
+        health=health,
+        versions=_versions(version),
+        evaluation=evaluation,
+    )
     return AgentList(count=len(agents), agents=agents)
 
 
@@ -107,6 +119,23 @@ async def get_agent(app_id: AppId, registry: RegistryDep) -> AgentView:
 async def remove_agent(app_id: AppId, registry: RegistryDep) -> None:
     """Remove an agent registered by app-id or card URL (409 for a self-registering one)."""
     await registry.remove(app_id)
+
+
+@router.post("/{app_id}/pause", responses=problem_responses(404))
+async def pause_agent(
+    app_id: AppId, body: PauseRequest, registry: RegistryDep, caller: Caller
+) -> AgentView:
+    """Stop routing tasks to the agent (sync and async) until it is resumed; records who and why."""
+    return await registry.pause(app_id, by=caller, reason=body.reason)
+
+
+@router.post("/{app_id}/resume", responses=problem_responses(404))
+async def resume_agent(
+    app_id: AppId, registry: RegistryDep, caller: Caller, body: ResumeRequest | None = None
+) -> AgentView:
+    """Route tasks to a paused agent again; records who and why."""
+    reason = "" if body is None else body.reason
+    return await registry.resume(app_id, by=caller, reason=reason)
 
 
 @router.get("/{app_id}/card", responses=problem_responses(404))

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from chassis.card import CardError, HubspokeCard
 from chassis.contract import CONTRACT_VERSION
 from chassis.errors import UnprocessableError
+from orchestrator.registry.evaluation import Evaluation, OperatorAction
 
 __all__ = [
     "AgentRecord",
@@ -56,6 +57,10 @@ class AgentRecord(BaseModel):
     # External agents only: paths below the HTTPEndpoint's base URL.
     card_path: str | None = None  # where its card is fetched (and probed)
     rpc_path: str | None = None  # its JSONRPC interface
+    # Its smoke evaluation (registry/evaluation.py) and an operator's pause, if any.
+    evaluation: Evaluation | None = None
+    paused: OperatorAction | None = None
+    resumed: OperatorAction | None = None  # the last resume
 
 
 class Refusal(BaseModel):

@@ -16,11 +16,18 @@ from chassis.contract import RegistrationKind, RegistrationMessage
 from chassis.dapr import DaprError, DaprPort, EtagMismatch, FailedHop, InvocationFailed
 from chassis.errors import ConflictError, NotFoundError, UnprocessableError, UpstreamError
 from orchestrator.errors import unavailable_reason
-from orchestrator.ports import AgentRoute, AgentSkill
+from orchestrator.ports import AgentRoute, AgentSkill, ExampleRunner
 from orchestrator.registry.allowlist import ExternalAllowlist
 from orchestrator.registry.catalog import Catalog
+from orchestrator.registry.evaluation import (
+    Evaluation,
+    EvaluationState,
+    OperatorAction,
+    current_evaluation,
+)
+from orchestrator.registry.evaluator import AgentEvaluator, EvaluationLimits
 from orchestrator.registry.external import ExternalCardError, catalog_card, parse_external_card
-from orchestrator.registry.models import AgentMatch, AgentView, SkillView
+from orchestrator.registry.models import AgentMatch, AgentView, EvaluationView, SkillView
 from orchestrator.registry.policy import (
     AgentRecord,
     CardRefusedError,
@@ -32,7 +39,15 @@ from orchestrator.registry.policy import (
 )
 from orchestrator.registry.store import RegistryStore
 
-__all__ = ["AgentNotFound", "NoAgentAvailable", "RegistryService", "UnknownAgent"]
+__all__ = [
+    "AgentEvaluating",
+    "AgentNotFound",
+    "AgentPaused",
+    "AgentQuarantined",
+    "NoAgentAvailable",
+    "RegistryService",
+    "UnknownAgent",
+]
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +73,18 @@ class NoAgentAvailable(UpstreamError):
     status = 503
 
 
+class AgentEvaluating(NoAgentAvailable):
+    """The agent's card version is still being evaluated: it takes tasks once it passes."""
+
+
+class AgentQuarantined(ConflictError):
+    """The agent's card version failed an evaluation example: no task goes to it."""
+
+
+class AgentPaused(ConflictError):
+    """An operator paused the agent: no task goes to it until it is resumed."""
+
+
 class RegistryService:
     def __init__(
         self,
@@ -69,7 +96,11 @@ class RegistryService:
         probe_timeout_s: float = 2.0,
         clock: Clock = lambda: datetime.now(UTC),
         allowlist: ExternalAllowlist | None = None,
+        examples: ExampleRunner | None = None,
+        evaluation_limits: EvaluationLimits | None = None,
     ) -> None:
+        """`examples` runs cards' evaluation examples; without it none are run and every
+        card version passes as it registers (evaluation switched off)."""
         self._store = store
         self._allowlist = allowlist or ExternalAllowlist()
         self._dapr = dapr
@@ -88,6 +119,18 @@ class RegistryService:
         # rest would each verify the same card again, adding load when the
         # machine is already slow.
         self._senders: dict[str, asyncio.Lock] = {}
+        self._evaluator = (
+            None
+            if examples is None
+            else AgentEvaluator(
+                examples,
+                change=self._change,
+                route=self._route,
+                clock=clock,
+                limits=evaluation_limits,
+            )
+        )
+        self._gate_changes = 0  # bumped when an agent is paused, resumed, evaluated
 
     # -- state ----------------------------------------------------------------
 
@@ -109,11 +152,25 @@ class RegistryService:
                 self._remember(record)
 
     def _remember(self, record: AgentRecord) -> None:
+        gated = self._gated(record.app_id)
         self._records[record.app_id] = record
         if record.registration is Registration.EXTERNAL:
             self.catalog.put(catalog_card(record.card, record.app_id))
         else:
             self.catalog.put(HubspokeCard.parse(record.card))
+        if self._gated(record.app_id) != gated:
+            self._gate_changes += 1
+
+    def _consider(self, record: AgentRecord | None) -> None:
+        """Start the agent's evaluation in the background if one is due."""
+        entry = None if record is None else self.catalog.get(record.app_id)
+        if self._evaluator is not None and record is not None and entry is not None:
+            self._evaluator.consider(record, entry.card)
+
+    async def aclose(self) -> None:
+        """Stop evaluations still running (another replica or a restart takes them over)."""
+        if self._evaluator is not None:
+            await self._evaluator.aclose()
 
     def _forget(self, app_id: str) -> None:
         self._records.pop(app_id, None)
@@ -201,7 +258,7 @@ class RegistryService:
             )
 
         is_new = sender not in self._records
-        await self._change(sender, beat)
+        self._consider(await self._change(sender, beat))
         if is_new:
             # A heartbeat proves the process runs, not that calls reach it (a circuit
             # breaker may still be open): only a new registration starts probes afresh.
@@ -271,7 +328,7 @@ class RegistryService:
                 last_seen=now,
             )
 
-        await self._change(app_id, pulled)
+        self._consider(await self._change(app_id, pulled))
         await self._store.set_refusal(app_id, None)
         log.info("agent registered by pull", extra={"app_id": app_id, "version": card.card.version})
         return self.view(app_id)
@@ -305,6 +362,9 @@ class RegistryService:
                 last_seen=now,
                 card_path=card_path,
                 rpc_path=external.rpc_path,
+                evaluation=record.evaluation if record else None,
+                paused=record.paused if record else None,
+                resumed=record.resumed if record else None,
             )
 
         await self._change(agent.name, stored)
@@ -346,6 +406,8 @@ class RegistryService:
         """Reload, probe every agent's /healthz through Dapr, remove expired agents."""
         await self.load()
         await asyncio.gather(*(self._probe(app_id) for app_id in list(self._records)))
+        for record in list(self._records.values()):
+            self._consider(record)  # a run retried, or taken over from a stopped replica
         now = self._now()
         for app_id, record in list(self._records.items()):
             if self._policy.expired(record, now, self._listening_since):
@@ -423,7 +485,84 @@ class RegistryService:
             ],
             registered_at=record.registered_at,
             last_seen=record.last_seen,
+            evaluation=EvaluationView.model_validate(
+                self.evaluation(app_id).model_dump(exclude={"claimed_by", "claimed_at"})
+            ),
+            paused=record.paused,
+            resumed=record.resumed,
+            routable=self.routable(app_id),
         )
+
+    def evaluation(self, app_id: str) -> Evaluation:
+        """The evaluation that holds for the agent's current card version."""
+        record = self._records[app_id]
+        entry = self.catalog.get(app_id)
+        examples = 0
+        if entry is not None and self._evaluator is not None:
+            examples = len(entry.card.hubspoke.evaluation)
+        version = entry.card.card.version if entry is not None else ""
+        return current_evaluation(record.evaluation, version, examples)
+
+    def _gated(self, app_id: str) -> bool:
+        """Whether the agent is held back whatever its health: paused or not passed."""
+        return app_id in self._records and self._blocked(app_id) is not None
+
+    def _blocked(self, app_id: str) -> NoAgentAvailable | ConflictError | None:
+        """Why no task may go to a registered agent, health aside (None: nothing holds it)."""
+        record = self._records[app_id]
+        if record.paused is not None:
+            return AgentPaused(
+                f"agent {app_id!r} is paused by {record.paused.by}: {record.paused.reason}"
+            )
+        evaluation = self.evaluation(app_id)
+        if evaluation.state is EvaluationState.QUARANTINED:
+            failure = evaluation.failure
+            said = (
+                ""
+                if failure is None
+                else f": example {failure.input!r} ({failure.skill}) answered "
+                f"{failure.answer!r}; {failure.reason}"
+            )
+            return AgentQuarantined(
+                f"agent {app_id!r} is quarantined (version {evaluation.version}){said}"
+            )
+        if evaluation.state is EvaluationState.EVALUATING:
+            return AgentEvaluating(
+                f"agent {app_id!r} version {evaluation.version} is being evaluated: "
+                "it takes tasks once its evaluation examples pass"
+            )
+        return None
+
+    def routable(self, app_id: str) -> bool:
+        """Healthy, its evaluation passed and not paused: tasks may go to it."""
+        return not self._gated(app_id) and self.health(app_id) is Health.HEALTHY
+
+    # -- operators ------------------------------------------------------------
+
+    async def pause(self, app_id: str, *, by: str, reason: str) -> AgentView:
+        """Stop routing tasks to `app_id` (recorded: who, why, when); AgentNotFound if unknown."""
+        action = OperatorAction(by=by, reason=reason, at=self._now())
+        await self._operate(app_id, {"paused": action})
+        log.warning("agent paused", extra={"app_id": app_id, "by": by, "reason": reason})
+        return self.view(app_id)
+
+    async def resume(self, app_id: str, *, by: str, reason: str) -> AgentView:
+        """Route tasks to a paused agent again (recorded); a running agent stays as it is."""
+        if app_id in self._records and self._records[app_id].paused is None:
+            return self.view(app_id)
+        action = OperatorAction(by=by, reason=reason, at=self._now())
+        await self._operate(app_id, {"paused": None, "resumed": action})
+        log.warning("agent resumed", extra={"app_id": app_id, "by": by, "reason": reason})
+        return self.view(app_id)
+
+    async def _operate(self, app_id: str, update: dict[str, OperatorAction | None]) -> None:
+        if app_id not in self._records:
+            raise AgentNotFound(f"no registered agent {app_id!r}")
+        changed = await self._change(
+            app_id, lambda r: None if r is None else r.model_copy(update=update)
+        )
+        if changed is None:
+            raise AgentNotFound(f"no registered agent {app_id!r}")
 
     def card(self, app_id: str) -> dict[str, object]:
         if app_id not in self._records:
@@ -437,17 +576,23 @@ class RegistryService:
         tag: str | None = None,
         health: Health | None = None,
         versions: SpecifierSet | None = None,
+        evaluation: EvaluationState | None = None,
     ) -> list[AgentView]:
         ids = self.catalog.filter(skill=skill, tag=tag, versions=versions)
         if health is not None:
             ids = [a for a in ids if self.health(a) is health]
+        if evaluation is not None:
+            ids = [a for a in ids if self.evaluation(a).state is evaluation]
         return [self.view(a) for a in ids]
 
     def search(self, text: str, limit: int = 5) -> list[AgentMatch]:
+        """Agents the router could pick for `text`, best first (paused or unevaluated
+        agents are left out)."""
         return [
             AgentMatch(score=round(score, 4), agent=self.view(app_id))
-            for app_id, score in self.catalog.search(text, limit)
-        ]
+            for app_id, score in self.catalog.search(text, limit + len(self._records))
+            if not self._gated(app_id)
+        ][:limit]
 
     async def refusals(self) -> list[Refusal]:
         return sorted((await self._store.refusals()).values(), key=lambda r: r.at, reverse=True)
@@ -455,17 +600,21 @@ class RegistryService:
     # -- routing --------------------------------------------------------------
 
     def plannable_skills(self) -> list[AgentSkill]:
-        """Every skill of every registered agent (health is checked when one is called).
+        """Every skill of every registered agent that passed its evaluation and is not
+        paused (health is checked when one is called).
 
-        Asked on every planned task: rebuilt only when the catalog changed, and
-        the same (read-only) list is returned until then.
+        Asked on every planned task: rebuilt only when the catalog or an agent's
+        evaluation or pause changed, and the same (read-only) list is returned until then.
         """
         version, skills = self._skills
-        if version != self.catalog.version:
+        current = hash((self.catalog.version, self._gate_changes))
+        if version != current:
             skills = []
             for app_id in self.catalog.ids():
                 entry = self.catalog.get(app_id)
                 assert entry is not None
+                if self._gated(app_id):
+                    continue
                 schemas = entry.card.hubspoke.skills
                 for skill in entry.card.card.skills:
                     approval = skill.id in schemas and schemas[skill.id].approval == "required"
@@ -480,15 +629,15 @@ class RegistryService:
                             approval=approval,
                         )
                     )
-            self._skills = (self.catalog.version, skills)
+            self._skills = (current, skills)
         return skills
 
     def alternatives(self, skill: str, *, exclude: str) -> list[str]:
-        """Other healthy agents offering `skill` (for failover)."""
+        """Other routable agents offering `skill` (for failover)."""
         return [
             app_id
             for app_id in self.catalog.filter(skill=skill)
-            if app_id != exclude and self.health(app_id) is Health.HEALTHY
+            if app_id != exclude and self.routable(app_id)
         ]
 
     def is_gone(self, app_id: str) -> bool:
@@ -512,7 +661,15 @@ class RegistryService:
 
         An external agent is called by its HTTPEndpoint name at its card's JSONRPC
         path; only while its name is still on the allowlist (else NoAgentAvailable).
+        A paused, quarantined or still evaluated agent has no route for tasks
+        (AgentPaused, AgentQuarantined, AgentEvaluating).
         """
+        if app_id in self._records and (blocked := self._blocked(app_id)) is not None:
+            raise blocked
+        return self._route(app_id)
+
+    def _route(self, app_id: str) -> AgentRoute:
+        """The route whatever holds the agent back (its evaluation runs on it)."""
         record = self._records.get(app_id)
         if record is None or record.registration is not Registration.EXTERNAL:
             return AgentRoute(target=app_id, path="a2a")
@@ -521,11 +678,15 @@ class RegistryService:
         return AgentRoute(target=app_id, path=record.rpc_path)
 
     def ensure_available(self, app_id: str) -> None:
-        """Raise unless `app_id` is registered and healthy."""
+        """Raise unless `app_id` is registered and routable."""
         self.choose("", app_id)
 
     def choose(self, text: str, requested: str | None) -> str:
-        """The healthy agent a task goes to: the one named, else the best-ranked match."""
+        """The routable agent a task goes to: the one named, else the best-ranked match.
+
+        A named agent that is paused or quarantined raises a ConflictError (409), one
+        still being evaluated or unhealthy NoAgentAvailable (503), saying why.
+        """
         if requested is not None:
             if requested not in self._records:
                 known = self.catalog.ids()
@@ -533,6 +694,8 @@ class RegistryService:
                     f"unknown agent {requested!r}; registered agents: {', '.join(known) or 'none'}",
                     known_agents=known,
                 )
+            if (blocked := self._blocked(requested)) is not None:
+                raise blocked
             if self.health(requested) is not Health.HEALTHY:
                 raise NoAgentAvailable(f"agent {requested!r} is registered but unhealthy")
             return requested
@@ -544,8 +707,14 @@ class RegistryService:
         # land on a summarizer because the calculator is down.
         candidates = candidates or self.catalog.filter(tag="fallback")
         for app_id in candidates:
-            if self.health(app_id) is Health.HEALTHY:
+            if self.routable(app_id):
                 return app_id
+        held = [a for a in candidates if self._gated(a)]
+        if held:
+            raise NoAgentAvailable(
+                "agents able to take this task are paused, quarantined, being evaluated or "
+                f"unhealthy: {', '.join(candidates)}"
+            )
         if candidates:
             raise NoAgentAvailable(
                 f"agents able to take this task are unhealthy: {', '.join(candidates)}"

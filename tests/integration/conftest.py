@@ -45,10 +45,11 @@ AGENTS = ("calculator", "summarizer", "knowledge", "units")
 def wait_registered(
     stack: LocalStack,
     app_ids: tuple[str, ...] = AGENTS,
-    timeout_s: float = 20,
+    timeout_s: float = 60,
     since: datetime | None = None,
 ) -> None:
-    """Wait until every agent in `app_ids` is listed healthy by the orchestrator.
+    """Wait until every agent in `app_ids` is listed routable by the orchestrator: healthy,
+    its evaluation examples passed (they run in the background after it registers).
 
     With `since`, also until a heartbeat newer than that reached it: after an
     orchestrator restart, records loaded from the store look healthy before
@@ -61,12 +62,13 @@ def wait_registered(
             fresh = {
                 a["app_id"]
                 for a in agents
-                if since is None or datetime.fromisoformat(a["last_seen"]) > since
+                if a["routable"]
+                and (since is None or datetime.fromisoformat(a["last_seen"]) > since)
             }
             if set(app_ids) <= fresh:
                 return
             if time.monotonic() > deadline:
-                pytest.fail(f"agents {app_ids} not healthy in the registry: {agents}")
+                pytest.fail(f"agents {app_ids} not routable in the registry: {agents}")
             time.sleep(0.1)
 
 

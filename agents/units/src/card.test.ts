@@ -49,6 +49,22 @@ describe('the card', () => {
     assert.equal(card.capabilities.streaming, false);
   });
 
+  it('declares evaluation examples whose expected answers the converter gives', () => {
+    const examples = cardJson().capabilities.extensions[0].params.evaluation as Json[];
+    assert.ok(examples.length >= 2);
+    for (const example of examples) {
+      assert.equal(example.skill, 'convert-units');
+      if (example.expect.state === 'rejected') {
+        assert.throws(() => convert(example.input), example.input);
+      } else {
+        const text = convert(example.input).text.toLowerCase();
+        for (const part of example.expect.contains as string[]) {
+          assert.ok(text.includes(part.toLowerCase()), `${example.input}: ${text} lacks ${part}`);
+        }
+      }
+    }
+  });
+
   it('promises only examples the agent converts', () => {
     for (const example of cardJson().skills[0].examples as string[]) {
       assert.ok(Number.isFinite(convert(example).result), example);

@@ -15,6 +15,15 @@ export const AGENT_VERSION = '0.1.0';
 export const SKILL_ID = 'convert-units';
 const EXAMPLES = ['convert 5 km to miles', '72 °F in celsius', '60 mph to km/h', '3 cups in ml'];
 
+/**
+ * Examples with their expected answers (the Hubspoke extension's `evaluation`): the
+ * registry runs them through this agent over Dapr and routes tasks here only once all pass.
+ */
+export const EVALUATION = [
+  { skill: SKILL_ID, input: 'convert 5 km to miles', expect: { state: 'completed', contains: ['3.10686', 'miles'] } },
+  { skill: SKILL_ID, input: 'convert 1 km to kg', expect: { state: 'rejected', contains: [] } },
+];
+
 /** JSON Schemas of the skill's input (the text part) and output (the data part). */
 export const SKILL_SCHEMAS = {
   inputSchema: {
@@ -77,6 +86,7 @@ export function buildCard(settings: Settings): AgentCard {
             owner: settings.owner,
             skills: { [SKILL_ID]: SKILL_SCHEMAS },
             asyncWork: settings.asyncWork,
+            evaluation: EVALUATION,
           },
         },
       ],

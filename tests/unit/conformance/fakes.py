@@ -224,6 +224,9 @@ class FakeRegistry:
     beating: bool = True
     refusal: str | None = None
     reads: int = 0
+    evaluation: dict[str, Any] | None = field(
+        default_factory=lambda: {"state": "passed", "version": "1.0.0", "failure": None}
+    )
 
     async def agent(self, app_id: str) -> HttpAnswer:
         self.reads += 1
@@ -237,6 +240,8 @@ class FakeRegistry:
             "live_instances": 1,
             "last_seen": f"2026-11-29T22:00:{second % 60:02d}+00:00",
         }
+        if self.evaluation is not None:
+            view["evaluation"] = self.evaluation
         return HttpAnswer(200, json.dumps(view))
 
     async def refusals(self) -> HttpAnswer:

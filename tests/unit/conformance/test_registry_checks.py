@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conformance.checks.registry import check_deregistration, check_heartbeat, check_registered
+from conformance.checks.registry import (
+    check_deregistration,
+    check_evaluation,
+    check_heartbeat,
+    check_registered,
+)
 from conformance.results import Outcome
 from tests.unit.conformance.fakes import APP, FakeBus, FakeControl, FakeRegistry
 
@@ -100,3 +105,28 @@ async def test_an_agent_that_never_heartbeats_cannot_be_checked_for_goodbye() ->
     result = await check_deregistration(registry, bus, FakeControl(registry, bus), APP, SHORT)
     assert result.outcome is Outcome.FAIL
     assert "no register or heartbeat on agents.registry" in result.message
+
+
+async def test_evaluation_passes_once_the_registry_says_passed() -> None:
+    result = await check_evaluation(FakeRegistry(), APP, SHORT)
+    assert (result.outcome, result.message) == (
+        Outcome.PASS,
+        "version 1.0.0 passed its evaluation examples",
+    )
+
+
+async def test_a_quarantined_agent_fails_naming_the_example_and_its_answer() -> None:
+    failure = {"skill": "echo", "input": "hi", "answer": "ho", "reason": "the answer lacks 'hi'"}
+    registry = FakeRegistry(
+        evaluation={"state": "quarantined", "version": "1.0.0", "failure": failure}
+    )
+    result = await check_evaluation(registry, APP, SHORT)
+    assert result.outcome is Outcome.FAIL
+    assert result.message.startswith(
+        "quarantined: example 'hi' (echo) answered 'ho': the answer lacks 'hi'"
+    )
+
+
+async def test_evaluation_is_not_checked_where_the_orchestrator_does_not_evaluate() -> None:
+    result = await check_evaluation(FakeRegistry(evaluation=None), APP, SHORT)
+    assert result.outcome is Outcome.SKIP

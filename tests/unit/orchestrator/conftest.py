@@ -22,7 +22,10 @@ API_KEY = "unit-test-api-key"
 
 
 def orchestrator_settings(**overrides: Any) -> OrchestratorSettings:
-    return OrchestratorSettings(app_id="orchestrator", api_keys=API_KEY, **overrides)
+    """Settings of an orchestrator under test; agents' evaluation examples are not run
+    unless `evaluate_agents=True` is given."""
+    values: dict[str, Any] = {"evaluate_agents": False, **overrides}
+    return OrchestratorSettings(app_id="orchestrator", api_keys=API_KEY, **values)
 
 
 def public_client(dapr: InMemoryDapr, settings: OrchestratorSettings) -> TestClient:

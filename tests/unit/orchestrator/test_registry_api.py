@@ -157,3 +157,43 @@ def test_card_that_cannot_be_verified_yet_waits_for_the_next_heartbeat() -> None
         dapr.agents["calculator/.well-known/agent-card.json"] = serve_card
         client.post(REGISTRY_ROUTE, json=registration("heartbeat", "calculator", card=card))
         assert client.get("/v1/agents/calculator").status_code == 200
+
+
+def test_an_operator_pauses_and_resumes_an_agent_recorded_with_who_and_why(
+    client: TestClient,
+) -> None:
+    paused = client.post("/v1/agents/calculator/pause", json={"reason": "drifting"})
+    assert paused.status_code == 200, paused.text
+    assert paused.json()["paused"]["by"] == "api-key-0"  # the caller's name from its key
+    assert paused.json()["paused"]["reason"] == "drifting"
+    assert paused.json()["routable"] is False
+    refused = client.post("/v1/tasks", json={"input": "2+3", "agent": "calculator"})
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == "agent 'calculator' is paused by api-key-0: drifting"
+    resumed = client.post("/v1/agents/calculator/resume")
+    assert resumed.status_code == 200, resumed.text
+    assert (resumed.json()["paused"], resumed.json()["resumed"]["by"]) == (None, "api-key-0")
+    assert resumed.json()["routable"] is True
+
+
+def test_pausing_needs_a_reason_and_a_registered_agent(client: TestClient) -> None:
+    assert client.post("/v1/agents/calculator/pause", json={}).status_code == 422
+    assert client.post("/v1/agents/calculator/pause", json={"reason": ""}).status_code == 422
+    missing = client.post("/v1/agents/nobody/pause", json={"reason": "x"})
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == "no registered agent 'nobody'"
+    assert client.post("/v1/agents/nobody/resume").status_code == 404
+
+
+def test_agents_are_listed_by_evaluation_state(client: TestClient) -> None:
+    # Unit-test settings run no examples: every card version passes as it registers.
+    listed = client.get("/v1/agents", params={"evaluation": "passed"}).json()
+    assert [a["app_id"] for a in listed["agents"]] == ["calculator", "summarizer"]
+    assert listed["agents"][0]["evaluation"] == {
+        "state": "passed",
+        "version": "0.1.0",
+        "evaluated_at": None,
+        "failure": None,
+    }
+    assert client.get("/v1/agents", params={"evaluation": "quarantined"}).json()["count"] == 0
+    assert client.get("/v1/agents", params={"evaluation": "bad"}).status_code == 422
