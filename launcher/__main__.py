@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
@@ -30,11 +31,30 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--state", choices=["sqlite", "redis"], default="sqlite")
     parser.add_argument("--no-sample", action="store_true", help="do not send the sample tasks")
     parser.add_argument("--log-level", default="info", help="daprd log level")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show every line of every process (default: their warnings and errors only; "
+        "all of it is in .run/logs/<process>.log)",
+    )
     return parser.parse_args()
 
 
+_PREFIX = "\033[1m[launcher]\033[0m"
+
+
 def _say(text: str) -> None:
-    print(f"\033[1m[launcher]\033[0m {text}", flush=True)
+    print(f"{_PREFIX} {text}", flush=True)
+
+
+def _show_progress() -> None:
+    """The stack's progress lines (launcher.stack logs them) on the terminal, as `_say`'s."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter(f"{_PREFIX} %(message)s"))
+    progress = logging.getLogger("launcher")
+    progress.addHandler(handler)
+    progress.setLevel(logging.INFO)
+    progress.propagate = False
 
 
 def _wait_registered(stack: LocalStack, timeout_s: float = 30) -> None:
@@ -97,12 +117,19 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     os.umask(PRIVATE_UMASK)  # the run folder holds keys, tokens and traces
+    _show_progress()
     try:
-        stack = LocalStack(StackOptions(state=args.state, log_level=args.log_level))
+        options = StackOptions(state=args.state, log_level=args.log_level, verbose=args.verbose)
+        stack = LocalStack(options)
     except ToolMissingError as exc:
         _say(str(exc))
         return 2
     _say(f"daprd {daprd_version(stack.daprd)}; run folder {stack.run_dir}")
+    if not args.verbose:
+        _say(
+            f"each process's full output: {stack.run_dir / 'logs'}/<process>.log; "
+            "here only their warnings and errors (make run VERBOSE=1 shows all)"
+        )
     try:
         stack.start()
     except StartupError as exc:

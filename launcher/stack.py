@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import sys
@@ -39,6 +40,9 @@ __all__ = [
     "instance_name",
 ]
 
+# Progress of a start (python -m launcher shows it; tests leave logging unconfigured).
+log = logging.getLogger(__name__)
+
 # The app whose port is the public edge (API key instead of the app token).
 PUBLIC_APP = "orchestrator"
 
@@ -53,7 +57,10 @@ class StackOptions:
     run_dir: Path = REPO_ROOT / ".run"
     # Tests take free ports; `make run` keeps the ports written in dapr.yaml.
     free_ports: bool = False
+    # Processes' output on the terminal: every line when verbose, else only
+    # warnings and errors; all of it is in <run_dir>/logs/<process>.log either way.
     echo: bool = True
+    verbose: bool = False
     state: Literal["sqlite", "redis"] = "sqlite"
     redis_port: int = 6390
     log_level: str = "info"
@@ -125,7 +132,9 @@ class LocalStack:
             update={"apps": [*runfile.apps, *self.options.extra_apps]}
         )
         self.run_dir = self.options.run_dir.resolve()
-        self.supervisor = Supervisor(self.run_dir / "logs", echo=self.options.echo)
+        self.supervisor = Supervisor(
+            self.run_dir / "logs", echo=self.options.echo, verbose=self.options.verbose
+        )
         self.daprd = daprd_path()
         self.endpoints = self._plan_ports()
         self.tokens = {app.app_id: AppTokens() for app in self.runfile.apps}
@@ -235,9 +244,11 @@ class LocalStack:
             self.redis_users.write()
             self._write_external_agents()
             self._start_redis(timeout_s)
+            log.info("redis answering on %s", self.redis_address)
             self.tracing.start_receiver(self.supervisor, timeout_s, self.secrets)
             if self.options.mtls:
                 self._trust_anchors = self.sentry.start(self.supervisor, self.run_dir, timeout_s)
+                log.info("sentry up: sidecars talk over mTLS")
             every = [p for ports in self.instances.values() for p in ports]
             for ports in every:
                 self.start_app(ports.app_id, instance=ports.instance, wait=False)
@@ -284,6 +295,7 @@ class LocalStack:
         ports = self._ports(app_id, instance)
         name = ports.name
         sidecar = f"{name}.daprd"
+        log.info("starting %s (app :%d, daprd :%d)", name, ports.app_port, ports.dapr_http_port)
         if sidecar in self._names and not self.supervisor[sidecar].alive:
             self.supervisor.restart(sidecar)
         elif sidecar not in self._names:
@@ -432,7 +444,8 @@ class LocalStack:
             f"{ports.app_url}{health_path}": self.supervisor[ports.name],
             f"{ports.dapr_url}/v1.0/healthz": self.supervisor[f"{ports.name}.daprd"],
         }
-        deadline = time.monotonic() + timeout_s
+        started = time.monotonic()
+        deadline = started + timeout_s
         with httpx.Client(timeout=2) as client:
             while checks:
                 for process in checks.values():  # either dying fails the start at once
@@ -446,6 +459,7 @@ class LocalStack:
                     )
                 if checks:
                     time.sleep(0.1)
+        log.info("%s and its sidecar healthy (%.1fs)", ports.name, time.monotonic() - started)
 
     @staticmethod
     def _check_alive(process: ManagedProcess) -> None:

@@ -102,6 +102,17 @@ def read_back_from_the_other(
     return final
 
 
+def test_every_process_and_sidecar_writes_its_own_log_file(replicas: LocalStack) -> None:
+    logs = replicas.run_dir / "logs"
+    for app_id, count in REPLICAS.items():
+        for name in (instance_name(app_id, i) for i in range(count)):
+            assert (logs / f"{name}.log").stat().st_size > 0, name
+            sidecar = (logs / f"{name}.daprd.log").read_text()
+            assert "dapr initialized" in sidecar, name
+            assert f"app_id={app_id} " in sidecar  # a replica is the same app to Dapr
+    assert "Ready to accept connections" in (logs / "redis.log").read_text()
+
+
 def test_two_orchestrators_and_two_calculators_serve_tasks_together(
     replicas: LocalStack,
 ) -> None:
