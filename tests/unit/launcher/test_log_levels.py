@@ -60,12 +60,9 @@ def test_each_format_states_its_level(line: str, level: Level | None) -> None:
 
 
 def test_a_quiet_terminal_shows_warnings_errors_and_lines_without_a_level() -> None:
-    shown = [
-        line
-        for line in [DAPRD_INFO, PYTHON_INFO, PINO_LABEL_INFO, REDIS_NOTICE, "", "   "]
-        + [DAPRD_WARNING, PYTHON_WARNING, PINO_LABEL_WARN, REDIS_WARNING, "Killed"]
-        if notable(line)
-    ]
+    quiet = [DAPRD_INFO, PYTHON_INFO, PINO_LABEL_INFO, REDIS_NOTICE, "", "   "]
+    loud = [DAPRD_WARNING, PYTHON_WARNING, PINO_LABEL_WARN, REDIS_WARNING, "Killed"]
+    shown = [line for line in [*quiet, *loud] if notable(line)]
     assert shown == [DAPRD_WARNING, PYTHON_WARNING, PINO_LABEL_WARN, REDIS_WARNING, "Killed"]
 
 
