@@ -36,7 +36,7 @@ def event_line(name: str, data: dict[str, Any]) -> str | None:
         )
         return f"plan, round {data.get('round', 0) + 1}: {calls}"
     if name == "step.started":
-        skill = f" [{escape(str(data['skill']))}]" if data.get("skill") else ""
+        skill = " " + escape(f"[{data['skill']}]") if data.get("skill") else ""
         return f"→ {escape(str(data.get('agent')))}{skill}: {escape(str(data.get('input')))}"
     if name == "step.finished":
         said = data.get("output") if data.get("status") == "completed" else data.get("error")
@@ -65,7 +65,7 @@ def task_view(task: Task) -> Table:
         table.add_row("error", f"[red]{escape(task.error)}[/red]")
     for n, step in enumerate(task.steps, 1):
         said = step.output if step.status == "completed" else step.error
-        skill = f" [{escape(step.skill)}]" if step.skill else ""
+        skill = " " + escape(f"[{step.skill}]") if step.skill else ""
         table.add_row(
             f"step {n}",
             f"{escape(step.agent)}{skill} {_status(step.status)}: {escape(said or '')}",
