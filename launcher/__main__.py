@@ -131,7 +131,7 @@ def main() -> int:
             "here only their warnings and errors (make run VERBOSE=1 shows all)"
         )
     try:
-        stack.start()
+        stack.start(timeout_s=180)  # a loaded laptop starts ten processes slowly
     except StartupError as exc:
         _say(f"start failed: {exc}")
         return 1

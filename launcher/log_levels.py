@@ -12,7 +12,9 @@ The stack's processes write four formats:
 
 A line in none of these (a Python traceback printed before logging was set
 up, a crash message) has no level: `notable` shows it, as it is rarely
-anything but trouble.
+anything but trouble. A few warnings every local start prints, about what
+this stack leaves out on purpose (actors, the scheduler) or Redis's start-up
+banner (logged with the warning mark), are `EXPECTED` and not shown either.
 """
 
 from __future__ import annotations
@@ -21,7 +23,25 @@ import json
 import re
 from enum import IntEnum
 
-__all__ = ["Level", "line_level", "notable"]
+__all__ = ["EXPECTED", "Level", "line_level", "notable"]
+
+# Warnings of every local start that say nothing is wrong (still in the log files).
+EXPECTED = (
+    # daprd: actors, workflows and the scheduler are not used here (no placement service).
+    "placement service is not configured",
+    "No scheduler host addresses provided",
+    # daprd: a notice about a default of Dapr 1.15, on every sidecar, twice.
+    "spec.metric.http.increasedCardinality",
+    # redis-server's banner, logged with the warning mark.
+    "oO0OoO0OoO0Oo Redis is starting",
+    "# Redis version=",
+    "# Configuration loaded",
+    "# Server initialized",
+    # ...and its goodbye when the launcher stops it.
+    "Received SIGTERM scheduling shutdown",
+    "# User requested shutdown",
+    "# Redis is now ready to exit",
+)
 
 
 class Level(IntEnum):
@@ -83,6 +103,8 @@ def line_level(line: str) -> Level | None:
 def notable(line: str) -> bool:
     """Whether a line belongs on a quiet terminal: a warning, an error, or no level at all."""
     if not line.strip():
+        return False
+    if any(expected in line for expected in EXPECTED):
         return False
     level = line_level(line)
     return level is None or level >= Level.WARNING

@@ -66,6 +66,22 @@ def test_a_quiet_terminal_shows_warnings_errors_and_lines_without_a_level() -> N
     assert shown == [DAPRD_WARNING, PYTHON_WARNING, PINO_LABEL_WARN, REDIS_WARNING, "Killed"]
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        'time="2026-11-30T01:51:47Z" level=warning msg="Actor runtime disabled: api error: code '
+        "= Unavailable desc = placement service is not configured. Actors and Workflow APIs will "
+        'be unavailable" app_id=orchestrator',
+        'time="2026-11-30T01:51:47Z" level=warning msg="No scheduler host addresses provided. '
+        'Scheduler disabled" app_id=orchestrator',
+        "13397:M 30 Nov 2026 01:51:16.048 # Server initialized",
+    ],
+)
+def test_the_warnings_of_every_local_start_are_not_shown(line: str) -> None:
+    assert line_level(line) == Level.WARNING
+    assert not notable(line)
+
+
 @pytest.mark.parametrize("verbose", [False, True])
 def test_the_log_file_keeps_every_line_and_the_terminal_what_it_is_told(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], verbose: bool
