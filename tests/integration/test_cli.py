@@ -44,7 +44,7 @@ def hubspoke(stack: LocalStack, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUBSPOKE_")}
     env |= {"HUBSPOKE_RUN_DIR": str(stack.run_dir), "COLUMNS": "200"}
     return subprocess.run(
-        [str(HUBSPOKE), *args], capture_output=True, text=True, env=env, timeout=120
+        [str(HUBSPOKE), *args], capture_output=True, text=True, env=env, timeout=300
     )
 
 
@@ -80,7 +80,7 @@ def test_a_wrong_key_is_refused_with_the_problem(stack: LocalStack) -> None:
         [str(HUBSPOKE), "agents"],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,
         env={**os.environ, "HUBSPOKE_RUN_DIR": str(stack.run_dir), **env_key},
     )
     assert done.returncode == 1
