@@ -32,6 +32,12 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--no-sample", action="store_true", help="do not send the sample tasks")
     parser.add_argument("--log-level", default="info", help="daprd log level")
     parser.add_argument(
+        "--start-timeout",
+        type=float,
+        default=180,
+        help="seconds every process gets to turn healthy (a loaded machine starts them slowly)",
+    )
+    parser.add_argument(
         "--verbose",
         action="store_true",
         help="show every line of every process (default: their warnings and errors only; "
@@ -131,7 +137,7 @@ def main() -> int:
             "here only their warnings and errors (make run VERBOSE=1 shows all)"
         )
     try:
-        stack.start(timeout_s=180)  # a loaded laptop starts ten processes slowly
+        stack.start(timeout_s=args.start_timeout)
     except StartupError as exc:
         _say(f"start failed: {exc}")
         return 1
