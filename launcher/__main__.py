@@ -106,6 +106,9 @@ def _send_async_sample(stack: LocalStack, timeout_s: float = 30) -> None:
             if time.monotonic() > deadline:
                 break
             time.sleep(0.1)
+        if task["status"] in ("queued", "running"):
+            _say(f"GET {location} -> still {task['status']} after {timeout_s:.0f}s; GET it later")
+            return
         _say(f"GET {location} -> {task['status']} (agents {', '.join(task['agents'])})")
         print(task.get("output") or task.get("error"), flush=True)
 
