@@ -3,9 +3,10 @@
 .PHONY: run test bootstrap dapr unit integration bench bench-registry clean images conformance
 
 STATE ?= sqlite
+VERBOSE ?=
 
 run: bootstrap  ## start Redis, every sidecar and app; send a sample task; Ctrl-C stops all
-	.venv/bin/python -m launcher --state $(STATE)
+	.venv/bin/python -m launcher --state $(STATE) $(if $(VERBOSE),--verbose)
 
 test: bootstrap  ## ruff, mypy, unit and integration tests (real daprd sidecars)
 	bash scripts/test.sh

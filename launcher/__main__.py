@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
@@ -30,11 +31,36 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--state", choices=["sqlite", "redis"], default="sqlite")
     parser.add_argument("--no-sample", action="store_true", help="do not send the sample tasks")
     parser.add_argument("--log-level", default="info", help="daprd log level")
+    parser.add_argument(
+        "--start-timeout",
+        type=float,
+        default=180,
+        help="seconds every process gets to turn healthy (a loaded machine starts them slowly)",
+    )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show every line of every process (default: their warnings and errors only; "
+        "all of it is in .run/logs/<process>.log)",
+    )
     return parser.parse_args()
 
 
+_PREFIX = "\033[1m[launcher]\033[0m"
+
+
 def _say(text: str) -> None:
-    print(f"\033[1m[launcher]\033[0m {text}", flush=True)
+    print(f"{_PREFIX} {text}", flush=True)
+
+
+def _show_progress() -> None:
+    """The stack's progress lines (launcher.stack logs them) on the terminal, as `_say`'s."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter(f"{_PREFIX} %(message)s"))
+    progress = logging.getLogger("launcher")
+    progress.addHandler(handler)
+    progress.setLevel(logging.INFO)
+    progress.propagate = False
 
 
 def _wait_registered(stack: LocalStack, timeout_s: float = 30) -> None:
@@ -82,6 +108,9 @@ def _send_async_sample(stack: LocalStack, timeout_s: float = 30) -> None:
             if time.monotonic() > deadline:
                 break
             time.sleep(0.1)
+        if task["status"] in ("queued", "running"):
+            _say(f"GET {location} -> still {task['status']} after {timeout_s:.0f}s; GET it later")
+            return
         _say(f"GET {location} -> {task['status']} (agents {', '.join(task['agents'])})")
         print(task.get("output") or task.get("error"), flush=True)
 
@@ -99,14 +128,21 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     os.umask(PRIVATE_UMASK)  # the run folder holds keys, tokens and traces
+    _show_progress()
     try:
-        stack = LocalStack(StackOptions(state=args.state, log_level=args.log_level))
+        options = StackOptions(state=args.state, log_level=args.log_level, verbose=args.verbose)
+        stack = LocalStack(options)
     except ToolMissingError as exc:
         _say(str(exc))
         return 2
     _say(f"daprd {daprd_version(stack.daprd)}; run folder {stack.run_dir}")
+    if not args.verbose:
+        _say(
+            f"each process's full output: {stack.run_dir / 'logs'}/<process>.log; "
+            "here only their warnings and errors (make run VERBOSE=1 shows all)"
+        )
     try:
-        stack.start()
+        stack.start(timeout_s=args.start_timeout)
     except StartupError as exc:
         _say(f"start failed: {exc}")
         return 1

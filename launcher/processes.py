@@ -3,8 +3,10 @@
 Each process runs in its own session (so a terminal's Ctrl-C reaches only
 the launcher, which then stops everything in order) and is told by the
 kernel to exit if the launcher dies without cleaning up (PR_SET_PDEATHSIG).
-Output goes to a log file per process and, when echoing, to the terminal
-with a coloured name prefix. Children run with umask 077: what they write
+Output goes to a log file per process (`<run folder>/logs/<name>.log`) and,
+when echoing, to the terminal with a coloured name prefix: every line when
+verbose, else only warnings, errors and lines without a level
+(launcher/log_levels.py). Children run with umask 077: what they write
 (databases, traces, keys) is the user's alone.
 
 Once the stack is up, `supervise()` keeps it up as Kubernetes would: a
@@ -33,6 +35,7 @@ from typing import IO
 
 import httpx
 
+from launcher.log_levels import notable
 from launcher.private_files import PRIVATE_UMASK, make_private_dir, open_private_append
 
 __all__ = [
@@ -120,9 +123,17 @@ class Supervisor:
     (tests stop, kill and start processes on purpose) share one lock.
     """
 
-    def __init__(self, log_dir: Path, *, echo: bool, policy: RestartPolicy | None = None) -> None:
+    def __init__(
+        self,
+        log_dir: Path,
+        *,
+        echo: bool,
+        verbose: bool = True,
+        policy: RestartPolicy | None = None,
+    ) -> None:
         self._log_dir = make_private_dir(log_dir)
         self._echo = echo
+        self._verbose = verbose
         self.policy = policy or RestartPolicy()
         self._processes: dict[str, ManagedProcess] = {}
         self._colours: dict[str, str] = {}
@@ -193,8 +204,10 @@ class Supervisor:
             for raw in iter(stream.readline, b""):
                 log.write(raw)
                 log.flush()
-                if self._echo:
-                    line = raw.decode(errors="replace").rstrip()
+                if not self._echo:
+                    continue
+                line = raw.decode(errors="replace").rstrip()
+                if self._verbose or notable(line):
                     sys.stdout.write(f"{prefix}{line}\n")
                     sys.stdout.flush()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import sys
@@ -30,7 +31,17 @@ from launcher.security import TRUST_DOMAIN, AppTokens, RedisUsers, Sentry, new_a
 from launcher.stackfile import write_stack_file
 from launcher.toolchain import REPO_ROOT, daprd_path, redis_server_path
 
-__all__ = ["PUBLIC_APP", "AppEndpoints", "LocalStack", "StackError", "StackOptions"]
+__all__ = [
+    "PUBLIC_APP",
+    "AppEndpoints",
+    "LocalStack",
+    "StackError",
+    "StackOptions",
+    "instance_name",
+]
+
+# Progress of a start (python -m launcher shows it; tests leave logging unconfigured).
+log = logging.getLogger(__name__)
 
 # The app whose port is the public edge (API key instead of the app token).
 PUBLIC_APP = "orchestrator"
@@ -49,7 +60,10 @@ class StackOptions:
     run_dir: Path = REPO_ROOT / ".run"
     # Tests take free ports; `make run` keeps the ports written in dapr.yaml.
     free_ports: bool = False
+    # Processes' output on the terminal: every line when verbose, else only
+    # warnings and errors; all of it is in <run_dir>/logs/<process>.log either way.
     echo: bool = True
+    verbose: bool = False
     state: Literal["sqlite", "redis"] = "sqlite"
     redis_port: int = 6390
     log_level: str = "info"
@@ -67,11 +81,14 @@ class StackOptions:
     extra_api_keys: tuple[str, ...] = ()
     # Where the OTLP/HTTP trace receiver listens (free port in tests).
     otlp_port: int = 4318
+    # Instances per app-id (default 1): each its own daprd (same app-id) and app
+    # process on ports of its own, as replicas of a Kubernetes Deployment.
+    replicas: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class AppEndpoints:
-    """Where one app and its sidecar listen."""
+    """Where one instance of an app and its sidecar listen."""
 
     app_id: str
     app_port: int
@@ -79,6 +96,12 @@ class AppEndpoints:
     dapr_grpc_port: int
     dapr_internal_grpc_port: int
     metrics_port: int
+    instance: int = 0
+
+    @property
+    def name(self) -> str:
+        """The instance's process name: the app-id for the first, `<app-id>-<n>` for others."""
+        return instance_name(self.app_id, self.instance)
 
     @property
     def app_url(self) -> str:
@@ -87,6 +110,11 @@ class AppEndpoints:
     @property
     def dapr_url(self) -> str:
         return f"http://127.0.0.1:{self.dapr_http_port}"
+
+
+def instance_name(app_id: str, instance: int = 0) -> str:
+    """The process (and log file) name of one instance of an app."""
+    return app_id if instance == 0 else f"{app_id}-{instance}"
 
 
 def _free_ports(count: int) -> Iterator[int]:
@@ -110,7 +138,9 @@ class LocalStack:
             update={"apps": [*runfile.apps, *self.options.extra_apps]}
         )
         self.run_dir = self.options.run_dir.resolve()
-        self.supervisor = Supervisor(self.run_dir / "logs", echo=self.options.echo)
+        self.supervisor = Supervisor(
+            self.run_dir / "logs", echo=self.options.echo, verbose=self.options.verbose
+        )
         self.daprd = daprd_path()
         self.endpoints = self._plan_ports()
         self.tokens = {app.app_id: AppTokens() for app in self.runfile.apps}
@@ -124,9 +154,15 @@ class LocalStack:
     def redis_address(self) -> str:
         return f"127.0.0.1:{self.redis_port}"
 
+    def replicas(self, app_id: str) -> int:
+        """How many instances of `app_id` this stack runs."""
+        return max(1, self.options.replicas.get(app_id, 1))
+
     def _plan_ports(self) -> dict[str, AppEndpoints]:
+        """Ports of every instance (`self.instances`); returns the first instance's per app."""
         apps = self.runfile.apps
-        spare = iter(list(_free_ports(5 * len(apps) + 5)))
+        count = sum(self.replicas(app.app_id) for app in apps)
+        spare = iter(list(_free_ports(5 * count + 5)))
         self.redis_port = next(spare) if self.options.free_ports else self.options.redis_port
         otlp_port = next(spare) if self.options.free_ports else self.options.otlp_port
         self.tracing = LocalTracing(self.run_dir, otlp_port)
@@ -136,18 +172,30 @@ class LocalStack:
             metrics_port=next(spare),
             credentials=self.run_dir / "sentry",
         )
-        plan = {}
+        self.instances: dict[str, list[AppEndpoints]] = {}
         for app in apps:
-            fixed = not self.options.free_ports
-            plan[app.app_id] = AppEndpoints(
-                app_id=app.app_id,
-                app_port=app.app_port if fixed else next(spare),
-                dapr_http_port=app.dapr_http_port if fixed else next(spare),
-                dapr_grpc_port=app.dapr_grpc_port if fixed else next(spare),
-                dapr_internal_grpc_port=next(spare),
-                metrics_port=next(spare),
-            )
-        return plan
+            self.instances[app.app_id] = []
+            for instance in range(self.replicas(app.app_id)):
+                # The run file's ports are the first instance's; other instances take free ones.
+                fixed = not self.options.free_ports and instance == 0
+                self.instances[app.app_id].append(
+                    AppEndpoints(
+                        app_id=app.app_id,
+                        app_port=app.app_port if fixed else next(spare),
+                        dapr_http_port=app.dapr_http_port if fixed else next(spare),
+                        dapr_grpc_port=app.dapr_grpc_port if fixed else next(spare),
+                        dapr_internal_grpc_port=next(spare),
+                        metrics_port=next(spare),
+                        instance=instance,
+                    )
+                )
+        return {app_id: ports[0] for app_id, ports in self.instances.items()}
+
+    def _ports(self, app_id: str, instance: int) -> AppEndpoints:
+        try:
+            return self.instances[app_id][instance]
+        except (KeyError, IndexError):
+            raise KeyError(f"{app_id!r} has no instance {instance} in this stack") from None
 
     # -- life cycle ---------------------------------------------------------
 
@@ -209,13 +257,16 @@ class LocalStack:
             self.redis_users.write()
             self._write_external_agents()
             self._start_redis(timeout_s)
+            log.info("redis answering on %s", self.redis_address)
             self.tracing.start_receiver(self.supervisor, timeout_s, self.secrets)
             if self.options.mtls:
                 self._trust_anchors = self.sentry.start(self.supervisor, self.run_dir, timeout_s)
-            for app in self.runfile.apps:
-                self.start_app(app.app_id, wait=False)
-            for app in self.runfile.apps:
-                self.wait_healthy(app.app_id, timeout_s)
+                log.info("sentry up: sidecars talk over mTLS")
+            every = [p for ports in self.instances.values() for p in ports]
+            for ports in every:
+                self.start_app(ports.app_id, instance=ports.instance, wait=False)
+            for ports in every:
+                self.wait_healthy(ports.app_id, timeout_s, instance=ports.instance)
             # Where the stack is, for the conformance kit (python -m conformance).
             write_stack_file(self, PUBLIC_APP)
         except BaseException:
@@ -249,28 +300,37 @@ class LocalStack:
     def traces_file(self) -> Path:
         return self.tracing.traces_file
 
-    def start_app(self, app_id: str, *, wait: bool = True, timeout_s: float = 60) -> None:
-        """Start (or start again) one app and its sidecar."""
+    def start_app(
+        self, app_id: str, *, instance: int = 0, wait: bool = True, timeout_s: float = 60
+    ) -> None:
+        """Start (or start again) one instance of an app and its sidecar."""
         app = self._spec(app_id)
-        ports = self.endpoints[app_id]
-        if f"{app_id}.daprd" in self._names and not self.supervisor[f"{app_id}.daprd"].alive:
-            self.supervisor.restart(f"{app_id}.daprd")
-        elif f"{app_id}.daprd" not in self._names:
+        ports = self._ports(app_id, instance)
+        name = ports.name
+        sidecar = f"{name}.daprd"
+        log.info("starting %s (app :%d, daprd :%d)", name, ports.app_port, ports.dapr_http_port)
+        if sidecar in self._names and not self.supervisor[sidecar].alive:
+            self.supervisor.restart(sidecar)
+        elif sidecar not in self._names:
             self.supervisor.start(
-                f"{app_id}.daprd", self._daprd_argv(app, ports), env=self._daprd_env(app_id),
+                sidecar, self._daprd_argv(app, ports), env=self._daprd_env(app_id),
                 cwd=self.run_dir,
             )  # fmt: skip
         self.supervisor.start(
-            app_id, self._app_argv(app), env=self._app_env(app, ports),
+            name, self._app_argv(app), env=self._app_env(app, ports),
             cwd=(self.options.runfile.parent / app.app_dir_path).resolve(),
         )  # fmt: skip
         if wait:
-            self.wait_healthy(app_id, timeout_s)
+            self.wait_healthy(app_id, timeout_s, instance=instance)
 
-    def kill_app(self, app_id: str) -> None:
-        """SIGKILL one app process on purpose (its sidecar stays up; the supervisor
-        leaves the app down until `start_app`), for fault-injection tests."""
-        self.supervisor.kill(app_id)
+    def kill_app(self, app_id: str, *, instance: int = 0, sidecar: bool = False) -> None:
+        """SIGKILL one app process on purpose, for fault-injection tests; the supervisor
+        leaves it down until `start_app`. Its sidecar stays up unless `sidecar`: then
+        it is killed too, as when Kubernetes loses the whole pod."""
+        name = self._ports(app_id, instance).name
+        self.supervisor.kill(name)
+        if sidecar:
+            self.supervisor.kill(f"{name}.daprd")
 
     def restart_redis(self, timeout_s: float = 30) -> None:
         """Stop Redis (SIGTERM: it writes its append-only file) and start it again."""
@@ -392,15 +452,16 @@ class LocalStack:
 
     # -- health -------------------------------------------------------------
 
-    def wait_healthy(self, app_id: str, timeout_s: float = 60) -> None:
-        """Wait until the app answers /healthz and its sidecar reports healthy."""
-        ports = self.endpoints[app_id]
+    def wait_healthy(self, app_id: str, timeout_s: float = 60, *, instance: int = 0) -> None:
+        """Wait until one instance of the app answers /healthz and its sidecar reports healthy."""
+        ports = self._ports(app_id, instance)
         health_path = self.runfile.common.app_health_check_path
         checks = {
-            f"{ports.app_url}{health_path}": self.supervisor[app_id],
-            f"{ports.dapr_url}/v1.0/healthz": self.supervisor[f"{app_id}.daprd"],
+            f"{ports.app_url}{health_path}": self.supervisor[ports.name],
+            f"{ports.dapr_url}/v1.0/healthz": self.supervisor[f"{ports.name}.daprd"],
         }
-        deadline = time.monotonic() + timeout_s
+        started = time.monotonic()
+        deadline = started + timeout_s
         with httpx.Client(timeout=2) as client:
             while checks:
                 for process in checks.values():  # either dying fails the start at once
@@ -414,6 +475,7 @@ class LocalStack:
                     )
                 if checks:
                     time.sleep(0.1)
+        log.info("%s and its sidecar healthy (%.1fs)", ports.name, time.monotonic() - started)
 
     @staticmethod
     def _check_alive(process: ManagedProcess) -> None:
@@ -422,10 +484,10 @@ class LocalStack:
 
     @contextmanager
     def client(
-        self, app_id: str, *, sidecar: bool = False, credentials: bool = True
+        self, app_id: str, *, sidecar: bool = False, credentials: bool = True, instance: int = 0
     ) -> Iterator[httpx.Client]:
-        """An HTTP client for an app (or its sidecar), holding the tokens it takes."""
-        ports = self.endpoints[app_id]
+        """An HTTP client for an app instance (or its sidecar), holding the tokens it takes."""
+        ports = self._ports(app_id, instance)
         headers = {}
         if credentials:
             tokens = self.tokens[app_id]

@@ -63,10 +63,11 @@ def faults(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         STACKS.remove(stack)
 
 
-def submit(stack: LocalStack, text: str) -> tuple[str | None, int, Any]:
-    """POST an async task: (task id if accepted, status, body); connection errors give 0."""
+def submit(stack: LocalStack, text: str, *, instance: int = 0) -> tuple[str | None, int, Any]:
+    """POST an async task to one orchestrator instance: (task id if accepted, status, body);
+    connection errors give 0."""
     try:
-        with stack.client("orchestrator") as client:
+        with stack.client("orchestrator", instance=instance) as client:
             response = client.post("/v1/tasks", json={"input": text, "mode": "async"})
     except httpx.TransportError as exc:
         return None, 0, repr(exc)
@@ -74,11 +75,14 @@ def submit(stack: LocalStack, text: str) -> tuple[str | None, int, Any]:
     return (body["id"] if response.status_code == 202 else None), response.status_code, body
 
 
-def wait_all_final(stack: LocalStack, ids: list[str], timeout_s: float) -> dict[str, Any]:
-    """Every task in its final state, or the test fails naming the stragglers."""
+def wait_all_final(
+    stack: LocalStack, ids: list[str], timeout_s: float, *, instance: int = 0
+) -> dict[str, Any]:
+    """Every task in its final state, read from one orchestrator instance, or the test
+    fails naming the stragglers."""
     deadline = time.monotonic() + timeout_s
     final: dict[str, Any] = {}
-    with stack.client("orchestrator") as client:
+    with stack.client("orchestrator", instance=instance) as client:
         while True:
             for task_id in set(ids) - set(final):
                 try:
@@ -96,10 +100,12 @@ def wait_all_final(stack: LocalStack, ids: list[str], timeout_s: float) -> dict[
 
 
 class Load:
-    """Submits async tasks from a background thread until stopped."""
+    """Submits async tasks from a background thread until stopped, in turn to each of
+    `instances` orchestrator instances."""
 
-    def __init__(self, stack: LocalStack, interval_s: float = 0.05) -> None:
+    def __init__(self, stack: LocalStack, interval_s: float = 0.05, *, instances: int = 1) -> None:
         self.accepted: list[str] = []
+        self._instances = instances
         self.refused: list[tuple[int, Any]] = []
         self._stack = stack
         self._interval_s = interval_s
@@ -118,7 +124,7 @@ class Load:
         n = 0
         while not self._stop.is_set():
             n += 1
-            task_id, status, body = submit(self._stack, f"{n} + {n}")
+            task_id, status, body = submit(self._stack, f"{n} + {n}", instance=n % self._instances)
             if task_id is not None:
                 self.accepted.append(task_id)
             else:

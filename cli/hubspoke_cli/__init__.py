@@ -1,0 +1,1 @@
+"""hubspoke: the orchestrator from a terminal."""
