@@ -14,10 +14,12 @@ from __future__ import annotations
 import functools
 import re
 from enum import StrEnum
-
-import pint
+from typing import TYPE_CHECKING
 
 from orchestrator.ranking import tokens
+
+if TYPE_CHECKING:
+    import pint
 
 __all__ = [
     "ARITHMETIC_WORDS",
@@ -68,7 +70,9 @@ def is_arithmetic(text: str) -> bool:
 
 @functools.cache
 def _units() -> pint.UnitRegistry[float]:
-    # Built on first use (~1 s): importing the planner stays cheap.
+    # Imported and built on first use (~1-2 s): the orchestrator starts as fast as before.
+    import pint
+
     return pint.UnitRegistry()
 
 
@@ -79,15 +83,23 @@ def _unit(word: str) -> str | None:
     if not _UNIT_WORD.match(word) or word.lower() in _NOT_UNITS:
         return None
     registry = _units()
+    errors = _pint_errors()
     for spelling in dict.fromkeys((word, word.lower())):
         try:
             root = registry.get_root_units(spelling)[1]
-        # pint's parser also asserts on some odd input ("a/").
-        except (pint.errors.PintError, AssertionError, AttributeError, ValueError, TypeError):
+        except errors:
             continue
         if root != registry.dimensionless:
             return str(root)
     return None
+
+
+@functools.cache
+def _pint_errors() -> tuple[type[Exception], ...]:
+    from pint.errors import PintError
+
+    # pint's parser also asserts on some odd input ("a/").
+    return (PintError, AssertionError, AttributeError, ValueError, TypeError)
 
 
 def is_conversion(text: str) -> bool:

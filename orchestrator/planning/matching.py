@@ -26,8 +26,7 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-import snowballstemmer
+from typing import Any
 
 from orchestrator.planning.cues import Kind, cue_words, kinds
 from orchestrator.ranking import Bm25Index, tokens
@@ -43,13 +42,21 @@ _INSTRUCTION_WORDS = 10
 _PROSE_WORDS = 12
 # British spellings of -ize verbs stem as the American ones do (summarise ~ summarize).
 _BRITISH = re.compile(r"(?<=\w{4})is(e|ed|es|ing|ation|ations)$")
-_STEMMER = snowballstemmer.stemmer("english")
+
+
+@functools.cache
+def _stemmer() -> Any:
+    # Imported on first use: the package loads the stemmers of 30 languages.
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
 
 
 def stems(text: str) -> list[str]:
     """The word stems of `text` (function words and single letters dropped, as the "s"
     of "what's"): the terms it is ranked by."""
-    return [_STEMMER.stemWord(_BRITISH.sub(r"iz\1", w)) for w in tokens(text) if len(w) > 1]
+    stemmer = _stemmer()
+    return [str(stemmer.stemWord(_BRITISH.sub(r"iz\1", w))) for w in tokens(text) if len(w) > 1]
 
 
 @dataclass(frozen=True)
