@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` and `make test`.
 # Both install what is missing first (scripts/bootstrap.sh).
-.PHONY: run test bootstrap dapr unit integration bench bench-registry clean images conformance
+.PHONY: run test bootstrap dapr unit integration bench bench-registry clean images conformance eval
 
 STATE ?= sqlite
 VERBOSE ?=
@@ -32,6 +32,9 @@ integration: bootstrap
 
 clean:  ## remove run state and caches kept in the repository (not the Go caches)
 	rm -rf .run .dapr .venv .cache .pytest_cache .mypy_cache .ruff_cache
+
+eval: bootstrap  ## the planner's routing accuracy on eval/routing.yaml (report: eval/results/routing.txt)
+	.venv/bin/python -m eval
 
 bench-registry: bootstrap  ## registry lookup latency with 10,000 registered agents
 	.venv/bin/python -m bench.registry_lookup

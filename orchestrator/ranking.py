@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Callable
 
 import numpy as np
 
@@ -39,7 +40,11 @@ def tokens(text: str) -> list[str]:
 
 
 class Bm25Index:
-    def __init__(self) -> None:
+    """BM25 over short documents; `analyzer` turns a text into its terms (for both the
+    documents and the queries; default `tokens`)."""
+
+    def __init__(self, analyzer: Callable[[str], list[str]] = tokens) -> None:
+        self._analyze = analyzer
         self._postings: dict[str, dict[str, int]] = defaultdict(dict)
         self._lengths: dict[str, int] = {}
         self._words: dict[str, set[str]] = {}
@@ -52,7 +57,7 @@ class Bm25Index:
     def add(self, doc_id: str, text: str) -> None:
         """Index `text` under `doc_id` (replacing what was there)."""
         self.remove(doc_id)
-        words = tokens(text)
+        words = self._analyze(text)
         for word in words:
             posting = self._postings[word]
             posting[doc_id] = posting.get(doc_id, 0) + 1
@@ -77,7 +82,7 @@ class Bm25Index:
             return []
         if self._scoring is None:
             self._scoring = _Scoring(self._postings, self._lengths, self._total_length)
-        return self._scoring.search(set(tokens(text)), limit)
+        return self._scoring.search(set(self._analyze(text)), limit)
 
 
 class _Scoring:

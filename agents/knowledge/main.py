@@ -31,9 +31,14 @@ AGENT = AgentDescription(
         Skill(
             id="docs-qa",
             name="Documentation questions",
+            # The topics are the documents' own sections: a planner routes by them.
             description=(
-                "Answer questions about Hubspoke from its documentation (README, deployment "
-                "guide): what the docs say about a topic, how to do something, with citations."
+                "Answer questions about Hubspoke, this project, from its documentation "
+                "(README, deployment guide), with citations: what the docs say about a topic, "
+                "how to run, use, extend or deploy it. Topics: running it, the hub's API, "
+                "the agent contract and registry, A2A, adding an agent in any language, planning, "
+                "observability and tracing, asynchronous tasks, failure handling, zero-trust "
+                "security, container images, Kubernetes and AKS, the Dapr runtime, benchmarks."
             ),
             tags=("docs", "documentation", "readme", "knowledge", "question", "explain"),
             examples=("what does the README say about access control?", "how do I add an agent?"),

@@ -3,14 +3,14 @@
 It is what the orchestrator plans with when no cloud model is configured,
 and it goes through exactly the same SK code path as Azure OpenAI: the
 kernel offers it the agent functions (function choice "auto"); it answers
-with function calls, one per part of the request, chosen by BM25 ranking of
-the function descriptions; SK invokes them and hands back the results; on
-that turn it answers with the results.
+with function calls, one per part of the request, each chosen by
+`matching.FunctionMatcher` from the functions' descriptions, tags and
+examples; SK invokes them and hands back the results; on that turn it
+answers with the results.
 
-A part goes to a function only if it shares a content word with it (numbers
-and English function words do not count): a part that no function fits is
-answered "no agent can do this: <part>" instead of being handed to whichever
-agent takes leftovers, which would only echo it back.
+A part that no function fits is answered "no agent can do this: <part>"
+instead of being handed to whichever agent takes leftovers, which would
+only echo it back.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field
 from semantic_kernel.connectors.ai.chat_completion_client_base import ChatCompletionClientBase
@@ -37,7 +37,7 @@ from semantic_kernel.contents import (
     FunctionResultContent,
 )
 
-from orchestrator.ranking import Bm25Index, tokens
+from orchestrator.planning.matching import FunctionCard, FunctionMatcher
 
 __all__ = [
     "NO_AGENT",
@@ -51,14 +51,21 @@ NO_AGENT = "no agent can do this"
 # The plan message's metadata: each part in order, with the id of its call (None: no agent).
 _PLAN = "hubspoke.plan"
 
-# Where one request holds several: ";", a new line, or "and"/"?" before a new question.
+# Where one request holds several: ";" (not the one of "tl;dr"), a new line, "and" or
+# "then" before a new question, "?" before one, or a comma before a new command.
 _QUESTION = (
     r"(?:what|how|who|which|why|where|when|summari[sz]e|tell|list|explain|calculate|compute"
     r"|translate|write|convert|find|give|show|search|define|describe)"
 )
-_SPLIT = re.compile(rf"\s*(?:;|\n|,?\s+and\s+(?={_QUESTION}\b)|\?\s+(?={_QUESTION}\b))\s*", re.I)
-_ARITHMETIC = re.compile(
-    r"\d\s*(?:[-+*/^x\N{MULTIPLICATION SIGN}\N{DIVISION SIGN}]|%\s*of|\*\*)\s*\(?\s*[-+]?\d"
+_COMMAND = (
+    r"(?:summari[sz]e|tell|list|explain|calculate|compute|translate|write|convert|find|give"
+    r"|show|search|define|describe)"
+)
+_SPLIT = re.compile(
+    rf"\s*(?:;(?=\s|$)|\n|,?\s+(?:and\s+)?(?:then|also),?\s+(?={_QUESTION}\b)"
+    rf"|,?\s+and\s+(?={_QUESTION}\b)|\?\s+(?:(?:and|also|then),?\s+)?(?={_QUESTION}\b)"
+    rf"|,\s+(?={_COMMAND}\b))\s*",
+    re.I,
 )
 
 
@@ -70,6 +77,8 @@ def split_request(text: str) -> list[str]:
 class LocalPlannerSettings(PromptExecutionSettings):
     # name -> description of each function the kernel offers this turn
     functions: dict[str, str] = Field(default_factory=dict)
+    # name -> the function's SK additional properties (the planner's "tags" and "examples")
+    hints: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
 class LocalPlannerChatCompletion(ChatCompletionClientBase):
@@ -89,9 +98,10 @@ class LocalPlannerChatCompletion(ChatCompletionClientBase):
             _: FunctionChoiceType,
         ) -> None:
             if isinstance(settings, LocalPlannerSettings):
-                settings.functions = {
-                    f.fully_qualified_name: f.description or ""
-                    for f in configuration.available_functions or []
+                offered = configuration.available_functions or []
+                settings.functions = {f.fully_qualified_name: f.description or "" for f in offered}
+                settings.hints = {
+                    f.fully_qualified_name: dict(f.additional_properties or {}) for f in offered
                 }
 
         return offer
@@ -99,6 +109,7 @@ class LocalPlannerChatCompletion(ChatCompletionClientBase):
     def _reset_function_choice_settings(self, settings: PromptExecutionSettings) -> None:
         if isinstance(settings, LocalPlannerSettings):
             settings.functions = {}
+            settings.hints = {}
 
     async def _inner_get_chat_message_contents(
         self, chat_history: ChatHistory, settings: PromptExecutionSettings
@@ -107,21 +118,21 @@ class LocalPlannerChatCompletion(ChatCompletionClientBase):
         results, plan = _results_since_last_request(chat_history)
         if results or not settings.functions:
             return [_answer(results, plan)]
-        return [self._plan(_last_request(chat_history), settings.functions)]
+        return [self._plan(_last_request(chat_history), _cards(settings))]
 
-    def _plan(self, request: str, functions: dict[str, str]) -> ChatMessageContent:
-        index = _index_of(tuple(functions.items()))
+    def _plan(self, request: str, functions: tuple[FunctionCard, ...]) -> ChatMessageContent:
+        matcher = _matcher_of(functions)
         calls: list[FunctionCallContent] = []
         plan: list[dict[str, str | None]] = []
         for part in split_request(request) or [request]:
-            ranked = index.search(_query(part), 1)
-            if not ranked:
+            name = matcher.choose(part)
+            if name is None:
                 plan.append({"part": part, "call": None})
                 continue
             call = FunctionCallContent(
                 id=f"call_{uuid.uuid4().hex[:12]}",
                 index=len(calls),
-                name=ranked[0][0],
+                name=name,
                 arguments=json.dumps({"input": part}),
             )
             calls.append(call)
@@ -138,21 +149,28 @@ class LocalPlannerChatCompletion(ChatCompletionClientBase):
         )
 
 
-def _query(part: str) -> str:
-    """What a part is ranked by: its words, not its numbers (a skill's example numbers
-    say nothing about it); arithmetic in it also ranks against "arithmetic"."""
-    words = " ".join(w for w in tokens(part) if not w.isdigit())
-    return f"{words} arithmetic calculate" if _ARITHMETIC.search(part) else words
+def _texts(value: object) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list | tuple) else ()
+
+
+def _cards(settings: LocalPlannerSettings) -> tuple[FunctionCard, ...]:
+    """The offered functions as the matcher sees them."""
+    return tuple(
+        FunctionCard(
+            name=name,
+            description=description,
+            tags=_texts(settings.hints.get(name, {}).get("tags")),
+            examples=_texts(settings.hints.get(name, {}).get("examples")),
+        )
+        for name, description in settings.functions.items()
+    )
 
 
 @functools.lru_cache(maxsize=8)
-def _index_of(functions: tuple[tuple[str, str], ...]) -> Bm25Index:
-    """The ranking index of a set of functions; built once per set (it changes only
-    when an agent registers, leaves or changes its card)."""
-    index = Bm25Index()
-    for name, description in functions:
-        index.add(name, f"{name.replace('-', ' ').replace('_', ' ')} {description}")
-    return index
+def _matcher_of(functions: tuple[FunctionCard, ...]) -> FunctionMatcher:
+    """The matcher of a set of functions; built once per set (it changes only when an
+    agent registers, leaves or changes its card)."""
+    return FunctionMatcher(functions)
 
 
 def _last_request(history: ChatHistory) -> str:

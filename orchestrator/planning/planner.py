@@ -66,18 +66,29 @@ def _identifier(text: str) -> str:
     return re.sub(r"[^0-9A-Za-z_]", "_", text)
 
 
-def _skill_function(skill: AgentSkill, invoke: SkillInvoker) -> KernelFunctionFromMethod:
+def describe(skill: AgentSkill) -> str:
+    """The function description every model reads: what the skill does, its tags and the
+    card's examples (a model learns a skill's requests best from examples of them)."""
     # The app-id is already the plugin name; repeating a word in every description
     # would make every function match every request that uses it.
     description = f"{skill.description} (tags: {', '.join(skill.tags)})"
+    if skill.examples:
+        description += " Examples: " + "; ".join(repr(e) for e in skill.examples)
+    return description
 
-    @kernel_function(name=_identifier(skill.skill_id), description=description)
+
+def _skill_function(skill: AgentSkill, invoke: SkillInvoker) -> KernelFunctionFromMethod:
+    @kernel_function(name=_identifier(skill.skill_id), description=describe(skill))
     async def call_agent(
         input: Annotated[str, "The part of the user's request this skill should handle."],
     ) -> str:
         return await invoke(skill.app_id, skill.skill_id, input)
 
-    return KernelFunctionFromMethod(method=call_agent, plugin_name=_identifier(skill.app_id))
+    # SK's own slot for what is not in the description; the local model reads it.
+    hints = {"tags": list(skill.tags), "examples": list(skill.examples)}
+    return KernelFunctionFromMethod(
+        method=call_agent, plugin_name=_identifier(skill.app_id), additional_metadata=hints
+    )
 
 
 class NoAgentCanDo(UnprocessableError):

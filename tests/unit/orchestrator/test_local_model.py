@@ -17,6 +17,8 @@ from orchestrator.planning.local_model import (
     LocalPlannerSettings,
     split_request,
 )
+from orchestrator.planning.planner import NoAgentCanDo, Planner, describe
+from orchestrator.ports import AgentSkill
 
 
 @pytest.mark.parametrize(
@@ -29,6 +31,14 @@ from orchestrator.planning.local_model import (
         ),
         ("summarize: cats and dogs are pets", ["summarize: cats and dogs are pets"]),
         ("add 2 and 3; explain tracing", ["add 2 and 3", "explain tracing"]),
+        ("tl;dr cats are pets", ["tl;dr cats are pets"]),
+        (
+            "convert 3 cups to ml, then tell me about tracing",
+            ["convert 3 cups to ml", "tell me about tracing"],
+        ),
+        ("how far is 10 km? Also, what is 45 * 12?", ["how far is 10 km", "what is 45 * 12"]),
+        ("what is 7 * 6, convert 2 l to cups", ["what is 7 * 6", "convert 2 l to cups"]),
+        ("I weigh 150 lb, what is that in kg", ["I weigh 150 lb, what is that in kg"]),
     ],
 )
 def test_requests_split_into_independent_parts(text: str, parts: list[str]) -> None:
@@ -151,3 +161,37 @@ async def test_only_the_parts_that_fit_are_called_and_the_answer_names_the_rest(
     assert str(answer.content) == (
         "- calculator: 4\n- no agent can do this: translate hello into French"
     )
+
+
+UNITS = AgentSkill(
+    "units",
+    "convert-units",
+    "Convert a number from one unit to another: length, mass, volume.",
+    ("units", "conversion"),
+    name="Convert units",
+    examples=("convert 5 km to miles", "3 cups in ml"),
+)
+
+
+def test_a_function_description_carries_the_card_examples_for_every_model() -> None:
+    assert describe(UNITS) == (
+        "Convert a number from one unit to another: length, mass, volume. "
+        "(tags: units, conversion) Examples: 'convert 5 km to miles'; '3 cups in ml'"
+    )
+
+
+async def test_the_card_examples_reach_the_local_model_through_the_kernel() -> None:
+    """Through SK's function metadata: the units skill takes conversions only, so a
+    request that merely mentions a cup is refused, and a conversion is planned."""
+    calls: list[tuple[str, str, str]] = []
+
+    async def invoke(app_id: str, skill_id: str, text: str) -> str:
+        calls.append((app_id, skill_id, text))
+        return "done"
+
+    planner = Planner(LocalPlannerChatCompletion(service_id="p", ai_model_id="local"), invoke)
+    planner.refresh([UNITS])
+    with pytest.raises(NoAgentCanDo, match="who won the world cup in 2018"):
+        await planner.answer("who won the world cup in 2018?")
+    assert await planner.answer("how many ounces in 2 pounds?") == "done"
+    assert calls == [("units", "convert-units", "how many ounces in 2 pounds")]

@@ -1,0 +1,73 @@
+"""The cards of the agents the stack runs, built by each agent's own code.
+
+The agents are those of the run file (`dapr.yaml`), less the orchestrator: a
+Python agent (`python -m agents.<name>`) by `chassis.agent.build_card` from its
+`main.AGENT`; a Node agent (`node dist/main.js`) by its `dist/card-json.js`,
+which prints the card the agent serves. So the evaluation follows every card
+change without a copy of any card.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from chassis.agent import AgentDescription, build_card
+from chassis.settings import AgentSettings
+from launcher.runfile import AppSpec, load_runfile
+
+__all__ = ["CardError", "agent_cards"]
+
+ROOT = Path(__file__).resolve().parents[1]
+HUB = "orchestrator"
+# How long a Node agent may take to print its card (it starts a runtime, nothing else).
+_NODE_TIMEOUT_S = 60.0
+
+
+class CardError(RuntimeError):
+    """An agent's card could not be built (e.g. a Node agent not compiled: make bootstrap)."""
+
+
+def agent_cards(runfile: Path = ROOT / "dapr.yaml") -> dict[str, dict[str, Any]]:
+    """app-id -> the agent's card JSON, for every agent of the run file; raises CardError."""
+    apps = load_runfile(runfile).apps
+    return {app.app_id: _card(app, runfile.parent) for app in apps if app.app_id != HUB}
+
+
+def _card(app: AppSpec, root: Path) -> dict[str, Any]:
+    command = app.command
+    if command[:2] == ["python", "-m"] and len(command) == 3:
+        agent = getattr(importlib.import_module(f"{command[2]}.main"), "AGENT", None)
+        if not isinstance(agent, AgentDescription):
+            raise CardError(f"{command[2]}.main has no AGENT description")
+        return build_card(agent, AgentSettings(app_id=app.app_id, app_port=app.app_port))
+    if command[0] == "node" and len(command) == 2:
+        return _node_card(app, root / app.app_dir_path, Path(command[1]).parent)
+    raise CardError(f"{app.app_id}: cannot build the card of an app started by {command}")
+
+
+def _node_card(app: AppSpec, folder: Path, dist: Path) -> dict[str, Any]:
+    script = folder / dist / "card-json.js"
+    if not script.exists():
+        raise CardError(f"{script} is missing: build the agent first (make bootstrap)")
+    env = {**os.environ, "APP_ID": app.app_id, "APP_PORT": str(app.app_port), **app.env}
+    try:
+        done = subprocess.run(
+            ["node", str(script.relative_to(folder))],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=_NODE_TIMEOUT_S,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise CardError(f"{app.app_id}: {script} failed: {exc}") from exc
+    card = json.loads(done.stdout)
+    if not isinstance(card, dict):
+        raise CardError(f"{app.app_id}: {script} printed no card object")
+    return card
