@@ -32,7 +32,7 @@ integration: bootstrap
 clean:  ## remove run state and caches kept in the repository (not the Go caches)
 	rm -rf .run .dapr .venv .cache .pytest_cache .mypy_cache .ruff_cache
 
-bench-registry: bootstrap  ## registry lookup latency with 10,000 registered agents
+bench-registry: bootstrap  ## registry at 10,000 agents through a real daprd + SQLite: registrations/s, lookups, reload by change
 	.venv/bin/python -m bench.registry_lookup
 
 bench: bootstrap  ## plain HTTP vs raw Dapr vs Hubspoke: rps, p50/p90/p99, CPU and RSS per process (bench/results/)

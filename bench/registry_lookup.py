@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.state_sidecar import STORE, sidecar_client, state_sidecar
+from bench.state_sidecar import STORE, cpu_seconds, sidecar_client, state_sidecar
 from chassis.agent import AgentDescription, Skill, build_card
 from chassis.contract import RegistrationKind, RegistrationMessage
 from chassis.dapr import DaprPort
@@ -115,18 +115,44 @@ async def seconds(work: Awaitable[object]) -> float:
     return time.perf_counter() - start
 
 
+NOW = datetime.now(UTC)
+
+
 def replica(dapr: DaprPort) -> RegistryService:
-    """One orchestrator replica's registry on the shared store (cards not re-fetched)."""
+    """One orchestrator replica's registry on the shared store (cards not re-fetched;
+    a clock that stands still: every agent stays fresh, the run measures storage)."""
     return RegistryService(
-        store=RegistryStore(dapr, STORE), dapr=dapr, policy=RegistryPolicy(), verify_cards=False
+        store=RegistryStore(dapr, STORE),
+        dapr=dapr,
+        policy=RegistryPolicy(),
+        verify_cards=False,
+        clock=lambda: NOW,
     )
+
+
+class Cpu:
+    """CPU milliseconds this process and the sidecar used since the last `lap`."""
+
+    def __init__(self, sidecar_pid: int) -> None:
+        self._pid = sidecar_pid
+        self._last = self._now()
+
+    def _now(self) -> tuple[float, float]:
+        return time.process_time(), cpu_seconds(self._pid)
+
+    def lap(self) -> tuple[float, float]:
+        now = self._now()
+        used = ((now[0] - self._last[0]) * 1000, (now[1] - self._last[1]) * 1000)
+        self._last = now
+        return used
 
 
 class Agents:
     """Synthetic agents and the messages they publish."""
 
-    def __init__(self, registry: RegistryService) -> None:
+    def __init__(self, registry: RegistryService, cpu: Cpu) -> None:
         self.registry = registry
+        self.cpu = cpu
         self.cards: dict[int, dict[str, Any]] = {}
 
     def prepare(self, ids: range) -> None:
@@ -145,7 +171,9 @@ class Agents:
             await self.send(i, kind)
         return len(ids) / (time.perf_counter() - start)
 
-    async def at_once(self, ids: range, concurrency: int) -> tuple[float, int]:
+    async def at_once(
+        self, ids: range, concurrency: int, kind: RegistrationKind = RegistrationKind.REGISTER
+    ) -> tuple[float, int]:
         """Registrations per second with `concurrency` in flight, and how many failed."""
         gate = asyncio.Semaphore(concurrency)
         failed = 0
@@ -154,7 +182,7 @@ class Agents:
             nonlocal failed
             async with gate:
                 try:
-                    await self.send(i)
+                    await self.send(i, kind)
                 except Exception:  # counted and reported; the run goes on
                     failed += 1
 
@@ -163,20 +191,42 @@ class Agents:
         return len(ids) / (time.perf_counter() - start), failed
 
 
+def row(what: str, n: int, rate: float, cpu: tuple[float, float], failed: int = 0) -> str:
+    ours, sidecar = cpu
+    return (
+        f"| {what} | {rate:,.0f} | {ours / n:.2f} | {sidecar / n:.2f} | "
+        f"{n * 1000 / (ours + sidecar):,.0f} | {failed} |"
+    )
+
+
 async def registrations(agents: Agents, n: int, concurrency: int) -> None:
-    print("| registered before | next 1,000 one by one: registrations/s |")
-    print("|---|---|")
+    print(
+        "| registrations | per s (wall) | CPU ms each, orchestrator code | CPU ms each, "
+        "daprd | per s per core of CPU | failed |"
+    )
+    print("|---|---|---|---|---|---|")
     step = 1000
     for start in range(0, n, step):
-        ids = range(start, min(start + step, n))
-        rate = await agents.one_by_one(ids, RegistrationKind.REGISTER)
-        print(f"| {start:,} | {rate:,.0f} |")
+        agents.cpu.lap()
+        rate, failed = await agents.at_once(range(start, min(start + step, n)), concurrency)
+        what = f"{start:,} -> {min(start + step, n):,}, {concurrency} at once"
+        print(row(what, step, rate, agents.cpu.lap(), failed))
+    agents.cpu.lap()
     one = await agents.one_by_one(range(n, n + step), RegistrationKind.REGISTER)
+    print(row(f"{n:,} -> {n + step:,}, one by one", step, one, agents.cpu.lap()))
     burst, failed = await agents.at_once(range(n + step, n + 2 * step), concurrency)
-    beats = await agents.one_by_one(range(0, step), RegistrationKind.HEARTBEAT)
-    print(f"\nwith {n:,} registered: 1,000 more one by one {one:,.0f}/s; ")
-    print(f"1,000 more at once (concurrency {concurrency}) {burst:,.0f}/s, {failed} failed;")
-    print(f"1,000 heartbeats of registered agents one by one {beats:,.0f}/s\n")
+    print(
+        row(
+            f"{n + step:,} -> {n + 2 * step:,}, {concurrency} at once",
+            step,
+            burst,
+            agents.cpu.lap(),
+            failed,
+        )
+    )
+    beats, failed = await agents.at_once(range(0, step), concurrency, RegistrationKind.HEARTBEAT)
+    print(row(f"1,000 heartbeats, {concurrency} at once", step, beats, agents.cpu.lap(), failed))
+    print()
 
 
 def lookups(registry: RegistryService, rounds: int) -> None:
@@ -229,10 +279,10 @@ async def main() -> None:
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory(prefix="bench-registry-") as run_dir,
-        state_sidecar(Path(run_dir)) as url,
+        state_sidecar(Path(run_dir)) as sidecar,
     ):
-        async with sidecar_client(url) as dapr:
-            first = Agents(replica(dapr))
+        async with sidecar_client(sidecar.url) as dapr:
+            first = Agents(replica(dapr), Cpu(sidecar.pid))
             first.prepare(range(args.agents + 2100))
             await registrations(first, args.agents, args.concurrency)
             lookups(first.registry, args.rounds)

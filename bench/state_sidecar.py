@@ -13,17 +13,30 @@ import shutil
 import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, closing, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from chassis.dapr import DaprSidecar, pooled_session
 from launcher.processes import Supervisor, http_ok, wait_until_ready
 from launcher.toolchain import REPO_ROOT, daprd_path
 
-__all__ = ["APP_ID", "STORE", "sidecar_client", "state_sidecar"]
+__all__ = ["APP_ID", "STORE", "RunningSidecar", "cpu_seconds", "sidecar_client", "state_sidecar"]
 
 APP_ID = "orchestrator"
 STORE = "statestore"
 _COMPONENT = REPO_ROOT / "components" / "state-sqlite" / "statestore.yaml"
+
+
+@dataclass(frozen=True)
+class RunningSidecar:
+    url: str
+    pid: int
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) process `pid` has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -33,8 +46,8 @@ def _free_port() -> int:
 
 
 @contextmanager
-def state_sidecar(run_dir: Path, timeout_s: float = 60) -> Iterator[str]:
-    """Start daprd in a fresh `run_dir`; yield its HTTP base URL; stop it after."""
+def state_sidecar(run_dir: Path, timeout_s: float = 60) -> Iterator[RunningSidecar]:
+    """Start daprd in a fresh `run_dir`; yield its HTTP base URL and pid; stop it after."""
     shutil.rmtree(run_dir, ignore_errors=True)
     resources = run_dir / "resources"
     resources.mkdir(parents=True)
@@ -60,7 +73,8 @@ def state_sidecar(run_dir: Path, timeout_s: float = 60) -> Iterator[str]:
         wait_until_ready(
             daprd, lambda: http_ok(f"{url}/v1.0/healthz/outbound"), timeout_s=timeout_s
         )
-        yield url
+        assert daprd.popen is not None
+        yield RunningSidecar(url, daprd.popen.pid)
     finally:
         supervisor.stop_all()
 
