@@ -8,11 +8,15 @@ model writes the answer. The kernel is rebuilt only when the registry
 changes, so an agent registered at run time is plannable at once.
 
 A model that calls no function although agents were offered has found no
-agent for the request: `NoAgentCanDo` (422), with the model's reason.
+agent for the request: `NoAgentCanDo` (422), with the model's reason. A model
+endpoint that cannot be reached or answers with an error (Semantic Kernel's
+`ServiceException` family) is `PlannerUnavailable` (503): the caller may try
+again, and the task is stored failed with that reason.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any
@@ -21,13 +25,23 @@ from semantic_kernel import Kernel
 from semantic_kernel.connectors.ai.chat_completion_client_base import ChatCompletionClientBase
 from semantic_kernel.connectors.ai.function_choice_behavior import FunctionChoiceBehavior
 from semantic_kernel.contents import ChatHistory, FunctionCallContent
+from semantic_kernel.exceptions import ServiceException
 from semantic_kernel.filters import AutoFunctionInvocationContext, FilterTypes
 from semantic_kernel.functions import KernelFunctionFromMethod, KernelPlugin, kernel_function
 
-from chassis.errors import UnprocessableError
+from chassis.errors import UnprocessableError, UpstreamError
 from orchestrator.ports import AgentSkill, PlanObserver, plan_observer, plan_paused
 
-__all__ = ["NoAgentCanDo", "PlanObserver", "Planner", "SkillInvoker", "plan_observer"]
+__all__ = [
+    "NoAgentCanDo",
+    "PlanObserver",
+    "Planner",
+    "PlannerUnavailable",
+    "SkillInvoker",
+    "plan_observer",
+]
+
+log = logging.getLogger(__name__)
 
 SYSTEM_PROMPT = (
     "You are the Hubspoke orchestrator. Answer the user's request by calling the agent "
@@ -91,6 +105,12 @@ def _skill_function(skill: AgentSkill, invoke: SkillInvoker) -> KernelFunctionFr
     )
 
 
+class PlannerUnavailable(UpstreamError):
+    """The chat model behind the planner could not be reached or failed (503)."""
+
+    status = 503
+
+
 class NoAgentCanDo(UnprocessableError):
     """The plan called no agent: no offered skill fits any part of the request."""
 
@@ -136,7 +156,15 @@ class Planner:
                 maximum_auto_invoke_attempts=MAX_PLAN_ROUNDS
             )
         )
-        reply = await self._chat.get_chat_message_content(history, settings, kernel=kernel)
+        try:
+            reply = await self._chat.get_chat_message_content(history, settings, kernel=kernel)
+        except ServiceException as exc:
+            # The endpoint's own message can quote the request; the log keeps it, the
+            # caller gets the kind of failure only.
+            log.warning("the planning model failed: %s", exc)
+            raise PlannerUnavailable(
+                f"the planning model did not answer ({type(exc).__name__}); try again later"
+            ) from exc
         answer = "" if reply is None else str(reply.content or "")
         called = any(
             isinstance(item, FunctionCallContent) for m in history.messages for item in m.items
