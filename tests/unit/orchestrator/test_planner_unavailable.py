@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
+import httpx2 as httpx  # the OpenAI client's own httpx (see chat_services.py)
 import pytest
 from fastapi.testclient import TestClient
 
