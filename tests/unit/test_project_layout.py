@@ -35,7 +35,6 @@ def _imports(path: Path) -> set[str]:
 
 # Chassis modules an inner layer may use: they import no web framework themselves.
 PURE_CHASSIS = {
-    "chassis.batching",
     "chassis.card",
     "chassis.contract",
     "chassis.dapr",
