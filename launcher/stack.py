@@ -234,8 +234,19 @@ class LocalStack:
         """The resources folder only the orchestrator's sidecar loads (its HTTPEndpoints)."""
         return self.run_dir / "resources" / PUBLIC_APP
 
+    @property
+    def has_orchestrator(self) -> bool:
+        """Whether the runfile has the hub (the benchmark's raw Dapr apps have none)."""
+        return any(app.app_id == PUBLIC_APP for app in self.runfile.apps)
+
     def _write_external_agents(self) -> None:
-        """HTTPEndpoints (and their header secrets) for the orchestrator's allowlist."""
+        """HTTPEndpoints (and their header secrets) for the orchestrator's allowlist.
+
+        A runfile without the orchestrator (the benchmark's raw Dapr apps) has
+        no allowlist to serve, so nothing is written.
+        """
+        if not self.has_orchestrator:
+            return
         hub = self._spec(PUBLIC_APP)
         env = {**os.environ, **self.runfile.common.env, **hub.env, **self.options.env}
         try:
@@ -268,7 +279,8 @@ class LocalStack:
             for ports in every:
                 self.wait_healthy(ports.app_id, timeout_s, instance=ports.instance)
             # Where the stack is, for the conformance kit (python -m conformance).
-            write_stack_file(self, PUBLIC_APP)
+            if self.has_orchestrator:
+                write_stack_file(self, PUBLIC_APP)
         except BaseException:
             self.stop()
             raise

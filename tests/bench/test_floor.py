@@ -1,7 +1,7 @@
 """The benchmark's same-work floor starts on real sidecars and does a task's Dapr work.
 
-Run by `make bench` before it measures (and alone: `.venv/bin/pytest tests/bench`);
-not part of `make test`, as starting the stack takes a minute on a busy machine.
+Run by `make bench` before it measures, and by `make test` so a change that
+breaks a benchmark setup fails CI rather than the next benchmark run.
 
 No timing is asserted: this proves the setup `make bench` measures is real
 (the agent answered through Dapr, the record was stored, the event reached
