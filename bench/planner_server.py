@@ -15,7 +15,9 @@ themselves (named by app-id, argument `task`), each agent's one tool is named
 `<agent>_<verb>`, so the same rule routes both levels; an agent's result comes
 back to the orchestrator as its final message serialized as JSON, of which the
 `content` is the result. A request with no tools (its memory's summary of a
-finished conversation) gets that conversation's tool results, or "nothing to do".
+finished conversation) gets that conversation's tool results, or "nothing to do";
+one that asks for a JSON schema (`response_format`, as dapr-agents' summary
+does) gets that text in each of the schema's string fields.
 
 `GET /stats` counts the completions answered (the model calls a task makes).
 
@@ -61,6 +63,7 @@ class ChatRequest(BaseModel):
     model: str = "bench-planner"
     messages: list[dict[str, Any]]
     tools: list[dict[str, Any]] = Field(default_factory=list)
+    response_format: dict[str, Any] | None = None
 
 
 def _argument_name(tool: dict[str, Any]) -> str:
@@ -91,6 +94,19 @@ def tool_result_text(content: Any) -> str:
     return text
 
 
+_EMPTY = {"integer": 0, "number": 0, "boolean": False, "array": [], "object": {}}
+
+
+def _structured(response_format: dict[str, Any], text: str) -> str:
+    """A JSON object of the requested schema: `text` in every string field."""
+    schema = response_format.get("json_schema", {}).get("schema", {})
+    fields = schema.get("properties", {})
+    return json.dumps(
+        {name: text if spec.get("type") == "string" else _EMPTY.get(spec.get("type"))
+         for name, spec in fields.items()}
+    )  # fmt: skip
+
+
 def plan(request: ChatRequest) -> dict[str, Any]:
     """The assistant message: tool calls for a new request, or the results joined."""
     last = request.messages[-1] if request.messages else {}
@@ -100,7 +116,10 @@ def plan(request: ChatRequest) -> dict[str, Any]:
             if message.get("role") != "tool":
                 break
             results.insert(0, tool_result_text(message.get("content")))
-        return {"role": "assistant", "content": "\n".join(results) or "nothing to do"}
+        text = "\n".join(results) or "nothing to do"
+        if request.response_format and request.response_format.get("type") == "json_schema":
+            text = _structured(request.response_format, text)
+        return {"role": "assistant", "content": text}
     text = str(last.get("content", ""))
     calls = []
     for part in (p.strip() for p in text.split(";")):

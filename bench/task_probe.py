@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import re
 import time
-from collections import Counter
 from dataclasses import dataclass
 
 import httpx
 
-__all__ = ["TaskCounts", "TaskProbe", "count_groups", "parse_counters"]
+__all__ = ["Counts", "TaskCounts", "TaskProbe", "count_groups", "parse_counters"]
 
 _MODEL_CALLS = "planner_completions"  # the planner's count, kept beside the sidecars'
 _SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)")
@@ -31,26 +30,30 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("workflows", ("dapr_runtime_workflow_execution_count",)),
     ("activities", ("dapr_runtime_workflow_activity_execution_count",)),
     ("state operations", ("dapr_component_state_count",)),
-    ("invocations", ("dapr_grpc_io_client_completed_rpcs", "dapr_http_client_completed_count")),
+    ("outbound calls", ("dapr_grpc_io_client_completed_rpcs", "dapr_http_client_completed_count")),
     ("messages published", ("dapr_component_pubsub_egress_count",)),
     ("messages delivered", ("dapr_component_pubsub_ingress_count",)),
 )
 
 
-def parse_counters(text: str) -> Counter[str]:
+Counts = dict[str, float]
+
+
+def parse_counters(text: str) -> Counts:
     """`name{labels}` -> value of every sample in a Prometheus text exposition."""
-    found: Counter[str] = Counter()
+    found: Counts = {}
     for line in text.splitlines():
         match = _SAMPLE.match(line)
         if match and not line.startswith("#"):
             try:
-                found[match.group(1) + (match.group(2) or "")] += float(match.group(3))
+                key = match.group(1) + (match.group(2) or "")
+                found[key] = found.get(key, 0.0) + float(match.group(3))
             except ValueError:
                 continue
     return found
 
 
-def count_groups(grown: Counter[str]) -> dict[str, int]:
+def count_groups(grown: Counts) -> dict[str, int]:
     """The GROUPS' totals in `grown` (samples of a counter, all labels summed)."""
     return {
         label: round(sum(v for k, v in grown.items() if k.split("{")[0] in names))
@@ -76,14 +79,15 @@ class TaskProbe:
     def __init__(self, metrics_urls: list[str], stats_url: str | None) -> None:
         self._metrics_urls = metrics_urls
         self._stats_url = stats_url
-        self._started: tuple[Counter[str], float] | None = None
-        self._idle: Counter[str] = Counter()  # growth per second with no task
+        self._started: tuple[Counts, float] | None = None
+        self._idle: Counts = {}  # growth per second with no task
 
-    def _read(self) -> Counter[str]:
-        total: Counter[str] = Counter()
+    def _read(self) -> Counts:
+        total: Counts = {}
         with httpx.Client(timeout=10) as client:
             for url in self._metrics_urls:
-                total.update(parse_counters(client.get(url).text))
+                for key, value in parse_counters(client.get(url).text).items():
+                    total[key] = total.get(key, 0.0) + value
             if self._stats_url:
                 total[_MODEL_CALLS] = float(client.get(self._stats_url).json()["completions"])
         return total
@@ -93,7 +97,7 @@ class TaskProbe:
         first = self._read()
         time.sleep(idle_s)
         second = self._read()
-        self._idle = Counter({k: (v - first.get(k, 0.0)) / idle_s for k, v in second.items()})
+        self._idle = {k: (v - first.get(k, 0.0)) / idle_s for k, v in second.items()}
         self._started = (second, time.monotonic())
 
     def finish(self, *, after_s: float = 3.0) -> TaskCounts:
@@ -103,10 +107,10 @@ class TaskProbe:
         before, since = self._started
         time.sleep(after_s)
         now, elapsed = self._read(), time.monotonic() - since
-        grown = Counter(
-            {k: v - before.get(k, 0.0) - self._idle.get(k, 0.0) * elapsed for k, v in now.items()}
-        )
+        grown = {
+            k: v - before.get(k, 0.0) - self._idle.get(k, 0.0) * elapsed for k, v in now.items()
+        }
         return TaskCounts(
-            groups=count_groups(+grown),
-            model_calls=round(max(grown[_MODEL_CALLS], 0.0)) if self._stats_url else None,
+            groups=count_groups({k: v for k, v in grown.items() if v > 0}),
+            model_calls=round(max(grown.get(_MODEL_CALLS, 0.0), 0.0)) if self._stats_url else None,
         )

@@ -11,6 +11,7 @@ agent's part, in plan order, as Hubspoke's agents' own code computes it
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,7 +95,7 @@ def expected_parts(text: str) -> tuple[str, ...]:
     from agents.summarizer.summarize import summarize
     from bench.planner_server import AGENT_OF
 
-    answers = {
+    answers: dict[str | None, Callable[[str], str]] = {
         "calculator": lambda part: evaluate(part).answer,
         "summarizer": summarize,
         "knowledge": lambda _: "Sources:",

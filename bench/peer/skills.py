@@ -20,9 +20,11 @@ import asyncio
 import importlib.machinery
 import importlib.util
 import sys
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 __all__ = ["SKILLS", "calculator_evaluate", "knowledge_answer", "summarizer_summarize"]
 
@@ -55,6 +57,19 @@ from chassis.skills import SkillRequest  # noqa: E402
 
 _LIMITS = Limits()
 _knowledge: KnowledgeService | None = None
+_T = TypeVar("_T")
+_loops: list[asyncio.AbstractEventLoop] = []
+_loop_lock = threading.Lock()
+
+
+def _run(coroutine: Coroutine[Any, Any, _T]) -> _T:
+    # The knowledge service is async, and dapr-agents may run a tool where a loop
+    # already runs: its coroutines run on one loop of their own, in its own thread.
+    with _loop_lock:
+        if not _loops:
+            _loops.append(asyncio.new_event_loop())
+            threading.Thread(target=_loops[0].run_forever, daemon=True).start()
+    return asyncio.run_coroutine_threadsafe(coroutine, _loops[0]).result()
 
 
 def calculator_evaluate(task: str) -> str:
@@ -76,7 +91,7 @@ def _knowledge_service() -> KnowledgeService:
         settings = KnowledgeSettings()
         index = ChunkIndex(HashingEmbeddingGenerator(ai_model_id="hubspoke-hashing-1024"))
         chunks = load_chunks(settings.documents, _REPO, settings.chunk_chars)
-        asyncio.run(index.build(chunks))
+        _run(index.build(chunks))
         _knowledge = KnowledgeService(agent_id=settings.app_id, index=index, top_k=settings.top_k)
     return _knowledge
 
@@ -85,8 +100,7 @@ def knowledge_answer(task: str) -> str:
     """Answer a question about Hubspoke from its documentation, with citations."""
     request = SkillRequest(task_id=uuid.uuid4().hex, input=task)
     try:
-        # A fresh loop per call: activities run in worker threads without one.
-        return asyncio.run(_knowledge_service().answer(request)).output
+        return _run(_knowledge_service().answer(request)).output
     except UnprocessableError as exc:
         return f"refused: {exc}"
 

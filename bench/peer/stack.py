@@ -14,6 +14,7 @@ Hubspoke) with three differences, nothing else:
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import subprocess
@@ -113,7 +114,7 @@ class ControlPlane:
         for _name, (healthz, process) in started.items():
             url = f"http://127.0.0.1:{healthz}/healthz"
             wait_until_ready(
-                process, lambda url=url: http_ok(url), timeout_s=timeout_s, what="healthy"
+                process, functools.partial(http_ok, url), timeout_s=timeout_s, what="healthy"
             )
 
     def daprd_flags(self) -> list[str]:
@@ -131,6 +132,11 @@ class PeerStack(LocalStack):
         self.python = python
         self.control_plane = ControlPlane.on_free_ports()
         self._control_plane_up = False
+
+    def start(self, timeout_s: float = 300) -> None:
+        """As LocalStack.start, with longer to become healthy: each app imports
+        dapr-agents and Semantic Kernel (tens of seconds on a busy 2-core machine)."""
+        super().start(timeout_s=timeout_s)
 
     def start_app(
         self, app_id: str, *, instance: int = 0, wait: bool = True, timeout_s: float = 60

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -68,9 +69,7 @@ AGENT_TOOLS = [
 ]  # fmt: skip
 
 
-def _ask_with(
-    tools: list[dict[str, object]], messages: list[dict[str, object]]
-) -> dict[str, object]:
+def _ask_with(tools: list[Any], messages: list[Any]) -> dict[str, object]:
     with TestClient(build_app()) as client:
         answer = client.post(
             "/v1/chat/completions", json={"model": "m", "messages": messages, "tools": tools}
@@ -114,3 +113,15 @@ def test_agents_answers_returned_as_messages_are_unwrapped_and_joined() -> None:
            "content": a if isinstance(a, str) else json.dumps(a)} for i, a in enumerate(answers)),
     ])  # fmt: skip
     assert message == {"role": "assistant", "content": "2 + 3 = 5\nplain text result"}
+
+
+def test_a_request_for_a_json_schema_gets_an_object_of_that_schema() -> None:
+    schema = {"type": "object", "properties": {"summary": {"type": "string"}}}
+    with TestClient(build_app()) as client:
+        answer = client.post("/v1/chat/completions", json={
+            "model": "m", "messages": [{"role": "user", "content": "Summarize: ..."}],
+            "response_format": {"type": "json_schema",
+                                "json_schema": {"name": "ConversationSummary", "schema": schema}},
+        })  # fmt: skip
+    content = answer.json()["choices"][0]["message"]["content"]
+    assert json.loads(content) == {"summary": "nothing to do"}
