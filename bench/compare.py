@@ -172,6 +172,9 @@ def _run_setup(run: BenchRun, key: str, options: Options) -> None:
         for workload in running.workloads:
             since_ns = time.time_ns()
             if running.probe is not None:
+                # The previous workload's last cell may have left tasks running: their
+                # work would pass for the idle growth the probe subtracts.
+                _settle(setup.key, running, options)
                 running.probe.start()
             verified = check(workload)
             run.workloads[workload.key] = {

@@ -54,6 +54,17 @@ def _setups(run: BenchRun) -> list[str]:
     return ["## Setups", "", *_table(header, rows), ""]
 
 
+def _latency(cell: Cell, percentile: str) -> str:
+    # wrk reports 0 when no request finished within the cell: say so, not "0 ms".
+    if not cell.load.requests:
+        return "none finished"
+    return _ms(float(getattr(cell.load, f"{percentile}_ms")))
+
+
+def _per_task(cell: Cell) -> str:
+    return f"{cpu_ms_per_request(cell):.1f}" if cell.load.requests else "-"
+
+
 def _peer(run: BenchRun) -> list[str]:
     rows = []
     for row in peer_rows(run):
@@ -61,10 +72,8 @@ def _peer(run: BenchRun) -> list[str]:
         rows.append((
             f"`{ours.workload}` / `{peer.workload}`", ours.concurrency,
             f"{ours.load.rps:.0f} / {peer.load.rps:.0f}",
-            f"{_ms(ours.load.p50_ms)} / {_ms(peer.load.p50_ms)}",
-            f"{_ms(ours.load.p90_ms)} / {_ms(peer.load.p90_ms)}",
-            f"{_ms(ours.load.p99_ms)} / {_ms(peer.load.p99_ms)}",
-            f"{cpu_ms_per_request(ours):.1f} / {cpu_ms_per_request(peer):.1f}",
+            *(f"{_latency(ours, f)} / {_latency(peer, f)}" for f in ("p50", "p90", "p99")),
+            f"{_per_task(ours)} / {_per_task(peer)}",
             f"{ours.load.errors + ours.load.non_2xx} / {peer.load.errors + peer.load.non_2xx}",
         ))  # fmt: skip
     if not rows:

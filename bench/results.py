@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -163,10 +164,11 @@ def _peer_targets(run: BenchRun) -> list[Target]:
     found = []
     for row in peer_rows(run):
         ours, peer, n = row.ours, row.peer, row.ours.concurrency
-        if peer.load.rps:
-            text = f"{ours.workload} rps / {peer.workload} rps"
-            found.append(Target(text, n, ours.load.rps / peer.load.rps, 1.0, "x", at_most=False))
-        if peer.load.p50_ms:
+        # A peer that finished no task in the cell is behind by any measure of throughput.
+        share = ours.load.rps / peer.load.rps if peer.load.rps else math.inf
+        text = f"{ours.workload} rps / {peer.workload} rps"
+        found.append(Target(text, n, share, 1.0, "x", at_most=False))
+        if peer.load.requests and ours.load.requests:
             text = f"{ours.workload} p50 / {peer.workload} p50"
             found.append(
                 Target(text, n, ours.load.p50_ms / peer.load.p50_ms, 1.0, "x", at_most=True)

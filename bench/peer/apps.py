@@ -10,7 +10,7 @@ planner (bench/planner_server.py), as Hubspoke's planner does.
 
 The orchestrator's app also serves `POST /run` `{"input": text}`: it starts
 the orchestrator's workflow and waits for its end (AgentRunner.run, wait=True),
-answering `{"answer": text, "instance_id": id}`, so one request is one whole
+answering `{"answer": text}`, so one request is one whole
 task and its latency is end-to-end. `GET /healthz` on every app.
 Runs in the peer environment only (bench/peer/environment.py):
 
@@ -59,7 +59,6 @@ class RunRequest(BaseModel):
 
 class RunAnswer(BaseModel):
     answer: str
-    instance_id: str | None = None
 
 
 def _llm(settings: PeerSettings) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from bench.loadgen import LoadResult
 from bench.procstats import CellUsage, ProcessUsage
 from bench.report import markdown
@@ -109,3 +111,13 @@ def test_counters_that_did_not_move_or_moved_by_less_than_half_count_nothing() -
         "workflows": 0, "activities": 0, "state operations": 0, "outbound calls": 0,
         "messages published": 0, "messages delivered": 0,
     }  # fmt: skip
+
+
+def test_a_peer_that_finished_no_task_in_a_cell_is_behind_and_shown_so() -> None:
+    run = _run()
+    none = _cell("dapr-agents-3", 8, 0, 0)
+    run.cells.append(dataclasses.replace(none, load=dataclasses.replace(none.load, requests=0)))
+    found = {(t.text, t.concurrency): t for t in targets(run)}
+    assert found[("hubspoke-llm-3 rps / dapr-agents-3 rps", 8)].met
+    assert ("hubspoke-llm-3 p50 / dapr-agents-3 p50", 8) not in found
+    assert "| 90 / 0 | 80.00 / none finished |" in markdown(run)
