@@ -112,7 +112,10 @@ def check(workload: Workload) -> str:
     """Send the workload's request once; say what it did, or raise CheckFailed."""
     request = workload.request
     headers = {"content-type": "application/json", **request.headers}
-    answer = httpx.post(request.url, content=request.body, headers=headers, timeout=30)
+    try:
+        answer = httpx.post(request.url, content=request.body, headers=headers, timeout=30)
+    except httpx.TransportError as exc:  # a timeout too: the caller may try again
+        raise CheckFailed(f"{workload.key}: no answer ({type(exc).__name__}: {exc})") from exc
     if not answer.is_success:
         raise CheckFailed(f"{workload.key}: HTTP {answer.status_code} {answer.text[:300]}")
     if workload.expect_parts is not None:
