@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` and `make test`.
 # Both install what is missing first (scripts/bootstrap.sh).
-.PHONY: run test bootstrap dapr unit integration bench bench-registry clean images conformance eval
+.PHONY: run test bootstrap dapr unit integration bench bench-peer bench-registry clean images conformance eval
 
 STATE ?= sqlite
 VERBOSE ?=
@@ -45,3 +45,7 @@ BENCH_CONCURRENCY ?= 1,8,32
 bench: bootstrap  ## plain HTTP, raw Dapr, the same-work floor, Hubspoke: rps, p50/p90/p99, CPU and RSS per process (bench/results/)
 	.venv/bin/pytest -q -p no:cacheprovider tests/bench
 	.venv/bin/python -m bench.compare --profile --duration $(BENCH_SECONDS) --concurrency $(BENCH_CONCURRENCY)
+
+bench-peer: bootstrap  ## Hubspoke (hubspoke-llm) and its peer dapr-agents side by side, same planner (bench/results/)
+	.venv/bin/pytest -q -p no:cacheprovider tests/bench/test_peer.py
+	.venv/bin/python -m bench.compare --only hubspoke-llm,dapr-agents --duration $(BENCH_SECONDS) --concurrency $(BENCH_CONCURRENCY)

@@ -10,7 +10,7 @@ matplotlib.use("Agg")  # files only, no display
 
 import matplotlib.pyplot as plt
 
-from bench.results import BenchRun
+from bench.results import BenchRun, side_by_side
 
 __all__ = ["draw"]
 
@@ -20,7 +20,8 @@ _WIDTH = 0.26
 
 def draw(run: BenchRun, path: Path) -> None:
     """Write the chart of `run` to `path`."""
-    workloads = list(run.workloads)
+    # Each peer's bars right beside Hubspoke's for the same task.
+    workloads = side_by_side(list(run.workloads))
     levels = run.concurrencies()
     figure = plt.figure(figsize=(5 * max(len(levels), 1), 9), layout="constrained")
     grid = figure.add_gridspec(2, max(len(levels), 1))

@@ -11,6 +11,7 @@ HTTP adapter (bench/sidecar_clients.py); every process's RSS is taken at rest
 (after start-up) and at its peak under load.
 
     .venv/bin/python -m bench.compare [--concurrency 1,8,32] [--duration 5] [--only dapr,hubspoke]
+    .venv/bin/python -m bench.compare --only hubspoke-llm,dapr-agents   # Hubspoke and its peer
 """
 
 from __future__ import annotations
@@ -170,6 +171,11 @@ def _run_setup(run: BenchRun, key: str, options: Options) -> None:
         run.rss_at_rest[setup.key] = rss_mb(running.pids())
         for workload in running.workloads:
             since_ns = time.time_ns()
+            if running.probe is not None:
+                # The previous workload's last cell may have left tasks running: their
+                # work would pass for the idle growth the probe subtracts.
+                _settle(setup.key, running, options)
+                running.probe.start()
             verified = check(workload)
             run.workloads[workload.key] = {
                 "description": workload.description,
@@ -179,6 +185,8 @@ def _run_setup(run: BenchRun, key: str, options: Options) -> None:
                 found = count_operations(running.traces_file, since_ns)
                 done = found.text() if found else "not found in the traces"
                 run.workloads[workload.key]["dapr_calls"] = done
+            if running.probe is not None:
+                run.workloads[workload.key]["counted"] = running.probe.finish().text()
             for n in options.levels:
                 cell = _measure(setup.key, workload, running, n, options)
                 run.cells.append(cell)
@@ -216,7 +224,7 @@ def main() -> int:
     for key in options.setups:
         try:
             _run_setup(run, key, options)
-        except (StartupError, CheckFailed, LoadError, ProcessGone) as exc:
+        except (StartupError, CheckFailed, LoadError, ProcessGone, ToolMissingError) as exc:
             _say(f"{key} could not be measured: {exc}")
             failed.append(key)
     run.seconds = time.monotonic() - started

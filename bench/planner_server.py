@@ -10,6 +10,17 @@ results is answered with those results joined. No model, no randomness: the
 same text gives the same calls, so what differs between the systems is the
 systems.
 
+For dapr-agents (bench/peer/): its orchestrator's tools are the agents
+themselves (named by app-id, argument `task`), each agent's one tool is named
+`<agent>_<verb>`, so the same rule routes both levels; an agent's result comes
+back to the orchestrator as its final message serialized as JSON, of which the
+`content` is the result. A request with no tools (its memory's summary of a
+finished conversation) gets that conversation's tool results, or "nothing to do";
+one that asks for a JSON schema (`response_format`, as dapr-agents' summary
+does) gets that text in each of the schema's string fields.
+
+`GET /stats` counts the completions answered (the model calls a task makes).
+
     python -m bench.planner_server   # PLANNER_PORT=...; serves POST /v1/chat/completions
 """
 
@@ -26,7 +37,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["AGENT_OF", "ChatRequest", "PlannerSettings", "build_app", "plan"]
+__all__ = ["AGENT_OF", "ChatRequest", "PlannerSettings", "build_app", "plan", "tool_result_text"]
 
 # Which agent a part of the request belongs to, tried in order (the bench's tasks only).
 AGENT_OF = (
@@ -52,6 +63,7 @@ class ChatRequest(BaseModel):
     model: str = "bench-planner"
     messages: list[dict[str, Any]]
     tools: list[dict[str, Any]] = Field(default_factory=list)
+    response_format: dict[str, Any] | None = None
 
 
 def _argument_name(tool: dict[str, Any]) -> str:
@@ -68,6 +80,33 @@ def _tool_for(agent: str, tools: list[dict[str, Any]]) -> dict[str, Any] | None:
     )
 
 
+def tool_result_text(content: Any) -> str:
+    """A tool message's result: the text, or the `content` of an assistant message
+    serialized as JSON (how dapr-agents returns an agent called as a tool)."""
+    text = str(content if content is not None else "")
+    if text.startswith("{"):
+        try:
+            message = json.loads(text)
+        except json.JSONDecodeError:
+            return text
+        if isinstance(message, dict) and isinstance(message.get("content"), str):
+            return str(message["content"])
+    return text
+
+
+_EMPTY = {"integer": 0, "number": 0, "boolean": False, "array": [], "object": {}}
+
+
+def _structured(response_format: dict[str, Any], text: str) -> str:
+    """A JSON object of the requested schema: `text` in every string field."""
+    schema = response_format.get("json_schema", {}).get("schema", {})
+    fields = schema.get("properties", {})
+    return json.dumps(
+        {name: text if spec.get("type") == "string" else _EMPTY.get(spec.get("type"))
+         for name, spec in fields.items()}
+    )  # fmt: skip
+
+
 def plan(request: ChatRequest) -> dict[str, Any]:
     """The assistant message: tool calls for a new request, or the results joined."""
     last = request.messages[-1] if request.messages else {}
@@ -76,8 +115,11 @@ def plan(request: ChatRequest) -> dict[str, Any]:
         for message in reversed(request.messages):
             if message.get("role") != "tool":
                 break
-            results.insert(0, str(message.get("content", "")))
-        return {"role": "assistant", "content": "\n".join(results) or "nothing to do"}
+            results.insert(0, tool_result_text(message.get("content")))
+        text = "\n".join(results) or "nothing to do"
+        if request.response_format and request.response_format.get("type") == "json_schema":
+            text = _structured(request.response_format, text)
+        return {"role": "assistant", "content": text}
     text = str(last.get("content", ""))
     calls = []
     for part in (p.strip() for p in text.split(";")):
@@ -101,9 +143,12 @@ def plan(request: ChatRequest) -> dict[str, Any]:
 def build_app() -> FastAPI:
     """`POST /v1/chat/completions` (non-streaming) and `GET /healthz`."""
     app = FastAPI(title="bench planner")
+    answered = itertools.count(1)
+    stats = {"completions": 0}
 
     @app.post("/v1/chat/completions")
     async def completions(request: ChatRequest) -> dict[str, Any]:
+        stats["completions"] = next(answered)
         message = plan(request)
         return {
             "id": f"chatcmpl-{next(_COUNTER)}",
@@ -123,6 +168,10 @@ def build_app() -> FastAPI:
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/stats")
+    async def read_stats() -> dict[str, int]:
+        return stats
 
     return app
 

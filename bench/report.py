@@ -1,4 +1,4 @@
-"""The Markdown report of a run: header, setups, results, targets, layers, processes, profile."""
+"""The Markdown report of a run: header, setups, results, peer, targets, layers, processes."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from collections.abc import Iterable, Sequence
 from bench.profile import Profile
 from bench.results import (
     DAPR_PUBLISHED_HOP_MS,
+    PEERS,
     BenchRun,
     Cell,
     cpu_ms_per_request,
     deltas,
+    peer_rows,
     setup_cpu_percent,
     targets,
 )
@@ -42,11 +44,63 @@ def _header(run: BenchRun) -> list[str]:
 
 def _setups(run: BenchRun) -> list[str]:
     rows = [
-        (f"`{k}`", w["description"], w["verified"], w.get("dapr_calls", "-"))
+        (f"`{k}`", w["description"], w["verified"], w.get("dapr_calls", "-"), w.get("counted", "-"))
         for k, w in run.workloads.items()
     ]
-    header = ("workload", "what runs", "checked before", "Dapr calls of the checked task (traced)")
+    header = (
+        "workload", "what runs", "checked before", "Dapr calls of the checked task (traced)",
+        "the checked task, counted by every sidecar's metrics and the planner",
+    )  # fmt: skip
     return ["## Setups", "", *_table(header, rows), ""]
+
+
+def _latency(cell: Cell, percentile: str) -> str:
+    # wrk reports 0 when no request finished within the cell: say so, not "0 ms".
+    if not cell.load.requests:
+        return "none finished"
+    return _ms(float(getattr(cell.load, f"{percentile}_ms")))
+
+
+def _per_task(cell: Cell) -> str:
+    return f"{cpu_ms_per_request(cell):.1f}" if cell.load.requests else "-"
+
+
+def _peer(run: BenchRun) -> list[str]:
+    rows = []
+    for row in peer_rows(run):
+        ours, peer = row.ours, row.peer
+        rows.append((
+            f"`{ours.workload}` / `{peer.workload}`", ours.concurrency,
+            f"{ours.load.rps:.0f} / {peer.load.rps:.0f}",
+            *(f"{_latency(ours, f)} / {_latency(peer, f)}" for f in ("p50", "p90", "p99")),
+            f"{_per_task(ours)} / {_per_task(peer)}",
+            f"{ours.load.errors + ours.load.non_2xx} / {peer.load.errors + peer.load.non_2xx}",
+        ))  # fmt: skip
+    if not rows:
+        return []
+    header = (
+        "Hubspoke / dapr-agents", "c", "rps", "p50 ms", "p90 ms", "p99 ms", "CPU ms / task",
+        "errors",
+    )  # fmt: skip
+    counted = [
+        (f"`{key}`", run.workloads[key].get("counted", "-"))
+        for pair in PEERS for key in pair if key in run.workloads
+    ]  # fmt: skip
+    return [
+        "## Hubspoke and its peer (dapr-agents), side by side",
+        "",
+        "The same tasks from the same planner (bench/planner_server.py), on the same daprd, "
+        "one after the other on this machine. Target: Hubspoke ahead in throughput and p50 "
+        "at every concurrency measured (reported, not asserted; see Targets).",
+        "",
+        *_table(header, rows),
+        "",
+        "What each did for one checked task (every sidecar's metric counters and the planner's "
+        "completions, read before and after it):",
+        "",
+        *_table(("workload", "per task"), counted),
+        "",
+    ]
 
 
 def _other(cell: Cell, limit: float) -> str:
@@ -190,7 +244,8 @@ def _at_rest(run: BenchRun) -> list[str]:
 
 
 def markdown(run: BenchRun) -> str:
-    lines = [*_header(run), *_setups(run), *_results(run), *_targets(run), *_layers(run)]
+    lines = [*_header(run), *_setups(run), *_results(run), *_peer(run), *_targets(run)]
+    lines += _layers(run)
     lines += _clients(run)
     for title, profile in run.profiles.items():
         lines += _profile(title, profile)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,13 +20,17 @@ from bench.sidecar_clients import ClientResult
 
 __all__ = [
     "HARNESS",
+    "PEERS",
     "BenchRun",
     "Cell",
     "Delta",
+    "PeerRow",
     "Target",
     "cpu_ms_per_request",
     "deltas",
+    "peer_rows",
     "setup_cpu_percent",
+    "side_by_side",
     "targets",
 ]
 
@@ -34,6 +39,9 @@ HARNESS = ("wrk", "bench")
 
 # Dapr's own figure (v1.17 perf charts, HTTP invocation, 1 KB at 1,000 rps).
 DAPR_PUBLISHED_HOP_MS = 1.06
+
+# Hubspoke's workload and its peer's doing the same task on the same planner.
+PEERS = (("hubspoke-llm-1", "dapr-agents-1"), ("hubspoke-llm-3", "dapr-agents-3"))
 
 
 @dataclass(frozen=True)
@@ -121,9 +129,56 @@ def _floor_targets(run: BenchRun, n: int) -> list[Target]:
     ]
 
 
+@dataclass(frozen=True)
+class PeerRow:
+    """One task at one concurrency: Hubspoke's cell and its peer's."""
+
+    ours: Cell
+    peer: Cell
+
+
+def peer_rows(run: BenchRun) -> list[PeerRow]:
+    """Every (task, concurrency) where both Hubspoke and the peer were measured."""
+    rows = []
+    for ours_key, peer_key in PEERS:
+        for n in run.concurrencies():
+            ours, peer = run.cell(ours_key, n), run.cell(peer_key, n)
+            if ours and peer:
+                rows.append(PeerRow(ours, peer))
+    return rows
+
+
+def side_by_side(workloads: list[str]) -> list[str]:
+    """`workloads` in their order, each peer's right after Hubspoke's same task."""
+    peers = {peer: ours for ours, peer in PEERS if ours in workloads}
+    ordered = []
+    for key in workloads:
+        if key in peers:
+            continue
+        ordered.append(key)
+        ordered += [peer for peer, ours in peers.items() if ours == key and peer in workloads]
+    return ordered
+
+
+def _peer_targets(run: BenchRun) -> list[Target]:
+    found = []
+    for row in peer_rows(run):
+        ours, peer, n = row.ours, row.peer, row.ours.concurrency
+        # A peer that finished no task in the cell is behind by any measure of throughput.
+        share = ours.load.rps / peer.load.rps if peer.load.rps else math.inf
+        text = f"{ours.workload} rps / {peer.workload} rps"
+        found.append(Target(text, n, share, 1.0, "x", at_most=False))
+        if peer.load.requests and ours.load.requests:
+            text = f"{ours.workload} p50 / {peer.workload} p50"
+            found.append(
+                Target(text, n, ours.load.p50_ms / peer.load.p50_ms, 1.0, "x", at_most=True)
+            )
+    return found
+
+
 def targets(run: BenchRun) -> list[Target]:
     """The issue's targets at every concurrency where both sides were measured."""
-    found = []
+    found = _peer_targets(run)
     for n in run.concurrencies():
         found += _floor_targets(run, n)
         dapr, one, three = (run.cell(k, n) for k in ("dapr", "hubspoke-1", "hubspoke-3"))

@@ -1,4 +1,4 @@
-"""The four setups the benchmark compares, each started fresh on free ports and stopped after.
+"""The setups the benchmark compares, each started fresh on free ports and stopped after.
 
 - `http`: the floor of a hop. bench/raw_apps.py front -> back, plain HTTP, no sidecars.
 - `dapr`: raw Dapr. The same two apps through their real sidecars (launcher, mTLS).
@@ -11,6 +11,8 @@
 - `hubspoke-llm`: the same stack planning through its `openai-compatible`
   provider against bench/planner_server.py, the deterministic planner a peer
   framework gets too.
+- `dapr-agents`: the peer, dapr-agents' orchestrator and three agents doing the
+  same tasks on the same planner, each beside its own daprd (bench/peer/).
 
 Each runs under the launcher's `Supervisor`, so every process is known by name
 and pid, logs go to `<run dir>/logs/`, and nothing outlives the benchmark.
@@ -31,15 +33,21 @@ from pathlib import Path
 
 import httpx
 
+from bench.peer.environment import ensure_python
+from bench.peer.stack import RUNFILE as PEER_RUNFILE
+from bench.peer.stack import PeerStack
 from bench.sidecar_clients import SidecarAccess
+from bench.task_probe import TaskProbe
 from bench.workloads import (
     FAN_OUT_TASK,
     ONE_AGENT_TASK,
     TYPESCRIPT_AGENT_TASK,
     CheckFailed,
     Workload,
+    answer_workload,
     check,
     echo_workload,
+    expected_parts,
     floor_workload,
     task_workload,
 )
@@ -73,6 +81,8 @@ class RunningSetup:
     sidecar: SidecarAccess | None = None
     # Where the apps' spans land, to count each task's Dapr calls (bench/operations.py).
     traces_file: Path | None = None
+    # Counts a checked task's work from the sidecars' metrics (bench/task_probe.py).
+    probe: TaskProbe | None = None
 
     def pids(self) -> dict[str, int]:
         """Every process of the setup that is running, by name."""
@@ -265,42 +275,92 @@ def hubspoke_http(run_dir: Path) -> Iterator[RunningSetup]:
         supervisor.stop_all()
 
 
-@contextmanager
-def hubspoke(run_dir: Path) -> Iterator[RunningSetup]:
-    options = StackOptions(run_dir=_fresh(run_dir), free_ports=True, echo=False)
-    with LocalStack(options) as stack:
-        url = stack.endpoints["orchestrator"].app_url
-        _wait_registered(url, stack.api_key, pull=False, agents=STACK_AGENTS)
-        # The TypeScript agent's row sits next to the calculator's: same one-step task shape.
-        typescript = task_workload(
-            "hubspoke-1-ts",
-            f"POST /v1/tasks '{TYPESCRIPT_AGENT_TASK}', planned -> units (TypeScript); {DAPR_PATH}",
-            f"{url}/v1/tasks", stack.api_key, TYPESCRIPT_AGENT_TASK, ("units",),
-        )  # fmt: skip
-        workloads = _hubspoke_workloads("hubspoke", url, stack.api_key, DAPR_PATH)
-        yield RunningSetup(
-            stack.supervisor, (workloads[0], typescript, *workloads[1:]),
-            traces_file=stack.traces_file,
-        )  # fmt: skip
-
-
-@contextmanager
-def hubspoke_llm(run_dir: Path) -> Iterator[RunningSetup]:
-    port = _free_port()
-    planner = {
+def _planner_env(port: int) -> dict[str, str]:
+    """How Hubspoke's orchestrator plans through bench/planner_server.py on `port`."""
+    return {
         "ORCHESTRATOR_AI_PROVIDER": "openai-compatible",
         "ORCHESTRATOR_OPENAI_BASE_URL": f"http://127.0.0.1:{port}/v1",
         "ORCHESTRATOR_OPENAI_MODEL": "bench-planner",
     }
-    options = StackOptions(run_dir=_fresh(run_dir), free_ports=True, echo=False, env=planner)
+
+
+def _start_planner(supervisor: Supervisor, port: int) -> str:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PLANNER_PORT": str(port)}
+    return _serve(supervisor, "planner", ["-m", "bench.planner_server"], env, port)
+
+
+@contextmanager
+def _stack_setup(run_dir: Path, prefix: str, llm: bool) -> Iterator[RunningSetup]:
+    """`make run`'s stack; planning through the planner server when `llm`."""
+    port = _free_port()
+    env = _planner_env(port) if llm else {}
+    options = StackOptions(run_dir=_fresh(run_dir), free_ports=True, echo=False, env=env)
     with LocalStack(options) as stack:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PLANNER_PORT": str(port)}
-        _serve(stack.supervisor, "planner", ["-m", "bench.planner_server"], env, port)
+        planner = _start_planner(stack.supervisor, port) if llm else None
         url = stack.endpoints["orchestrator"].app_url
         _wait_registered(url, stack.api_key, pull=False, agents=STACK_AGENTS)
         via = f"planned by bench/planner_server.py (openai-compatible); {DAPR_PATH}"
-        workloads = _hubspoke_workloads("hubspoke-llm", url, stack.api_key, via)
-        yield RunningSetup(stack.supervisor, workloads, traces_file=stack.traces_file)
+        workloads = _hubspoke_workloads(prefix, url, stack.api_key, via if llm else DAPR_PATH)
+        probe = _probe(stack, planner)
+        if not llm:
+            # The TypeScript agent's row sits next to the calculator's: same one-step task shape.
+            typescript = task_workload(
+                f"{prefix}-1-ts",
+                f"POST /v1/tasks '{TYPESCRIPT_AGENT_TASK}', planned -> units (TypeScript); "
+                f"{DAPR_PATH}",
+                f"{url}/v1/tasks", stack.api_key, TYPESCRIPT_AGENT_TASK, ("units",),
+            )  # fmt: skip
+            workloads = (workloads[0], typescript, *workloads[1:])
+        yield RunningSetup(stack.supervisor, workloads, traces_file=stack.traces_file, probe=probe)
+
+
+def hubspoke(run_dir: Path) -> AbstractContextManager[RunningSetup]:
+    return _stack_setup(run_dir, "hubspoke", llm=False)
+
+
+def hubspoke_llm(run_dir: Path) -> AbstractContextManager[RunningSetup]:
+    return _stack_setup(run_dir, "hubspoke-llm", llm=True)
+
+
+def _probe(stack: LocalStack, planner: str | None) -> TaskProbe:
+    """Counts a task's work from every sidecar's metrics (and the planner's calls)."""
+    metrics = [
+        f"http://127.0.0.1:{p.metrics_port}/metrics"
+        for ports in stack.instances.values() for p in ports
+    ]  # fmt: skip
+    return TaskProbe(metrics, f"{planner}/stats" if planner else None)
+
+
+@contextmanager
+def dapr_agents(run_dir: Path) -> Iterator[RunningSetup]:
+    """The peer: dapr-agents' orchestrator and agents (bench/peer/) on the same planner."""
+    python = ensure_python()
+    port = _free_port()
+    env = {"PEER_PLANNER_URL": f"http://127.0.0.1:{port}/v1", "PEER_MODEL": "bench-planner"}
+    options = StackOptions(
+        runfile=PEER_RUNFILE, run_dir=_fresh(run_dir), free_ports=True, echo=False, env=env
+    )
+    # The planner starts once the stack is healthy: no app asks it anything before a task.
+    with PeerStack(options, python) as stack:
+        planner = _start_planner(stack.supervisor, port)
+        run = f"{stack.endpoints['orchestrator'].app_url}/run"
+        via = (
+            "dapr-agents 1.0.9 DurableAgents, agents as tools (child workflows on their apps), "
+            "planned by bench/planner_server.py (OpenAI client); Dapr Workflows (placement, "
+            "scheduler, SQLite actor state), mTLS, tracing; POST /run waits for the workflow"
+        )
+        workloads = (
+            answer_workload(
+                "dapr-agents-1", f"POST /run '{ONE_AGENT_TASK}', planned -> calculator; {via}",
+                run, ONE_AGENT_TASK, expected_parts(ONE_AGENT_TASK),
+            ),
+            answer_workload(
+                "dapr-agents-3", f"POST /run with 3 parts, planned -> 3 agents in parallel; {via}",
+                run, FAN_OUT_TASK, expected_parts(FAN_OUT_TASK),
+            ),
+        )  # fmt: skip
+        _wait_resolvable(workloads[0])
+        yield RunningSetup(stack.supervisor, workloads, probe=_probe(stack, planner))
 
 
 SETUPS = (
@@ -312,4 +372,5 @@ SETUPS = (
     Setup("hubspoke-http", "orchestrator + agents, plain HTTP (floor of Hubspoke)", hubspoke_http),
     Setup("hubspoke", "orchestrator + agents through Dapr (make run)", hubspoke),
     Setup("hubspoke-llm", "make run, planning through an OpenAI-compatible server", hubspoke_llm),
+    Setup("dapr-agents", "the peer: dapr-agents 1.0.9 on the same planner", dapr_agents),
 )
