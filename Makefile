@@ -43,9 +43,9 @@ bench-registry: bootstrap  ## registry lookup latency with 10,000 registered age
 BENCH_SECONDS ?= 5
 BENCH_CONCURRENCY ?= 1,8,32
 bench: bootstrap  ## plain HTTP, raw Dapr, the same-work floor, Hubspoke: rps, p50/p90/p99, CPU and RSS per process (bench/results/)
-	.venv/bin/pytest -q -p no:cacheprovider tests/bench
+	.venv/bin/pytest -q -p no:cacheprovider -m "peer or not peer" tests/bench
 	.venv/bin/python -m bench.compare --profile --duration $(BENCH_SECONDS) --concurrency $(BENCH_CONCURRENCY)
 
 bench-peer: bootstrap  ## Hubspoke (hubspoke-llm) and its peer dapr-agents side by side, same planner (bench/results/)
-	.venv/bin/pytest -q -p no:cacheprovider tests/bench/test_peer.py
+	.venv/bin/pytest -q -p no:cacheprovider -m peer tests/bench/test_peer.py
 	.venv/bin/python -m bench.compare --only hubspoke-llm,dapr-agents --duration $(BENCH_SECONDS) --concurrency $(BENCH_CONCURRENCY)

@@ -1,7 +1,7 @@
 """The benchmark's peer (dapr-agents) starts on real sidecars and really computes the tasks.
 
-Run by `make bench` before it measures (and alone: `.venv/bin/pytest tests/bench`);
-not part of `make test`: the first run installs the peer's environment
+Run by `make bench` before it measures (alone: `.venv/bin/pytest -m peer tests/bench`);
+marked `peer` and so not part of `make test`: the first run installs the peer's environment
 (.cache/peer-venv) and builds placement and scheduler, minutes on a cold machine.
 
 No timing is asserted: this proves that what `make bench` measures as
@@ -15,8 +15,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bench.setups import dapr_agents
 from bench.workloads import check
+
+pytestmark = pytest.mark.peer
 
 
 def test_the_peer_answers_both_tasks_through_its_workflows(tmp_path: Path) -> None:
