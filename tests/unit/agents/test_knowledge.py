@@ -3,11 +3,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from agents.knowledge.documents import chunk_markdown
-from agents.knowledge.embeddings import embed
+from agents.knowledge.documents import Chunk, chunk_markdown
+from agents.knowledge.embeddings import HashingEmbeddingGenerator, embed
+from agents.knowledge.index import ChunkIndex
 from agents.knowledge.main import build_app
 from agents.knowledge.settings import KnowledgeSettings
 from chassis.testing import InMemoryDapr
@@ -87,3 +89,26 @@ def test_a_document_named_in_the_question_is_cited_first(
     with TestClient(build_app(settings, dapr=InMemoryDapr())) as client:
         _, data = answer(send(client, "what does the guide say on access control"))
     assert data["citations"][0]["source"] == "guide.md"
+
+
+async def test_the_index_ranks_chunks_by_cosine_distance_closest_first() -> None:
+    chunks = [
+        Chunk("a.md", "Tracing", 1, 3, "spans and traces join across every hop"),
+        Chunk("a.md", "Kubernetes", 4, 6, "deploy to AKS with the overlays"),
+        Chunk("b.md", "Access control", 1, 2, "the sidecar checks access control policies"),
+    ]
+    generator = HashingEmbeddingGenerator(ai_model_id="test")
+    index = ChunkIndex(generator)
+    await index.build(chunks)
+    question = "which access control policies does the sidecar check?"
+    hits = await index.search(question, 2)
+    vectors = [embed(f"{c.heading}\n{c.heading}\n{c.text}") for c in chunks]
+    distances = [1 - float(np.dot(v, embed(question))) / float(np.linalg.norm(v)) for v in vectors]
+    # Closest first; equal distances in document order.
+    order = sorted(range(len(chunks)), key=lambda i: (distances[i], i))[:2]
+    assert [(round(h.distance, 9), h.chunk.heading) for h in hits] == [
+        (round(distances[i], 9), chunks[i].heading) for i in order
+    ]
+    assert hits[0].chunk.heading == "Access control"
+    # A question with no content words is close to nothing, and still answers a list.
+    assert [h.distance for h in await index.search("the the", 3)] == [1.0, 1.0, 1.0]

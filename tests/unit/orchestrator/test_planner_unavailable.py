@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import httpx2 as httpx  # the OpenAI client's own httpx (see chat_services.py)
@@ -55,7 +56,11 @@ def test_an_unreachable_planner_is_a_503_problem_and_the_task_is_stored_failed(
     assert answer.status_code == 503, answer.text
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert "planning model did not answer" in answer.json()["detail"]
-    [task] = client.get("/v1/tasks", params={"limit": 5}).json()["tasks"]
+    deadline = time.monotonic() + 10  # the recent-task index is written in the background
+    while not (listed := client.get("/v1/tasks", params={"limit": 5}).json()["tasks"]):
+        assert time.monotonic() < deadline, "the failed task was never listed"
+        time.sleep(0.05)
+    [task] = listed
     assert task["status"] == "failed"
     assert task["error_status"] == 503
 

@@ -78,6 +78,33 @@ async def test_the_index_keeps_the_newest_ids_once_each() -> None:
     assert await recent.ids(2) == ["d", "c"]
 
 
+class _CountingDapr(InMemoryDapr):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    async def save_state(self, store: str, key: str, data: bytes, **options: Any) -> None:
+        self.writes += 1
+        await super().save_state(store, key, data, **options)
+
+
+async def test_notes_made_close_together_are_written_in_one_write() -> None:
+    dapr = _CountingDapr()
+    recent = RecentTasks(dapr, STORE, linger_s=30)  # nothing is written before the drain
+    for task_id in ["a", "b", "c"]:
+        recent.note(task_id)
+        await asyncio.sleep(0)  # the writer runs between notes, as between requests
+    assert dapr.writes == 0
+    await recent.drain()
+    assert dapr.writes == 1
+    assert await recent.ids(10) == ["c", "b", "a"]
+    recent.note("d")  # after a drain, notes linger again
+    await asyncio.sleep(0)
+    assert dapr.writes == 1
+    await recent.drain()
+    assert (dapr.writes, await recent.ids(10)) == (2, ["d", "c", "b", "a"])
+
+
 async def test_the_index_is_shared_by_replicas() -> None:
     dapr = InMemoryDapr()
     one, other = RecentTasks(dapr, STORE), RecentTasks(dapr, STORE)
