@@ -9,10 +9,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypedDict, Unpack
 
 import pytest
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
@@ -86,28 +87,66 @@ def redis_cli(stack: LocalStack, *command: str, user: str | None = None) -> str:
     return done.stdout + done.stderr
 
 
-def start_stack(
-    run_dir: Path,
-    state: Literal["sqlite", "redis"] = "sqlite",
-    extra_apps: tuple[AppSpec, ...] = (),
+class StackChoices(TypedDict, total=False):
+    """What a test may choose of a stack's `launcher.StackOptions` (see there)."""
+
+    state: Literal["sqlite", "redis"]
+    extra_apps: tuple[AppSpec, ...]
+    extra_resources: tuple[Path, ...]
+    extra_api_keys: tuple[str, ...]
+    replicas: Mapping[str, int]
+
+
+def _started(
+    run_dir: Path, env: Mapping[str, str], timeout_s: float, **choices: Unpack[StackChoices]
 ) -> LocalStack:
-    """Start a stack for tests; fails the test (never skips) if a binary is missing."""
-    options = StackOptions(
-        free_ports=True,
-        echo=False,
-        run_dir=run_dir,
-        state=state,
-        env=FAST_REGISTRY,
-        extra_apps=extra_apps,
-    )
+    """A started stack on free ports, in STACKS so a failed test prints its logs (a failed
+    start too); fails the test (never skips) if a binary is missing."""
+    options = StackOptions(free_ports=True, echo=False, run_dir=run_dir, env=env, **choices)
     try:
         stack = LocalStack(options)
     except ToolMissingError as exc:
         pytest.fail(str(exc), pytrace=False)
     STACKS.append(stack)
-    stack.start()
+    stack.start(timeout_s=timeout_s)
+    return stack
+
+
+def start_stack(
+    run_dir: Path,
+    state: Literal["sqlite", "redis"] = "sqlite",
+    extra_apps: tuple[AppSpec, ...] = (),
+) -> LocalStack:
+    """Start a stack for tests, its agents routable; the caller stops it."""
+    stack = _started(run_dir, FAST_REGISTRY, 90, state=state, extra_apps=extra_apps)
     wait_registered(stack)
     return stack
+
+
+@contextmanager
+def module_stack(
+    run_dir: Path,
+    *,
+    env: Mapping[str, str],
+    registered: tuple[str, ...] = AGENTS,
+    start_timeout_s: float = 300,
+    registered_timeout_s: float = 120,
+    **choices: Unpack[StackChoices],
+) -> Iterator[LocalStack]:
+    """A stack of a test module's own, for a module-scoped fixture to yield.
+
+    Yields once it is started and the agents in `registered` are routable, then
+    stops it. The waits are generous because helpers share the machine: a
+    loaded one takes minutes to import the orchestrator; start-up is not under
+    test.
+    """
+    stack = _started(run_dir, env, start_timeout_s, **choices)
+    try:
+        wait_registered(stack, registered, timeout_s=registered_timeout_s)
+        yield stack
+    finally:
+        stack.stop()
+        STACKS.remove(stack)
 
 
 @pytest.fixture(autouse=True)

@@ -18,10 +18,10 @@ from typing import Any
 import httpx
 import pytest
 
-from launcher import LocalStack, StackOptions
+from launcher import LocalStack
 from launcher.runfile import AppSpec
 from launcher.stack import OPERATOR
-from tests.integration.conftest import AGENTS, FAST_REGISTRY, STACKS, wait_registered
+from tests.integration.conftest import AGENTS, FAST_REGISTRY, module_stack
 
 REVERSER = "reverser"
 EXAMPLE = "one two three"
@@ -49,23 +49,14 @@ def evaluated(tmp_path_factory: pytest.TempPathFactory, version_file: Path) -> I
         },
         config_file_path="./dapr-config/agent.yaml",
     )
-    options = StackOptions(
-        free_ports=True,
-        echo=False,
-        run_dir=tmp_path_factory.mktemp("evaluation"),
+    with module_stack(
+        tmp_path_factory.mktemp("evaluation"),
         # A killed agent stays registered while it restarts.
         env={**FAST_REGISTRY, "ORCHESTRATOR_REMOVE_AFTER_SECONDS": "120"},
         extra_apps=(reverser,),
-    )
-    stack = LocalStack(options)
-    STACKS.append(stack)
-    stack.start(timeout_s=300)  # the machine may be busy: start-up is not under test
-    try:
-        wait_registered(stack, timeout_s=180)
+        registered_timeout_s=180,
+    ) as stack:
         yield stack
-    finally:
-        stack.stop()
-        STACKS.remove(stack)
 
 
 def view(client: httpx.Client, app_id: str) -> dict[str, Any]:

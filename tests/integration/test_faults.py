@@ -18,9 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
-from launcher import LocalStack, StackOptions
+from launcher import LocalStack
 from launcher.runfile import AppSpec
-from tests.integration.conftest import FAST_REGISTRY, STACKS, wait_registered
+from tests.integration.conftest import FAST_REGISTRY, module_stack, wait_registered
 
 SLOW_AGENT = AppSpec(
     app_id="abacus",
@@ -44,23 +44,13 @@ FAULT_TIMINGS = {
 
 @pytest.fixture(scope="module")
 def faults(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    options = StackOptions(
-        free_ports=True,
-        echo=False,
-        run_dir=tmp_path_factory.mktemp("faults"),
+    with module_stack(
+        tmp_path_factory.mktemp("faults"),
         env=FAULT_TIMINGS,
         extra_apps=(SLOW_AGENT,),
         extra_resources=(Path(__file__).parent / "resources",),
-    )
-    stack = LocalStack(options)
-    STACKS.append(stack)
-    stack.start()
-    try:
-        wait_registered(stack)
+    ) as stack:
         yield stack
-    finally:
-        stack.stop()
-        STACKS.remove(stack)
 
 
 def submit(stack: LocalStack, text: str, *, instance: int = 0) -> tuple[str | None, int, Any]:
