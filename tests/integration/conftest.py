@@ -31,15 +31,26 @@ FAST_REGISTRY = {
     "ORCHESTRATOR_UNHEALTHY_AFTER_SECONDS": "2",
     "ORCHESTRATOR_REMOVE_AFTER_SECONDS": "5",
 }
-LEGACY_AGENT = AppSpec(
-    app_id="legacy",
-    app_port=0,  # tests choose free ports at start
-    dapr_http_port=0,
-    dapr_grpc_port=0,
-    command=["python", "-m", "tests.integration.legacy_agent"],
-    env={"HUBSPOKE_SELF_REGISTER": "false", "HUBSPOKE_ASYNC_WORK": "false"},
-    config_file_path="./dapr-config/agent.yaml",
-)
+# A test agent's environment when the registry pulls its card: no self-registration,
+# and no asynchronous inbox (it is in no pub/sub scope).
+PULLED = {"HUBSPOKE_SELF_REGISTER": "false", "HUBSPOKE_ASYNC_WORK": "false"}
+
+
+def agent_spec(app_id: str, module: str, env: Mapping[str, str] | None = None) -> AppSpec:
+    """A test agent's app: `python -m <module>` with `env`, beside a daprd with the agents'
+    Dapr Configuration; its ports are chosen free when the stack starts."""
+    return AppSpec(
+        app_id=app_id,
+        app_port=0,
+        dapr_http_port=0,
+        dapr_grpc_port=0,
+        command=["python", "-m", module],
+        env=dict(env or {}),
+        config_file_path="./dapr-config/agent.yaml",
+    )
+
+
+LEGACY_AGENT = agent_spec("legacy", "tests.integration.legacy_agent", PULLED)
 AGENTS = ("calculator", "summarizer", "knowledge", "units")
 
 

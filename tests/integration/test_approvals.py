@@ -18,18 +18,15 @@ import httpx
 import pytest
 
 from launcher import LocalStack
-from launcher.runfile import AppSpec
-from tests.integration.conftest import FAST_REGISTRY, module_stack, wait_registered
-
-LEDGER = AppSpec(
-    app_id="ledger",
-    app_port=0,
-    dapr_http_port=0,
-    dapr_grpc_port=0,
-    command=["python", "-m", "tests.integration.ledger_agent"],
-    env={"HUBSPOKE_SELF_REGISTER": "false", "HUBSPOKE_ASYNC_WORK": "false"},
-    config_file_path="./dapr-config/agent.yaml",
+from tests.integration.conftest import (
+    FAST_REGISTRY,
+    PULLED,
+    agent_spec,
+    module_stack,
+    wait_registered,
 )
+
+LEDGER = agent_spec("ledger", "tests.integration.ledger_agent", PULLED)
 ALICE_KEY = secrets.token_urlsafe(24)
 POST_ENTRY = "post 120 EUR for printer paper"
 

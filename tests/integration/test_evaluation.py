@@ -19,9 +19,8 @@ import httpx
 import pytest
 
 from launcher import LocalStack
-from launcher.runfile import AppSpec
 from launcher.stack import OPERATOR
-from tests.integration.conftest import AGENTS, FAST_REGISTRY, module_stack
+from tests.integration.conftest import AGENTS, FAST_REGISTRY, PULLED, agent_spec, module_stack
 
 REVERSER = "reverser"
 EXAMPLE = "one two three"
@@ -36,18 +35,10 @@ def version_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def evaluated(tmp_path_factory: pytest.TempPathFactory, version_file: Path) -> Iterator[LocalStack]:
-    reverser = AppSpec(
-        app_id=REVERSER,
-        app_port=0,
-        dapr_http_port=0,
-        dapr_grpc_port=0,
-        command=["python", "-m", "tests.integration.drifting_agent"],
-        env={
-            "HUBSPOKE_SELF_REGISTER": "false",
-            "HUBSPOKE_ASYNC_WORK": "false",
-            "DRIFTING_VERSION_FILE": str(version_file),
-        },
-        config_file_path="./dapr-config/agent.yaml",
+    reverser = agent_spec(
+        REVERSER,
+        "tests.integration.drifting_agent",
+        {**PULLED, "DRIFTING_VERSION_FILE": str(version_file)},
     )
     with module_stack(
         tmp_path_factory.mktemp("evaluation"),

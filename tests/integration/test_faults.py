@@ -19,18 +19,15 @@ import httpx
 import pytest
 
 from launcher import LocalStack
-from launcher.runfile import AppSpec
-from tests.integration.conftest import FAST_REGISTRY, module_stack, wait_registered
-
-SLOW_AGENT = AppSpec(
-    app_id="abacus",
-    app_port=0,
-    dapr_http_port=0,
-    dapr_grpc_port=0,
-    command=["python", "-m", "tests.integration.slow_agent"],
-    env={"HUBSPOKE_SELF_REGISTER": "false", "HUBSPOKE_ASYNC_WORK": "false"},
-    config_file_path="./dapr-config/agent.yaml",
+from tests.integration.conftest import (
+    FAST_REGISTRY,
+    PULLED,
+    agent_spec,
+    module_stack,
+    wait_registered,
 )
+
+SLOW_AGENT = agent_spec("abacus", "tests.integration.slow_agent", PULLED)
 FAULT_TIMINGS = {
     **FAST_REGISTRY,
     "ORCHESTRATOR_UNHEALTHY_AFTER_SECONDS": "5",  # a Redis restart may pause heartbeats
