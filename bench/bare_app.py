@@ -3,7 +3,8 @@
 A FastAPI app with only `/healthz` (for the launcher's and daprd's health
 checks), one pooled aiohttp session to whatever it calls, the sidecar's API
 token header, and serving under uvicorn with the settings the services use
-(`chassis.serve`: no access log). No validation, logging or telemetry, so
+(`chassis.serve`: no access log), importing nothing of Hubspoke (so the floor
+measures Dapr alone). No validation, logging or telemetry, so
 what is measured is the hop, not these apps.
 """
 
