@@ -255,7 +255,10 @@ class LocalStack:
         make_private_dir(self.run_dir, tighten=True)
         try:
             self.redis_users.write()
-            self._write_external_agents()
+            # The bench's raw-Dapr run file has no orchestrator: no allowlist, no stack.json.
+            hub = any(app.app_id == PUBLIC_APP for app in self.runfile.apps)
+            if hub:
+                self._write_external_agents()
             self._start_redis(timeout_s)
             log.info("redis answering on %s", self.redis_address)
             self.tracing.start_receiver(self.supervisor, timeout_s, self.secrets)
@@ -267,8 +270,8 @@ class LocalStack:
                 self.start_app(ports.app_id, instance=ports.instance, wait=False)
             for ports in every:
                 self.wait_healthy(ports.app_id, timeout_s, instance=ports.instance)
-            # Where the stack is, for the conformance kit (python -m conformance).
-            write_stack_file(self, PUBLIC_APP)
+            if hub:  # where the stack is, for the conformance kit (python -m conformance)
+                write_stack_file(self, PUBLIC_APP)
         except BaseException:
             self.stop()
             raise
