@@ -14,7 +14,7 @@ and records `task.completed`. The bench runs `spoke` twice, as the agent and
 as the subscriber, under the app ids and Dapr Configurations of Hubspoke's
 (bench/floor/dapr.yaml), so the sidecars, mTLS, ACL, resiliency and tracing
 are the same and only the apps differ. Payloads are about the sizes Hubspoke
-sends. No validation, logging or telemetry in the apps.
+sends. No validation, logging or telemetry in the apps (bench/bare_app.py).
 
     python -m bench.floor_apps hub|spoke
 """
@@ -23,20 +23,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import aiohttp
-import uvicorn
 from fastapi import FastAPI, Request, Response
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from bench.bare_app import JSON, BareAppSettings, bare_app, pooled_client, run_role
 
 __all__ = ["FloorSettings", "build_hub", "build_spoke"]
 
-_JSON = "application/json"
 # About the sizes of one-agent Hubspoke task's bodies: its A2A request, the
 # agent's answer and the stored task record.
 REQUEST_BYTES = 700
@@ -44,12 +43,10 @@ ANSWER_BYTES = 900
 RECORD_BYTES = 1500
 
 
-class FloorSettings(BaseSettings):
+class FloorSettings(BareAppSettings):
     model_config = SettingsConfigDict(env_prefix="FLOOR_", extra="ignore", populate_by_name=True)
 
-    app_port: int = Field(validation_alias="APP_PORT")
     dapr_http_port: int = Field(validation_alias="DAPR_HTTP_PORT")
-    dapr_api_token: SecretStr | None = Field(default=None, validation_alias="DAPR_API_TOKEN")
     agent_app_id: str = "calculator"
     store: str = "statestore"
     pubsub: str = "pubsub"
@@ -59,27 +56,19 @@ class FloorSettings(BaseSettings):
     def sidecar(self) -> str:
         return f"http://127.0.0.1:{self.dapr_http_port}"
 
-    def headers(self) -> dict[str, str]:
-        headers = {"content-type": _JSON}
-        if self.dapr_api_token:
-            headers["dapr-api-token"] = self.dapr_api_token.get_secret_value()
-        return headers
 
+def _lifespan(settings: FloorSettings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The pooled session to the sidecar; background publishes are awaited at the end."""
 
-@asynccontextmanager
-async def _session(app: FastAPI, settings: FloorSettings) -> AsyncIterator[None]:
-    """One pooled aiohttp session to the sidecar, as `chassis.dapr.DaprSidecar` keeps."""
-    async with aiohttp.ClientSession(
-        headers=settings.headers(),
-        timeout=aiohttp.ClientTimeout(total=30),
-        connector=aiohttp.TCPConnector(limit=256, keepalive_timeout=30),
-        cookie_jar=aiohttp.DummyCookieJar(),
-    ) as client:
-        app.state.client = client
-        app.state.background = set()
-        yield
-        if app.state.background:
-            await asyncio.wait(app.state.background, timeout=10)
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with pooled_client(app, settings.headers()):
+            app.state.background = set()
+            yield
+            if app.state.background:
+                await asyncio.wait(app.state.background, timeout=10)
+
+    return lifespan
 
 
 def build_hub(settings: FloorSettings) -> FastAPI:
@@ -89,12 +78,7 @@ def build_hub(settings: FloorSettings) -> FastAPI:
     publish = f"{settings.sidecar}/v1.0/publish/{settings.pubsub}/{settings.topic}"
     request_body = json.dumps({"input": "x" * REQUEST_BYTES}).encode()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with _session(app, settings):
-            yield
-
-    app = FastAPI(title="floor hub", lifespan=lifespan)
+    app = bare_app("floor hub", _lifespan(settings))
 
     async def _publish(client: aiohttp.ClientSession, event: bytes) -> None:
         async with client.post(publish, data=event) as answer:
@@ -106,20 +90,19 @@ def build_hub(settings: FloorSettings) -> FastAPI:
         await request.body()
         async with client.post(invoke, data=request_body) as answer:
             if answer.status >= 300:
-                return Response(await answer.read(), status_code=502, media_type=_JSON)
+                return Response(await answer.read(), status_code=502, media_type=JSON)
             result = await answer.read()
         task_id = uuid.uuid4().hex
         record = json.dumps({"id": task_id, "record": "x" * RECORD_BYTES, "result": len(result)})
         items = json.dumps([{"key": f"task-{task_id}", "value": json.loads(record)}])
         async with client.post(state, data=items) as saved:
             if saved.status >= 300:
-                return Response(await saved.read(), status_code=502, media_type=_JSON)
+                return Response(await saved.read(), status_code=502, media_type=JSON)
         publishing = asyncio.create_task(_publish(client, record.encode()))
         request.app.state.background.add(publishing)
         publishing.add_done_callback(request.app.state.background.discard)
-        return Response(record, status_code=201, media_type=_JSON)
+        return Response(record, status_code=201, media_type=JSON)
 
-    _add_health(app)
     return app
 
 
@@ -131,17 +114,12 @@ def build_spoke(settings: FloorSettings) -> FastAPI:
     pending = {"events": 0}
     writing = asyncio.Lock()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with _session(app, settings):
-            yield
-
-    app = FastAPI(title="floor spoke", lifespan=lifespan)
+    app = bare_app("floor spoke", _lifespan(settings))
 
     @app.post("/a2a")
     async def a2a(request: Request) -> Response:
         await request.body()
-        return Response(answer_body, media_type=_JSON)
+        return Response(answer_body, media_type=JSON)
 
     async def _record(client: aiohttp.ClientSession) -> None:
         # Events arriving while a write runs are written together by the next
@@ -171,23 +149,16 @@ def build_spoke(settings: FloorSettings) -> FastAPI:
         await _record(request.app.state.client)
         return {"status": "SUCCESS"}
 
-    _add_health(app)
     return app
 
 
-def _add_health(app: FastAPI) -> None:
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+def _role(build: Callable[[FloorSettings], FastAPI]) -> Callable[[], tuple[FastAPI, int]]:
+    def role() -> tuple[FastAPI, int]:
+        settings = FloorSettings()
+        return build(settings), settings.app_port
 
-
-def main(role: str) -> None:
-    settings = FloorSettings()
-    app = build_hub(settings) if role == "hub" else build_spoke(settings)
-    uvicorn.run(app, host="127.0.0.1", port=settings.app_port, log_config=None, access_log=False)
+    return role
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2 or sys.argv[1] not in ("hub", "spoke"):
-        sys.exit("usage: python -m bench.floor_apps hub|spoke")
-    main(sys.argv[1])
+    run_role("bench.floor_apps", {"hub": _role(build_hub), "spoke": _role(build_spoke)})

@@ -9,10 +9,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypedDict, Unpack
 
 import pytest
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
@@ -30,15 +31,26 @@ FAST_REGISTRY = {
     "ORCHESTRATOR_UNHEALTHY_AFTER_SECONDS": "2",
     "ORCHESTRATOR_REMOVE_AFTER_SECONDS": "5",
 }
-LEGACY_AGENT = AppSpec(
-    app_id="legacy",
-    app_port=0,  # tests choose free ports at start
-    dapr_http_port=0,
-    dapr_grpc_port=0,
-    command=["python", "-m", "tests.integration.legacy_agent"],
-    env={"HUBSPOKE_SELF_REGISTER": "false", "HUBSPOKE_ASYNC_WORK": "false"},
-    config_file_path="./dapr-config/agent.yaml",
-)
+# A test agent's environment when the registry pulls its card: no self-registration,
+# and no asynchronous inbox (it is in no pub/sub scope).
+PULLED = {"HUBSPOKE_SELF_REGISTER": "false", "HUBSPOKE_ASYNC_WORK": "false"}
+
+
+def agent_spec(app_id: str, module: str, env: Mapping[str, str] | None = None) -> AppSpec:
+    """A test agent's app: `python -m <module>` with `env`, beside a daprd with the agents'
+    Dapr Configuration; its ports are chosen free when the stack starts."""
+    return AppSpec(
+        app_id=app_id,
+        app_port=0,
+        dapr_http_port=0,
+        dapr_grpc_port=0,
+        command=["python", "-m", module],
+        env=dict(env or {}),
+        config_file_path="./dapr-config/agent.yaml",
+    )
+
+
+LEGACY_AGENT = agent_spec("legacy", "tests.integration.legacy_agent", PULLED)
 AGENTS = ("calculator", "summarizer", "knowledge", "units")
 
 
@@ -86,28 +98,66 @@ def redis_cli(stack: LocalStack, *command: str, user: str | None = None) -> str:
     return done.stdout + done.stderr
 
 
-def start_stack(
-    run_dir: Path,
-    state: Literal["sqlite", "redis"] = "sqlite",
-    extra_apps: tuple[AppSpec, ...] = (),
+class StackChoices(TypedDict, total=False):
+    """What a test may choose of a stack's `launcher.StackOptions` (see there)."""
+
+    state: Literal["sqlite", "redis"]
+    extra_apps: tuple[AppSpec, ...]
+    extra_resources: tuple[Path, ...]
+    extra_api_keys: tuple[str, ...]
+    replicas: Mapping[str, int]
+
+
+def _started(
+    run_dir: Path, env: Mapping[str, str], timeout_s: float, **choices: Unpack[StackChoices]
 ) -> LocalStack:
-    """Start a stack for tests; fails the test (never skips) if a binary is missing."""
-    options = StackOptions(
-        free_ports=True,
-        echo=False,
-        run_dir=run_dir,
-        state=state,
-        env=FAST_REGISTRY,
-        extra_apps=extra_apps,
-    )
+    """A started stack on free ports, in STACKS so a failed test prints its logs (a failed
+    start too); fails the test (never skips) if a binary is missing."""
+    options = StackOptions(free_ports=True, echo=False, run_dir=run_dir, env=env, **choices)
     try:
         stack = LocalStack(options)
     except ToolMissingError as exc:
         pytest.fail(str(exc), pytrace=False)
     STACKS.append(stack)
-    stack.start()
+    stack.start(timeout_s=timeout_s)
+    return stack
+
+
+def start_stack(
+    run_dir: Path,
+    state: Literal["sqlite", "redis"] = "sqlite",
+    extra_apps: tuple[AppSpec, ...] = (),
+) -> LocalStack:
+    """Start a stack for tests, its agents routable; the caller stops it."""
+    stack = _started(run_dir, FAST_REGISTRY, 90, state=state, extra_apps=extra_apps)
     wait_registered(stack)
     return stack
+
+
+@contextmanager
+def module_stack(
+    run_dir: Path,
+    *,
+    env: Mapping[str, str],
+    registered: tuple[str, ...] = AGENTS,
+    start_timeout_s: float = 300,
+    registered_timeout_s: float = 120,
+    **choices: Unpack[StackChoices],
+) -> Iterator[LocalStack]:
+    """A stack of a test module's own, for a module-scoped fixture to yield.
+
+    Yields once it is started and the agents in `registered` are routable, then
+    stops it. The waits are generous because helpers share the machine: a
+    loaded one takes minutes to import the orchestrator; start-up is not under
+    test.
+    """
+    stack = _started(run_dir, env, start_timeout_s, **choices)
+    try:
+        wait_registered(stack, registered, timeout_s=registered_timeout_s)
+        yield stack
+    finally:
+        stack.stop()
+        STACKS.remove(stack)
 
 
 @pytest.fixture(autouse=True)

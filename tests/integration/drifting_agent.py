@@ -4,7 +4,8 @@ It reverses the order of words. Version 1.0.0 has a bug (it gives the words
 back unchanged), so the registry quarantines it; the version it starts as is
 read from the file named by `DRIFTING_VERSION_FILE` (a test writes 1.0.1
 there and restarts it). Registered by pull (it is in no pub/sub scope);
-`GET /v1/calls` says how many A2A messages reached it (evaluations included).
+`GET /v1/calls` says how many A2A messages reached it (evaluations included;
+counting_agent.py).
 """
 
 from __future__ import annotations
@@ -12,22 +13,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI
 
 from chassis import serve
-from chassis.agent import (
-    AgentDescription,
-    EvaluationExample,
-    ExampleExpectation,
-    Skill,
-    create_agent_app,
-)
-from chassis.dapr import DaprPort
+from chassis.agent import AgentDescription, EvaluationExample, ExampleExpectation, Skill
 from chassis.settings import AgentSettings
 from chassis.skills import SkillAnswer, SkillRequest
+from tests.integration.counting_agent import counting_agent_app
 
 BUGGY = "1.0.0"
-router = APIRouter()
 
 
 def description(version: str) -> AgentDescription:
@@ -62,25 +56,10 @@ def reversed_words(text: str, version: str) -> str:
 def build_app() -> FastAPI:
     version = Path(os.environ["DRIFTING_VERSION_FILE"]).read_text().strip() or BUGGY
 
-    async def answer(app: FastAPI, request: SkillRequest) -> SkillAnswer:
-        app.state.calls += 1
+    async def reverse(request: SkillRequest) -> SkillAnswer:
         return SkillAnswer(output=reversed_words(request.input, version))
 
-    def setup(app: FastAPI, _: DaprPort) -> None:
-        app.state.calls = 0
-
-    return create_agent_app(
-        agent=description(version),
-        settings=AgentSettings(),
-        answer=answer,
-        routers=[router],
-        setup=setup,
-    )
-
-
-@router.get("/v1/calls")
-async def calls(request: Request) -> int:
-    return int(request.app.state.calls)
+    return counting_agent_app(description(version), reverse)
 
 
 if __name__ == "__main__":

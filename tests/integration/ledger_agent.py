@@ -1,19 +1,19 @@
 """A test agent whose one skill changes something: its card says calls need approval.
 
-It counts the calls it gets (`GET /v1/calls`), so a test can tell that a
-step waiting for approval was not run, and that an approved one ran once.
-Registered by pull (it is in no pub/sub scope).
+It counts the calls it gets (`GET /v1/calls`, counting_agent.py), so a test can
+tell that a step waiting for approval was not run, and that an approved one ran
+once. Registered by pull (it is in no pub/sub scope).
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI
 
 from chassis import serve
-from chassis.agent import AgentDescription, Skill, create_agent_app
-from chassis.dapr import DaprPort
+from chassis.agent import AgentDescription, Skill
 from chassis.settings import AgentSettings
 from chassis.skills import SkillAnswer, SkillRequest
+from tests.integration.counting_agent import counting_agent_app
 
 AGENT = AgentDescription(
     name="Ledger",
@@ -30,26 +30,14 @@ AGENT = AgentDescription(
         ),
     ),
 )
-router = APIRouter()
 
 
-async def answer(app: FastAPI, request: SkillRequest) -> SkillAnswer:
-    app.state.calls += 1
+async def post_entry(request: SkillRequest) -> SkillAnswer:
     return SkillAnswer(output=f"posted: {request.input}")
 
 
-@router.get("/v1/calls")
-async def calls(request: Request) -> int:
-    return int(request.app.state.calls)
-
-
 def build_app() -> FastAPI:
-    def setup(app: FastAPI, _: DaprPort) -> None:
-        app.state.calls = 0
-
-    return create_agent_app(
-        agent=AGENT, settings=AgentSettings(), answer=answer, routers=[router], setup=setup
-    )
+    return counting_agent_app(AGENT, post_entry)
 
 
 if __name__ == "__main__":

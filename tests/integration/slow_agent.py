@@ -2,20 +2,21 @@
 
 Registered by pull (it is in no pub/sub scope); the fault tests give its
 app-id a short Dapr timeout and an eager circuit breaker
-(tests/integration/resources/slow-agent.yaml).
+(tests/integration/resources/slow-agent.yaml). `GET /v1/calls` counts the
+calls that reached it (counting_agent.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI
 
 from chassis import serve
-from chassis.agent import AgentDescription, Skill, create_agent_app
-from chassis.dapr import DaprPort
+from chassis.agent import AgentDescription, Skill
 from chassis.settings import AgentSettings
 from chassis.skills import SkillAnswer, SkillRequest
+from tests.integration.counting_agent import counting_agent_app
 
 DELAY_S = 3.0
 AGENT = AgentDescription(
@@ -34,28 +35,16 @@ AGENT = AgentDescription(
         ),
     ),
 )
-router = APIRouter()
 
 
-async def answer(app: FastAPI, request: SkillRequest) -> SkillAnswer:
+async def too_late(request: SkillRequest) -> SkillAnswer:
     """Every A2A message, answered after DELAY_S (if its deadline allows)."""
-    app.state.calls += 1
     await asyncio.sleep(DELAY_S)
     return SkillAnswer(output="too late")
 
 
-@router.get("/v1/calls")
-async def calls(request: Request) -> int:
-    return int(request.app.state.calls)
-
-
 def build_app() -> FastAPI:
-    def setup(app: FastAPI, _: DaprPort) -> None:
-        app.state.calls = 0
-
-    return create_agent_app(
-        agent=AGENT, settings=AgentSettings(), answer=answer, routers=[router], setup=setup
-    )
+    return counting_agent_app(AGENT, too_late)
 
 
 if __name__ == "__main__":

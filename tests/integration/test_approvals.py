@@ -17,49 +17,37 @@ from typing import Any
 import httpx
 import pytest
 
-from launcher import LocalStack, StackOptions
-from launcher.runfile import AppSpec
-from tests.integration.conftest import FAST_REGISTRY, STACKS, wait_registered
-
-LEDGER = AppSpec(
-    app_id="ledger",
-    app_port=0,
-    dapr_http_port=0,
-    dapr_grpc_port=0,
-    command=["python", "-m", "tests.integration.ledger_agent"],
-    env={"HUBSPOKE_SELF_REGISTER": "false", "HUBSPOKE_ASYNC_WORK": "false"},
-    config_file_path="./dapr-config/agent.yaml",
+from launcher import LocalStack
+from tests.integration.conftest import (
+    FAST_REGISTRY,
+    PULLED,
+    agent_spec,
+    module_stack,
+    wait_registered,
 )
+
+LEDGER = agent_spec("ledger", "tests.integration.ledger_agent", PULLED)
 ALICE_KEY = secrets.token_urlsafe(24)
 POST_ENTRY = "post 120 EUR for printer paper"
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    options = StackOptions(
-        free_ports=True,
-        echo=False,
-        run_dir=tmp_path_factory.mktemp("approvals"),
+    with module_stack(
+        tmp_path_factory.mktemp("approvals"),
         env={
             **FAST_REGISTRY,
             "ORCHESTRATOR_APPROVAL_TAGS": "summary",
             "ORCHESTRATOR_APPROVAL_SWEEP_SECONDS": "0.5",
         },
+        registered=("summarizer",),  # the only stock agent used
         extra_apps=(LEDGER,),
         extra_api_keys=(f"alice={ALICE_KEY}",),
-    )
-    stack = LocalStack(options)
-    STACKS.append(stack)
-    stack.start(timeout_s=300)  # seven helpers share two cores: imports alone take a minute
-    try:
-        wait_registered(stack, ("summarizer",), timeout_s=120)  # the only stock agent used
+    ) as stack:
         with stack.client("orchestrator") as client:
             assert client.post("/v1/agents", json={"app_id": "ledger"}).status_code == 201
         wait_registered(stack, ("ledger",), timeout_s=60)
         yield stack
-    finally:
-        stack.stop()
-        STACKS.remove(stack)
 
 
 def ledger_calls(stack: LocalStack) -> int:

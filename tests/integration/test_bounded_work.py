@@ -21,10 +21,9 @@ from typing import Any
 
 import pytest
 
-from launcher import LocalStack, StackOptions
-from launcher.toolchain import ToolMissingError
+from launcher import LocalStack
 from tests.integration.a2a_calls import A2A_HEADERS, status_text, step_body, task_of
-from tests.integration.conftest import FAST_REGISTRY, STACKS, wait_registered
+from tests.integration.conftest import FAST_REGISTRY, module_stack, wait_registered
 
 BOUNDS = {
     **FAST_REGISTRY,
@@ -43,21 +42,10 @@ RUNS_LONG = "7^10000000 / 3^10000000"
 
 @pytest.fixture(scope="module")
 def bounded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    options = StackOptions(
-        free_ports=True, echo=False, run_dir=tmp_path_factory.mktemp("bounded"), env=BOUNDS
-    )
-    try:
-        stack = LocalStack(options)
-    except ToolMissingError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    STACKS.append(stack)
-    stack.start(timeout_s=300)  # a busy machine starts Semantic Kernel slowly
-    try:
-        wait_registered(stack, ("calculator",), timeout_s=60)
+    with module_stack(
+        tmp_path_factory.mktemp("bounded"), env=BOUNDS, registered=("calculator",)
+    ) as stack:
         yield stack
-    finally:
-        stack.stop()
-        STACKS.remove(stack)
 
 
 def refuse(stack: LocalStack, text: str) -> tuple[str, float]:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from launcher import LocalStack, StackOptions
-from tests.integration.conftest import FAST_REGISTRY, STACKS, wait_registered
+from launcher import LocalStack
+from tests.integration.conftest import module_stack
 
 HUBSPOKE = Path(sys.executable).parent / "hubspoke"  # the venv's console script
 
@@ -25,18 +25,10 @@ HUBSPOKE = Path(sys.executable).parent / "hubspoke"  # the venv's console script
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """A stack of its own, given all the time a loaded machine needs to start it."""
-    options = StackOptions(
-        free_ports=True, echo=False, run_dir=tmp_path_factory.mktemp("cli"), env=FAST_REGISTRY
-    )
-    system = LocalStack(options)
-    STACKS.append(system)
-    system.start(timeout_s=300)
-    try:
-        wait_registered(system, timeout_s=120)
+    # The registry's default timings: under load the fast test ones (unhealthy after 2 s
+    # without a heartbeat) marked the calculator unhealthy as the first command ran.
+    with module_stack(tmp_path_factory.mktemp("cli"), env={}) as system:
         yield system
-    finally:
-        system.stop()
-        STACKS.remove(system)
 
 
 def hubspoke(stack: LocalStack, *args: str) -> subprocess.CompletedProcess[str]:

@@ -21,18 +21,11 @@ from conformance.results import Outcome
 from conformance.runner import KitOptions, run_kit
 from conformance.stackfile import load_stack
 from launcher import LocalStack
-from launcher.runfile import AppSpec, load_runfile
+from launcher.runfile import load_runfile
 from launcher.toolchain import REPO_ROOT
-from tests.integration.conftest import start_stack, wait_registered
+from tests.integration.conftest import agent_spec, start_stack, wait_registered
 
-BROKEN_AGENT = AppSpec(
-    app_id="broken",
-    app_port=0,  # tests choose free ports at start
-    dapr_http_port=0,
-    dapr_grpc_port=0,
-    command=["python", "-m", "tests.integration.broken_agent"],
-    config_file_path="./dapr-config/agent.yaml",
-)
+BROKEN_AGENT = agent_spec("broken", "tests.integration.broken_agent")
 # Every agent `make run` starts, whatever its language.
 AGENTS = tuple(
     a.app_id for a in load_runfile(REPO_ROOT / "dapr.yaml").apps if a.app_id != "orchestrator"

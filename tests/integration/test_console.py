@@ -17,8 +17,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
-from launcher import LocalStack, StackOptions
-from tests.integration.conftest import AGENTS, STACKS, wait_registered
+from launcher import LocalStack
+from tests.integration.conftest import AGENTS, module_stack
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
@@ -31,18 +31,8 @@ WAIT_MS = 120_000  # generous: the machine is shared; waits end as soon as the p
 
 @pytest.fixture(scope="module")
 def console_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    options = StackOptions(
-        free_ports=True, echo=False, run_dir=tmp_path_factory.mktemp("console"), env=CONSOLE_ENV
-    )
-    stack = LocalStack(options)
-    STACKS.append(stack)
-    stack.start(timeout_s=300)  # a loaded machine imports the orchestrator slowly
-    try:
-        wait_registered(stack, timeout_s=120)
+    with module_stack(tmp_path_factory.mktemp("console"), env=CONSOLE_ENV) as stack:
         yield stack
-    finally:
-        stack.stop()
-        STACKS.remove(stack)
 
 
 @pytest.fixture(scope="module")

@@ -18,10 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
-from launcher import LocalStack, StackOptions
-from launcher.runfile import AppSpec
+from launcher import LocalStack
 from launcher.stack import OPERATOR
-from tests.integration.conftest import AGENTS, FAST_REGISTRY, STACKS, wait_registered
+from tests.integration.conftest import AGENTS, FAST_REGISTRY, PULLED, agent_spec, module_stack
 
 REVERSER = "reverser"
 EXAMPLE = "one two three"
@@ -36,36 +35,19 @@ def version_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def evaluated(tmp_path_factory: pytest.TempPathFactory, version_file: Path) -> Iterator[LocalStack]:
-    reverser = AppSpec(
-        app_id=REVERSER,
-        app_port=0,
-        dapr_http_port=0,
-        dapr_grpc_port=0,
-        command=["python", "-m", "tests.integration.drifting_agent"],
-        env={
-            "HUBSPOKE_SELF_REGISTER": "false",
-            "HUBSPOKE_ASYNC_WORK": "false",
-            "DRIFTING_VERSION_FILE": str(version_file),
-        },
-        config_file_path="./dapr-config/agent.yaml",
+    reverser = agent_spec(
+        REVERSER,
+        "tests.integration.drifting_agent",
+        {**PULLED, "DRIFTING_VERSION_FILE": str(version_file)},
     )
-    options = StackOptions(
-        free_ports=True,
-        echo=False,
-        run_dir=tmp_path_factory.mktemp("evaluation"),
+    with module_stack(
+        tmp_path_factory.mktemp("evaluation"),
         # A killed agent stays registered while it restarts.
         env={**FAST_REGISTRY, "ORCHESTRATOR_REMOVE_AFTER_SECONDS": "120"},
         extra_apps=(reverser,),
-    )
-    stack = LocalStack(options)
-    STACKS.append(stack)
-    stack.start(timeout_s=300)  # the machine may be busy: start-up is not under test
-    try:
-        wait_registered(stack, timeout_s=180)
+        registered_timeout_s=180,
+    ) as stack:
         yield stack
-    finally:
-        stack.stop()
-        STACKS.remove(stack)
 
 
 def view(client: httpx.Client, app_id: str) -> dict[str, Any]:

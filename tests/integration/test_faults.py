@@ -18,19 +18,16 @@ from typing import Any
 import httpx
 import pytest
 
-from launcher import LocalStack, StackOptions
-from launcher.runfile import AppSpec
-from tests.integration.conftest import FAST_REGISTRY, STACKS, wait_registered
-
-SLOW_AGENT = AppSpec(
-    app_id="abacus",
-    app_port=0,
-    dapr_http_port=0,
-    dapr_grpc_port=0,
-    command=["python", "-m", "tests.integration.slow_agent"],
-    env={"HUBSPOKE_SELF_REGISTER": "false", "HUBSPOKE_ASYNC_WORK": "false"},
-    config_file_path="./dapr-config/agent.yaml",
+from launcher import LocalStack
+from tests.integration.conftest import (
+    FAST_REGISTRY,
+    PULLED,
+    agent_spec,
+    module_stack,
+    wait_registered,
 )
+
+SLOW_AGENT = agent_spec("abacus", "tests.integration.slow_agent", PULLED)
 FAULT_TIMINGS = {
     **FAST_REGISTRY,
     "ORCHESTRATOR_UNHEALTHY_AFTER_SECONDS": "5",  # a Redis restart may pause heartbeats
@@ -44,23 +41,13 @@ FAULT_TIMINGS = {
 
 @pytest.fixture(scope="module")
 def faults(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    options = StackOptions(
-        free_ports=True,
-        echo=False,
-        run_dir=tmp_path_factory.mktemp("faults"),
+    with module_stack(
+        tmp_path_factory.mktemp("faults"),
         env=FAULT_TIMINGS,
         extra_apps=(SLOW_AGENT,),
         extra_resources=(Path(__file__).parent / "resources",),
-    )
-    stack = LocalStack(options)
-    STACKS.append(stack)
-    stack.start()
-    try:
-        wait_registered(stack)
+    ) as stack:
         yield stack
-    finally:
-        stack.stop()
-        STACKS.remove(stack)
 
 
 def submit(stack: LocalStack, text: str, *, instance: int = 0) -> tuple[str | None, int, Any]:

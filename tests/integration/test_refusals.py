@@ -21,8 +21,8 @@ from typing import Any
 import httpx
 import pytest
 
-from launcher import LocalStack, StackOptions
-from tests.integration.conftest import STACKS, wait_registered
+from launcher import LocalStack
+from tests.integration.conftest import module_stack
 from tests.integration.test_faults import SLOW_AGENT
 
 # What Dapr says when it fails a call itself: never for clients' eyes.
@@ -32,25 +32,15 @@ BREAKER_WORDS = "is not accepting calls right now (too many recent failures)"
 
 @pytest.fixture(scope="module")
 def refusals(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    options = StackOptions(
-        free_ports=True,
-        echo=False,
-        run_dir=tmp_path_factory.mktemp("refusals"),
+    with module_stack(
+        tmp_path_factory.mktemp("refusals"),
         # The registry's default timings (heartbeats every 5 s, unhealthy after 15 s
         # of silence): the shortened test ones mark agents unhealthy under this load.
         env={},
         extra_apps=(SLOW_AGENT,),
         extra_resources=(Path(__file__).parent / "resources",),
-    )
-    stack = LocalStack(options)
-    STACKS.append(stack)
-    stack.start(timeout_s=300)  # a shared, busy machine: the orchestrator loads slowly
-    try:
-        wait_registered(stack, timeout_s=120)
+    ) as stack:
         yield stack
-    finally:
-        stack.stop()
-        STACKS.remove(stack)
 
 
 def task_trace(stack: LocalStack, task_id: str) -> str:

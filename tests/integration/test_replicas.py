@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from launcher import LocalStack, StackOptions
+from launcher import LocalStack
 from launcher.stack import instance_name
-from tests.integration.conftest import STACKS, wait_registered
+from tests.integration.conftest import module_stack
 from tests.integration.test_faults import FAULT_TIMINGS, Load, submit, wait_all_final
 from tests.integration.test_observability import log_lines
 
@@ -31,22 +31,10 @@ TASKS = 48
 
 @pytest.fixture(scope="module")
 def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    options = StackOptions(
-        free_ports=True,
-        echo=False,
-        run_dir=tmp_path_factory.mktemp("replicas"),
-        env=FAULT_TIMINGS,
-        replicas=REPLICAS,
-    )
-    stack = LocalStack(options)
-    STACKS.append(stack)
-    stack.start(timeout_s=240)  # ten sidecars at once, on a shared machine
-    try:
-        wait_registered(stack, timeout_s=60)
+    with module_stack(
+        tmp_path_factory.mktemp("replicas"), env=FAULT_TIMINGS, replicas=REPLICAS
+    ) as stack:
         yield stack
-    finally:
-        stack.stop()
-        STACKS.remove(stack)
 
 
 def send(stack: LocalStack, n: int) -> tuple[str, int]:

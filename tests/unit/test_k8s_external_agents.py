@@ -18,29 +18,11 @@ import yaml
 from pydantic import TypeAdapter
 
 from orchestrator.registry.allowlist import ExternalAgent, http_endpoint_resource
+from tests.unit.test_k8s_manifests import _dapr_crd_schema
 from tests.unit.test_k8s_overlays import _kustomize
 
 ROOT = Path(__file__).resolve().parents[1].parent
 EXAMPLE = ROOT / "k8s" / "examples" / "external-agent"
-
-
-def _httpendpoint_schema() -> dict[str, Any]:
-    crd_file = _crd_dir() / "httpendpoints.yaml"
-    crd = next(d for d in yaml.safe_load_all(crd_file.read_text()) if d)
-    served = next(v for v in crd["spec"]["versions"] if v["name"] == "v1alpha1")
-    return dict(served["schema"]["openAPIV3Schema"])
-
-
-def _crd_dir() -> Path:
-    module_dir = subprocess.run(
-        ["go", "list", "-m", "-f", "{{.Dir}}", "github.com/dapr/dapr"],
-        cwd=ROOT / "tools" / "dapr",
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout.strip()
-    return Path(module_dir) / "charts" / "dapr" / "crds"
 
 
 def _rendered(tmp_path: Path) -> list[dict[str, Any]]:
@@ -75,7 +57,7 @@ def test_the_example_adds_a_valid_http_endpoint_matching_the_orchestrator_allowl
 ) -> None:
     docs = _rendered(tmp_path)
     [endpoint] = [d for d in docs if d["kind"] == "HTTPEndpoint"]
-    jsonschema.validate(endpoint, _httpendpoint_schema())
+    jsonschema.validate(endpoint, _dapr_crd_schema("HTTPEndpoint"))
     [hub] = [
         d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "orchestrator"
     ]
@@ -96,4 +78,4 @@ def test_the_crd_refuses_an_endpoint_without_a_base_url() -> None:
         "spec": {"headers": []},
     }
     with pytest.raises(jsonschema.ValidationError, match="baseUrl"):
-        jsonschema.validate(broken, _httpendpoint_schema())
+        jsonschema.validate(broken, _dapr_crd_schema("HTTPEndpoint"))

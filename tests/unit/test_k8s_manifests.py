@@ -42,6 +42,7 @@ def rendered() -> list[dict[str, Any]]:
 
 
 def _dapr_crd_schema(kind: str) -> dict[str, Any]:
+    """The served (v1alpha1) schema of a Dapr kind, from the pinned dapr/dapr module's CRDs."""
     module_dir = subprocess.run(
         ["go", "list", "-m", "-f", "{{.Dir}}", "github.com/dapr/dapr"],
         cwd=ROOT / "tools" / "dapr",
@@ -55,6 +56,7 @@ def _dapr_crd_schema(kind: str) -> dict[str, Any]:
         "Component": "components.yaml",
         "Configuration": "configuration.yaml",
         "Resiliency": "resiliency.yaml",
+        "HTTPEndpoint": "httpendpoints.yaml",
     }[kind]
     crd = next(d for d in yaml.safe_load_all((crds / name).read_text()) if d)
     served = next(v for v in crd["spec"]["versions"] if v["name"] == "v1alpha1")
