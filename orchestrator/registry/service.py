@@ -27,6 +27,7 @@ from orchestrator.registry.evaluation import (
 )
 from orchestrator.registry.evaluator import AgentEvaluator, EvaluationLimits
 from orchestrator.registry.external import ExternalCardError, catalog_card, parse_external_card
+from orchestrator.registry.follow import StoreFollower
 from orchestrator.registry.models import AgentMatch, AgentView, EvaluationView, SkillView
 from orchestrator.registry.policy import (
     AgentRecord,
@@ -110,6 +111,7 @@ class RegistryService:
         self._now = clock
         self._listening_since = clock()
         self._records: dict[str, AgentRecord] = {}
+        self._follower = StoreFollower(store, self._records, self._remember, self._forget)
         self._probe_failures: dict[str, int] = {}
         self._probed_at: dict[str, datetime] = {}  # last probe the agent answered
         self.catalog = Catalog()
@@ -135,29 +137,36 @@ class RegistryService:
     # -- state ----------------------------------------------------------------
 
     async def load(self) -> None:
-        """Rebuild the in-memory view from the state store (start-up, and each sweep)."""
-        before = dict(self._records)
-        stored = await self._store.load_all()
+        """Rebuild the in-memory view from every stored record (start-up)."""
+        await self._follower.load()
 
-        def untouched(app_id: str) -> bool:
-            # A record this replica wrote while the store was read is newer than
-            # what was read: forgetting it would make the agent look new again.
-            return self._records.get(app_id) is before.get(app_id)
-
-        for app_id in set(self._records) - set(stored):
-            if untouched(app_id):
-                self._forget(app_id)
-        for record, _ in stored.values():
-            if untouched(record.app_id):
-                self._remember(record)
+    async def catch_up(self) -> int:
+        """Read what other replicas changed since the last call (by the change log), and
+        the records of agents this replica has not heard from lately; returns how
+        many records were read (a sweep's reload: see follow.py)."""
+        now = self._now()
+        window = self._policy.unhealthy_after / 2
+        silent = [
+            app_id
+            for app_id, record in self._records.items()
+            if now - max(record.last_seen, self._listening_since) > window
+        ]
+        return await self._follower.catch_up(silent)
 
     def _remember(self, record: AgentRecord) -> None:
         gated = self._gated(record.app_id)
+        known = self._records.get(record.app_id)
         self._records[record.app_id] = record
-        if record.registration is Registration.EXTERNAL:
-            self.catalog.put(catalog_card(record.card, record.app_id))
-        else:
-            self.catalog.put(HubspokeCard.parse(record.card))
+        # Liveness alone leaves the catalog entry standing (parsing a card is costly).
+        if not (
+            known is not None
+            and known.card == record.card
+            and known.registration is record.registration
+        ):
+            if record.registration is Registration.EXTERNAL:
+                self.catalog.put(catalog_card(record.card, record.app_id))
+            else:
+                self.catalog.put(HubspokeCard.parse(record.card))
         if self._gated(record.app_id) != gated:
             self._gate_changes += 1
 
@@ -189,8 +198,10 @@ class RegistryService:
             try:
                 if wanted is None and current is not None:
                     await self._store.delete(app_id, etag)
-                elif wanted is not None:
-                    await self._store.save(wanted, etag)
+                elif wanted is not None and wanted is not current:
+                    # An agent this replica did not know may be unknown to others too.
+                    unknown = app_id not in self._records
+                    await self._store.save(wanted, etag, replaces=current, announce=unknown)
             except EtagMismatch:
                 continue
             if wanted is None:
@@ -403,8 +414,9 @@ class RegistryService:
     # -- liveness -------------------------------------------------------------
 
     async def sweep(self) -> None:
-        """Reload, probe every agent's /healthz through Dapr, remove expired agents."""
-        await self.load()
+        """Catch up with the store, probe every agent's /healthz through Dapr, remove
+        expired agents."""
+        await self.catch_up()
         await asyncio.gather(*(self._probe(app_id) for app_id in list(self._records)))
         for record in list(self._records.values()):
             self._consider(record)  # a run retried, or taken over from a stopped replica

@@ -35,6 +35,7 @@ def _imports(path: Path) -> set[str]:
 
 # Chassis modules an inner layer may use: they import no web framework themselves.
 PURE_CHASSIS = {
+    "chassis.batching",
     "chassis.card",
     "chassis.contract",
     "chassis.dapr",
