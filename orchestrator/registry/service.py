@@ -121,6 +121,7 @@ class RegistryService:
         # rest would each verify the same card again, adding load when the
         # machine is already slow.
         self._senders: dict[str, asyncio.Lock] = {}
+        self._writing: dict[str, asyncio.Lock] = {}  # one read-modify-write per record
         self._evaluator = (
             None
             if examples is None
@@ -190,7 +191,19 @@ class RegistryService:
     async def _change(
         self, app_id: str, change: Callable[[AgentRecord | None], AgentRecord | None]
     ) -> AgentRecord | None:
-        """Read-modify-write one record under its ETag, retrying on a concurrent write."""
+        """Read-modify-write one record under its ETag, retrying on a concurrent write.
+
+        One change per record at a time in this replica: a change reading the
+        record while another one's write is being committed would send a stale
+        ETag, and a state transaction that loses its race fails whole (see
+        writes.py). Races are then only with other replicas.
+        """
+        async with self._writing.setdefault(app_id, asyncio.Lock()):
+            return await self._change_now(app_id, change)
+
+    async def _change_now(
+        self, app_id: str, change: Callable[[AgentRecord | None], AgentRecord | None]
+    ) -> AgentRecord | None:
         for _ in range(20):
             found = await self._store.get(app_id)
             current, etag = found if found is not None else (None, None)

@@ -10,7 +10,7 @@ import pytest
 
 from agents.calculator.main import AGENT as CALCULATOR
 from chassis.contract import RegistrationKind, RegistrationMessage
-from chassis.dapr import EtagMismatch, StateWrite
+from chassis.dapr import DaprError, EtagMismatch, StateWrite
 from chassis.testing import InMemoryDapr
 from orchestrator.registry.changes import HEAD, announces
 from orchestrator.registry.index import BUCKETS, LEGACY_INDEX, IndexBucket, bucket_key
@@ -213,3 +213,46 @@ async def test_agents_listed_under_the_old_single_index_key_are_moved_into_bucke
 def test_only_changes_beyond_liveness_are_announced(change: dict[str, object], told: bool) -> None:
     current = record("a")
     assert announces(current, current.model_copy(update=change)) is told
+
+
+class SlowCommits(InMemoryDapr):
+    """Commits take a while (as through a real sidecar) and lost races are counted.
+
+    A state transaction that loses an ETag race is what the sidecar retried for
+    seconds under the store's retry policy, holding every registry write behind it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.committing = asyncio.Event()
+        self.lost = 0
+
+    async def transact(self, store: str, writes: list[StateWrite]) -> None:
+        self.committing.set()
+        await asyncio.sleep(0.01)
+        try:
+            await super().transact(store, writes)
+        except DaprError:
+            self.lost += 1
+            raise
+
+
+async def test_one_replica_never_races_itself_on_a_record() -> None:
+    dapr = SlowCommits()
+    now = [T0]
+    registry = replica(dapr, now)
+    await registry.handle(beat("calc", RegistrationKind.REGISTER, T0), sender="calc")
+    dapr.committing.clear()
+    # An operator's pause (or an evaluation's claim) is being committed when the
+    # agent's heartbeat arrives: the heartbeat must not write over a copy read
+    # before that commit.
+    pausing = asyncio.create_task(registry.pause("calc", by="ops", reason="maintenance"))
+    await dapr.committing.wait()
+    now[0] = T0 + timedelta(seconds=1)
+    await registry.handle(beat("calc", RegistrationKind.HEARTBEAT, now[0]), sender="calc")
+    await pausing
+    assert dapr.lost == 0
+    stored = await RegistryStore(dapr, STORE).get("calc")
+    assert stored is not None
+    assert stored[0].paused is not None
+    assert stored[0].last_seen == now[0]
