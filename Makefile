@@ -36,7 +36,7 @@ clean:  ## remove run state and caches kept in the repository (not the Go caches
 eval: bootstrap  ## the planner's routing accuracy on eval/routing.yaml (report: eval/results/routing.txt)
 	.venv/bin/python -m eval
 
-bench-registry: bootstrap  ## registry lookup latency with 10,000 registered agents
+bench-registry: bootstrap  ## registry at 10,000 agents through a real daprd + SQLite: registrations/s, lookups, reload by change
 	.venv/bin/python -m bench.registry_lookup
 
 # make bench BENCH_SECONDS=10 BENCH_CONCURRENCY=1,8,32: seconds per measured cell, connections.

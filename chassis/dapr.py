@@ -42,6 +42,7 @@ __all__ = [
     "InvocationFailed",
     "SidecarUnavailable",
     "StateItem",
+    "StateWrite",
     "open_sidecar",
     "pooled_session",
     "sidecar_address",
@@ -121,6 +122,20 @@ class StateItem:
     etag: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class StateWrite:
+    """One write of a state transaction: `data` (JSON) to store, or None to delete.
+
+    `etag` / `create_only` / `ttl_s` mean what they mean for `save_state`.
+    """
+
+    key: str
+    data: bytes | None
+    etag: str | None = None
+    create_only: bool = False
+    ttl_s: int | None = None
+
+
 class DaprPort(Protocol):
     """What a service may ask of its sidecar."""
 
@@ -169,6 +184,15 @@ class DaprPort(Protocol):
 
     async def delete_state(self, store: str, key: str, *, etag: str | None = None) -> None:
         """Delete one key; with `etag`, only if unchanged since read (else EtagMismatch)."""
+        ...
+
+    async def transact(self, store: str, writes: list[StateWrite]) -> None:
+        """Apply every write or none (Dapr's state transaction API).
+
+        Raises DaprError when the store refused it: a lost ETag race anywhere in
+        it (stores do not say which write lost; daprd 1.18 answers 500
+        ERR_STATE_TRANSACTION "possible etag mismatch"), or any other failure.
+        """
         ...
 
     async def publish(
@@ -375,6 +399,15 @@ class DaprSidecar:
         if not reply.ok:
             raise DaprError(f"deleting {store}/{key}: HTTP {reply.status} {reply.text}")
 
+    async def transact(self, store: str, writes: list[StateWrite]) -> None:
+        operations = [_operation(write) for write in writes]
+        body = json.dumps({"operations": operations}).encode()
+        reply = await self._send(
+            "POST", f"/v1.0/state/{store}/transaction", body=body, headers=_JSON_HEADERS
+        )
+        if not reply.ok:
+            raise DaprError(f"state transaction on {store}: HTTP {reply.status} {reply.text}")
+
     async def publish(
         self, pubsub: str, topic: str, data: bytes, *, metadata: Mapping[str, str] | None = None
     ) -> None:
@@ -388,6 +421,20 @@ class DaprSidecar:
         )
         if not reply.ok:
             raise DaprError(f"publishing to {pubsub}/{topic}: HTTP {reply.status}")
+
+
+def _operation(write: StateWrite) -> dict[str, Any]:
+    """One operation of `/v1.0/state/<store>/transaction`."""
+    request: dict[str, Any] = {"key": write.key}
+    if write.data is not None:
+        request["value"] = json.loads(write.data)
+    if write.etag is not None:
+        request["etag"] = write.etag
+    if write.etag is not None or write.create_only:
+        request["options"] = {"concurrency": "first-write"}
+    if write.ttl_s is not None:
+        request["metadata"] = {"ttlInSeconds": str(write.ttl_s)}
+    return {"operation": "upsert" if write.data is not None else "delete", "request": request}
 
 
 @asynccontextmanager

@@ -24,7 +24,14 @@ from starlette.applications import Starlette
 
 from chassis.a2a_server import BoundedTaskStore, SkillExecutor
 from chassis.card import validate_a2a_card
-from chassis.dapr import EtagMismatch, InvocationFailed, SidecarUnavailable, StateItem
+from chassis.dapr import (
+    DaprError,
+    EtagMismatch,
+    InvocationFailed,
+    SidecarUnavailable,
+    StateItem,
+    StateWrite,
+)
 from chassis.errors import UnprocessableError
 from chassis.settings import AgentSettings
 from chassis.skills import SkillAnswer, SkillRequest
@@ -59,6 +66,7 @@ class InMemoryDapr:
         self.on_publish: PublishReaction | None = None
         self._reactions: set[asyncio.Task[None]] = set()
         self.conflicts_to_inject = 0
+        self.transactions = 0
         self._version = 0
 
     async def invoke(
@@ -119,6 +127,25 @@ class InMemoryDapr:
         if etag is not None and (current is None or current.etag != etag):
             raise EtagMismatch(f"{key}: etag {etag} is stale")
         self.state.pop((store, key), None)
+
+    async def transact(self, store: str, writes: list[StateWrite]) -> None:
+        await asyncio.sleep(0)
+        self.transactions += 1
+        if self.conflicts_to_inject:
+            self.conflicts_to_inject -= 1
+            raise DaprError("state transaction: possible etag mismatch (injected)")
+        for write in writes:  # all or nothing: check every precondition first
+            current = self.state.get((store, write.key))
+            stale = write.etag is not None and (current is None or current.etag != write.etag)
+            if stale or (write.create_only and write.etag is None and current is not None):
+                raise DaprError(f"state transaction: possible etag mismatch on {write.key}")
+        for write in writes:
+            if write.data is None:
+                self.state.pop((store, write.key), None)
+                continue
+            json.loads(write.data)
+            self._version += 1
+            self.state[(store, write.key)] = StateItem(write.data, str(self._version))
 
     async def publish(
         self, pubsub: str, topic: str, data: bytes, *, metadata: Mapping[str, str] | None = None

@@ -61,7 +61,7 @@ def build_registry(
         remove_after=timedelta(seconds=settings.remove_after_seconds),
     )
     return RegistryService(
-        store=RegistryStore(dapr, settings.state_store),
+        store=RegistryStore(dapr, settings.registry_store),
         dapr=dapr,
         policy=policy,
         verify_cards=settings.verify_cards,

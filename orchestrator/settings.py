@@ -37,6 +37,9 @@ class OrchestratorSettings(ServiceSettings):
 
     app_id: str = Field(default="orchestrator", validation_alias="APP_ID")
     state_store: str = "statestore"
+    # The registry's records: the same store under a name without the sidecar's
+    # retry policy (components/state-sqlite/registrystore.yaml says why).
+    registry_store: str = "registrystore"
     pubsub: str = "pubsub"
     # The queue of accepted asynchronous tasks (a pub/sub component of its own).
     task_queue: str = "taskqueue"

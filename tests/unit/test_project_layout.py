@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from launcher.runfile import load_runfile
+from orchestrator.settings import OrchestratorSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = [ROOT / "orchestrator", *sorted(p.parent for p in (ROOT / "agents").glob("*/main.py"))]
@@ -35,6 +37,7 @@ def _imports(path: Path) -> set[str]:
 
 # Chassis modules an inner layer may use: they import no web framework themselves.
 PURE_CHASSIS = {
+    "chassis.batching",
     "chassis.card",
     "chassis.contract",
     "chassis.dapr",
@@ -173,6 +176,40 @@ def test_every_app_may_keep_state() -> None:
     for path in (ROOT / "components").glob("state-*/statestore.yaml"):
         scopes = set(yaml.safe_load(path.read_text())["scopes"])
         assert scopes == apps, f"scope {path.relative_to(ROOT)} to {sorted(apps)}"
+
+
+def _resources(path: Path, kind: str) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(path.read_text()) if d and d.get("kind") == kind]
+
+
+def test_the_registry_store_is_the_state_store_without_a_retry_policy() -> None:
+    """A state transaction that lost an ETag race is retried by daprd under a retry
+    policy (seconds, holding every registry write behind it): the registry's store
+    is the same store under a name no Resiliency targets, for the orchestrator only."""
+    component_files = [
+        *(ROOT / "components").glob("state-*/*.yaml"),
+        ROOT / "k8s" / "base" / "dapr-components.yaml",
+    ]
+    components: dict[str, list[tuple[Path, dict[str, Any]]]] = {}
+    for path in component_files:
+        for doc in _resources(path, "Component"):
+            components.setdefault(doc["metadata"]["name"], []).append((path, doc))
+    assert len(components["registrystore"]) == len(components["statestore"]) == 3
+    for (path, registry), (_, state) in zip(
+        sorted(components["registrystore"], key=lambda c: str(c[0].parent)),
+        sorted(components["statestore"], key=lambda c: str(c[0].parent)),
+        strict=True,
+    ):
+        assert registry["scopes"] == ["orchestrator"], path
+        assert registry["spec"]["type"] == state["spec"]["type"], path
+        wanted = {m["name"]: m for m in state["spec"]["metadata"]}
+        for entry in registry["spec"]["metadata"]:
+            assert wanted[entry["name"]] == entry, f"{path}: {entry['name']} as in statestore"
+    for path in [*(ROOT / "components").rglob("*.yaml"), *(ROOT / "k8s").rglob("*.yaml")]:
+        for doc in _resources(path, "Resiliency"):
+            targets = doc["spec"].get("targets", {}).get("components", {})
+            assert "registrystore" not in targets, f"{path} gives the registry's store a policy"
+    assert OrchestratorSettings.model_fields["registry_store"].default == "registrystore"
 
 
 def test_every_app_has_its_role_configuration() -> None:

@@ -13,7 +13,7 @@ from chassis.contract import RegistrationKind, RegistrationMessage
 from chassis.testing import InMemoryDapr
 from orchestrator.registry.policy import Health, RegistryPolicy
 from orchestrator.registry.service import NoAgentAvailable, RegistryService
-from orchestrator.registry.store import RegistryStore
+from orchestrator.registry.store import RegistryStore, Snapshot
 from tests.unit.orchestrator.conftest import card_for
 
 
@@ -237,7 +237,7 @@ class PausedReload(RegistryStore):
         self.has_read = asyncio.Event()
         self.resume = asyncio.Event()
 
-    async def load_all(self) -> dict[str, Any]:
+    async def load_all(self) -> Snapshot:
         records = await super().load_all()
         self.has_read.set()
         await self.resume.wait()
