@@ -182,7 +182,7 @@ def test_autoscaled_deployments_leave_replicas_to_the_autoscalers() -> None:
 
 def test_a_node_loss_or_drain_leaves_every_service_running() -> None:
     budgets = by_kind("aks", "PodDisruptionBudget")
-    for name in SERVICES:  # the telemetry collector is not a service of ours: k8s/README.md
+    for name in SERVICES:  # the telemetry collector is not a service of ours: docs/deployment.md
         deployment = by_kind("aks", "Deployment")[name]
         labels = deployment["spec"]["template"]["metadata"]["labels"]
         budget = budgets[name]["spec"]
