@@ -28,8 +28,10 @@ JSON = "application/json"
 class BareAppSettings(BaseSettings):
     """Where the app listens and its sidecar's API token, from the variables the launcher sets."""
 
-    app_port: int = Field(validation_alias="APP_PORT")
-    dapr_api_token: SecretStr | None = Field(default=None, validation_alias="DAPR_API_TOKEN")
+    app_port: int = Field(validation_alias="APP_PORT", description="Port the app listens on.")
+    dapr_api_token: SecretStr | None = Field(
+        default=None, validation_alias="DAPR_API_TOKEN", description="The sidecar's API token."
+    )
 
     def headers(self, *, token: bool = True) -> dict[str, str]:
         """JSON content type, and the sidecar's API token when there is one and `token`."""

@@ -35,10 +35,13 @@ SERVICES = ("orchestrator", "calculator", "summarizer", "knowledge")
 class DirectSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BENCH_", extra="ignore")
 
-    # app-id -> base URL of every agent the orchestrator may call.
-    apps: dict[str, str] = Field(default_factory=dict)
-    # What the orchestrator presents to agents (their APP_API_TOKEN).
-    app_token: SecretStr | None = None
+    apps: dict[str, str] = Field(
+        default_factory=dict,
+        description="JSON object: app-id -> base URL of every agent the orchestrator may call.",
+    )
+    app_token: SecretStr | None = Field(
+        default=None, description="What the orchestrator presents to agents (their APP_API_TOKEN)."
+    )
 
     def token(self) -> str | None:
         return None if self.app_token is None else self.app_token.get_secret_value()

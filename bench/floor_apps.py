@@ -46,11 +46,13 @@ RECORD_BYTES = 1500
 class FloorSettings(BareAppSettings):
     model_config = SettingsConfigDict(env_prefix="FLOOR_", extra="ignore", populate_by_name=True)
 
-    dapr_http_port: int = Field(validation_alias="DAPR_HTTP_PORT")
-    agent_app_id: str = "calculator"
-    store: str = "statestore"
-    pubsub: str = "pubsub"
-    topic: str = "task.completed"
+    dapr_http_port: int = Field(
+        validation_alias="DAPR_HTTP_PORT", description="The sidecar's HTTP port."
+    )
+    agent_app_id: str = Field(default="calculator", description="App-id the front invokes.")
+    store: str = Field(default="statestore", description="State store the front writes.")
+    pubsub: str = Field(default="pubsub", description="Pub/sub the front publishes on.")
+    topic: str = Field(default="task.completed", description="Topic the front publishes.")
 
     @property
     def sidecar(self) -> str:

@@ -52,7 +52,7 @@ _COUNTER = itertools.count()
 class PlannerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PLANNER_", extra="ignore")
 
-    port: int = 8090
+    port: int = Field(default=8090, description="Port the planner server listens on.")
 
 
 class ChatRequest(BaseModel):

@@ -27,10 +27,15 @@ __all__ = ["RawAppSettings", "build_back", "build_front"]
 class RawAppSettings(BareAppSettings):
     model_config = SettingsConfigDict(env_prefix="BENCH_", extra="ignore", populate_by_name=True)
 
-    dapr_http_port: int | None = Field(default=None, validation_alias="DAPR_HTTP_PORT")
-    back_app_id: str = "bench-back"
-    # Set: call back directly (the floor); unset: through the sidecar.
-    back_url: str | None = None
+    dapr_http_port: int | None = Field(
+        default=None, validation_alias="DAPR_HTTP_PORT", description="The sidecar's HTTP port."
+    )
+    back_app_id: str = Field(default="bench-back", description="App-id of the echo app.")
+    back_url: str | None = Field(
+        default=None,
+        description="Set: call the echo app directly (the plain-HTTP floor); "
+        "unset: through the sidecar.",
+    )
 
     def echo_url(self) -> str:
         if self.back_url:

@@ -19,41 +19,94 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="HUBSPOKE_", extra="ignore", populate_by_name=True)
 
-    app_id: str = Field(validation_alias=AliasChoices("APP_ID", "HUBSPOKE_APP_ID"))
+    app_id: str = Field(
+        validation_alias=AliasChoices("APP_ID", "HUBSPOKE_APP_ID"),
+        description="The service's Dapr app-id (set by the launcher or the Dapr injector).",
+    )
     app_port: int = Field(
-        default=8000, ge=1, le=65535, validation_alias=AliasChoices("APP_PORT", "HUBSPOKE_APP_PORT")
+        default=8000,
+        ge=1,
+        le=65535,
+        validation_alias=AliasChoices("APP_PORT", "HUBSPOKE_APP_PORT"),
+        description="TCP port the app listens on (its sidecar calls it there).",
     )
     # Fixed names (no per-service prefix): one variable tunes every service.
-    app_host: str = Field(default="127.0.0.1", validation_alias="HUBSPOKE_APP_HOST")
-    log_level: str = Field(default="INFO", validation_alias="HUBSPOKE_LOG_LEVEL")
-    # Requests above this size get 413 before any handler reads them.
-    max_request_bytes: int = Field(
-        default=1_048_576, ge=1024, validation_alias="HUBSPOKE_MAX_REQUEST_BYTES"
+    app_host: str = Field(
+        default="127.0.0.1",
+        validation_alias="HUBSPOKE_APP_HOST",
+        description="Address the app listens on (0.0.0.0 in containers).",
     )
-    # The token daprd presents to the app (daprd reads the same variable).
-    app_api_token: SecretStr | None = Field(default=None, validation_alias="APP_API_TOKEN")
+    log_level: str = Field(
+        default="INFO", validation_alias="HUBSPOKE_LOG_LEVEL", description="Log level."
+    )
+    max_request_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        validation_alias="HUBSPOKE_MAX_REQUEST_BYTES",
+        description="Larger request bodies get 413 before any handler reads them.",
+    )
+    # daprd reads the same variable.
+    app_api_token: SecretStr | None = Field(
+        default=None,
+        validation_alias="APP_API_TOKEN",
+        description="The token daprd presents to the app; unset: no check (tests only).",
+    )
 
 
 class AgentSettings(ServiceSettings):
     """What every agent shares; the names are fixed so one variable tunes all agents."""
 
-    pubsub: str = Field(default="pubsub", validation_alias="HUBSPOKE_PUBSUB")
-    # Announce on agents.registry; off for agents registered by pull (POST /v1/agents).
-    self_register: bool = Field(default=True, validation_alias="HUBSPOKE_SELF_REGISTER")
+    pubsub: str = Field(
+        default="pubsub",
+        validation_alias="HUBSPOKE_PUBSUB",
+        description="Dapr pub/sub the agent registers and takes work on.",
+    )
+    self_register: bool = Field(
+        default=True,
+        validation_alias="HUBSPOKE_SELF_REGISTER",
+        description="Announce on agents.registry; off for agents registered by pull "
+        "(POST /v1/agents).",
+    )
     heartbeat_seconds: float = Field(
-        default=5.0, gt=0, le=300, validation_alias="HUBSPOKE_HEARTBEAT_SECONDS"
+        default=5.0,
+        gt=0,
+        le=300,
+        validation_alias="HUBSPOKE_HEARTBEAT_SECONDS",
+        description="Seconds between the agent instance's heartbeats.",
     )
-    # The card's provider.url (A2A requires one with the organization): where the owner is.
     provider_url: str = Field(
-        default="https://github.com/hubspoke/hubspoke", validation_alias="HUBSPOKE_PROVIDER_URL"
+        default="https://github.com/hubspoke/hubspoke",
+        validation_alias="HUBSPOKE_PROVIDER_URL",
+        description="The card's provider.url (A2A requires one with the organization).",
     )
-    owner: str = Field(default="hubspoke", validation_alias="HUBSPOKE_AGENT_OWNER")
-    # Where the agent keeps its own state (keys prefixed with its app-id by Dapr).
-    state_store: str = Field(default="statestore", validation_alias="HUBSPOKE_STATE_STORE")
-    # Take asynchronous work from agent.requests.<app-id> (needs pub/sub and state scopes).
-    async_work: bool = Field(default=True, validation_alias="HUBSPOKE_ASYNC_WORK")
-    # CPU-heavy jobs (chassis.work): the time one may take, and the worker processes.
+    owner: str = Field(
+        default="hubspoke",
+        validation_alias="HUBSPOKE_AGENT_OWNER",
+        description="Who runs the agent: the card's provider.organization and extension owner.",
+    )
+    # Dapr prefixes the keys with the app-id.
+    state_store: str = Field(
+        default="statestore",
+        validation_alias="HUBSPOKE_STATE_STORE",
+        description="Dapr state store of the agent's own state.",
+    )
+    async_work: bool = Field(
+        default=True,
+        validation_alias="HUBSPOKE_ASYNC_WORK",
+        description="Take asynchronous work from agent.requests.<app-id> "
+        "(needs pub/sub and state scopes).",
+    )
     work_budget_seconds: float = Field(
-        default=2.0, gt=0, le=600, validation_alias="HUBSPOKE_WORK_BUDGET_SECONDS"
+        default=2.0,
+        gt=0,
+        le=600,
+        validation_alias="HUBSPOKE_WORK_BUDGET_SECONDS",
+        description="Most seconds one CPU-heavy job (chassis.work) may take.",
     )
-    work_processes: int = Field(default=2, ge=1, le=32, validation_alias="HUBSPOKE_WORK_PROCESSES")
+    work_processes: int = Field(
+        default=2,
+        ge=1,
+        le=32,
+        validation_alias="HUBSPOKE_WORK_PROCESSES",
+        description="Worker processes for CPU-heavy jobs.",
+    )

@@ -35,84 +35,164 @@ def named_api_keys(entries: list[str]) -> list[tuple[str, str]]:
 class OrchestratorSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ORCHESTRATOR_", extra="ignore")
 
-    app_id: str = Field(default="orchestrator", validation_alias="APP_ID")
-    state_store: str = "statestore"
-    # The registry's records: the same store under a name without the sidecar's
-    # retry policy (components/state-sqlite/registrystore.yaml says why).
-    registry_store: str = "registrystore"
-    pubsub: str = "pubsub"
-    # The queue of accepted asynchronous tasks (a pub/sub component of its own).
-    task_queue: str = "taskqueue"
-    # Registry liveness: agents heartbeat every HUBSPOKE_HEARTBEAT_SECONDS (5 s);
-    # an agent is unhealthy after `unhealthy_after_seconds` without a sign of
-    # life and removed after `remove_after_seconds`.
-    registry_sweep_seconds: float = Field(default=2.0, gt=0)
-    unhealthy_after_seconds: float = Field(default=15.0, gt=0)
-    remove_after_seconds: float = Field(default=60.0, gt=0)
-    probe_timeout_seconds: float = Field(default=2.0, gt=0)
-    # Agents' evaluation examples (run before an agent version takes tasks): seconds per
-    # example, runs at once, and seconds before a run that got no answer is tried again.
-    # Off: every card version is routable at once, its examples are not run (unit tests).
-    evaluate_agents: bool = True
-    evaluation_timeout_seconds: float = Field(default=20.0, gt=0)
-    evaluation_concurrency: int = Field(default=2, ge=1, le=32)
-    evaluation_retry_seconds: float = Field(default=5.0, gt=0)
-    # Compare a newly published card with the one the app serves (through Dapr).
-    verify_cards: bool = True
-    # A plan may make at most this many agent calls (failovers included).
-    max_plan_steps: int = Field(default=8, ge=1, le=64)
-    # A task's time budget, from acceptance to answer; agents get it as a deadline.
-    # A caller may ask for another (deadline_seconds) up to the maximum. An
-    # asynchronous task gets more by default: it may wait out a redelivery
+    app_id: str = Field(
+        default="orchestrator", validation_alias="APP_ID", description="The hub's Dapr app-id."
+    )
+    state_store: str = Field(
+        default="statestore", description="Dapr state store of the tasks and approvals."
+    )
+    # The same store under a name without the sidecar's retry policy
+    # (components/state-sqlite/registrystore.yaml says why).
+    registry_store: str = Field(
+        default="registrystore", description="Dapr state store of the registry's records."
+    )
+    pubsub: str = Field(
+        default="pubsub",
+        description="Dapr pub/sub of registration, agents' work and results, task events.",
+    )
+    task_queue: str = Field(
+        default="taskqueue",
+        description="Dapr pub/sub component of the queue of accepted asynchronous tasks.",
+    )
+    # Agents heartbeat every HUBSPOKE_HEARTBEAT_SECONDS (5 s).
+    registry_sweep_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="Seconds between registry sweeps (reload from the store, probe each agent).",
+    )
+    unhealthy_after_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="Seconds without a heartbeat or answered probe before an agent is unhealthy.",
+    )
+    remove_after_seconds: float = Field(
+        default=60.0, gt=0, description="Seconds without a sign of life before an agent is removed."
+    )
+    probe_timeout_seconds: float = Field(
+        default=2.0, gt=0, description="Seconds one liveness probe (GET /healthz) may take."
+    )
+    evaluate_agents: bool = Field(
+        default=True,
+        description="Run a new agent version's evaluation examples before routing to it; "
+        "off: every version is routable at once (unit tests).",
+    )
+    evaluation_timeout_seconds: float = Field(
+        default=20.0, gt=0, description="Seconds one evaluation example may take."
+    )
+    evaluation_concurrency: int = Field(
+        default=2, ge=1, le=32, description="Evaluation runs at once, per orchestrator."
+    )
+    evaluation_retry_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds before an evaluation that got no answer is tried again.",
+    )
+    verify_cards: bool = Field(
+        default=True,
+        description="Compare a newly published card with the one the app serves through Dapr.",
+    )
+    max_plan_steps: int = Field(
+        default=8, ge=1, le=64, description="Most agent calls one plan may make (failovers too)."
+    )
+    # An asynchronous task gets more time by default: it may wait out a redelivery
     # (the pub/sub processingTimeout) when a replica or sidecar restarts.
-    task_deadline_seconds: float = Field(default=30.0, gt=0)
-    async_task_deadline_seconds: float = Field(default=300.0, gt=0)
-    max_task_deadline_seconds: float = Field(default=600.0, gt=0)
-    # The most one agent call may take (Dapr's resiliency timeout is 15 s too).
-    agent_timeout_seconds: float = Field(default=15.0, gt=0)
-
-    # Third-party A2A agents (no sidecar) that may be registered by card URL, a JSON
-    # list of {name, base_url, headers?: [{name, secret}], root_ca_secret?}; each is
-    # a Dapr HTTPEndpoint of the orchestrator's sidecar (registry/allowlist.py).
-    external_agents: list[ExternalAgent] = Field(default_factory=list)
-
-    # Human approval (orchestrator/tasks/approvals.py): calls of skills with any of
-    # these tags (comma-separated) wait for a person's decision, as do skills whose
-    # card says `approval: required`; waiting approvals past their task's deadline are
-    # refused by a sweep every `approval_sweep_seconds`.
-    approval_tags: str = ""
-    approval_sweep_seconds: float = Field(default=2.0, gt=0)
-
-    # The public edge (see orchestrator/auth.py).
-    environment: Literal["local", "production"] = "local"
-    auth_mode: Literal["api-key", "entra"] = "api-key"
+    task_deadline_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A synchronous task's time budget when the request gives none.",
+    )
+    async_task_deadline_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="An asynchronous task's time budget when the request gives none.",
+    )
+    max_task_deadline_seconds: float = Field(
+        default=600.0, gt=0, description="Largest `deadline_seconds` a request may ask for."
+    )
+    # Dapr's resiliency timeout is 15 s too.
+    agent_timeout_seconds: float = Field(
+        default=15.0, gt=0, description="Most seconds one agent call may take."
+    )
+    # Each is a Dapr HTTPEndpoint of the orchestrator's sidecar (registry/allowlist.py).
+    external_agents: list[ExternalAgent] = Field(
+        default_factory=list,
+        description="Third-party A2A agents (no sidecar) that may be registered by card URL: "
+        "a JSON list of {name, base_url, headers?: [{name, secret}], root_ca_secret?}.",
+    )
+    # orchestrator/tasks/approvals.py; skills whose card says `approval: required` wait too.
+    approval_tags: str = Field(
+        default="",
+        description="Comma-separated skill tags whose calls wait for a person's approval.",
+    )
+    approval_sweep_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="Seconds between sweeps refusing approvals past their task's deadline.",
+    )
+    # The public edge (orchestrator/auth.py).
+    environment: Literal["local", "production"] = Field(
+        default="local",
+        description="`production` refuses placeholder or short API keys.",
+    )
+    auth_mode: Literal["api-key", "entra"] = Field(
+        default="api-key",
+        description="How public callers authenticate: `X-API-Key`, or Entra ID bearer tokens.",
+    )
     api_keys: SecretStr | None = Field(
         default=None, description="Comma-separated API keys, each `key` or `name=key`."
     )
-    entra_tenant_id: str | None = None
-    entra_audience: str | None = None
-    # The hub's own A2A card (orchestrator/edge/): where A2A clients reach this
-    # public edge (default http://127.0.0.1:<app port>), and who provides it.
-    public_url: str | None = Field(default=None, description="e.g. https://hub.example.com")
-    provider_organization: str = "hubspoke"
-    provider_url: str = Field(
-        default="https://github.com/hubspoke/hubspoke", validation_alias="HUBSPOKE_PROVIDER_URL"
+    entra_tenant_id: str | None = Field(
+        default=None, description="Entra ID tenant whose tokens are accepted (auth_mode entra)."
     )
-
-    # Where a task's trace is read back (GET {url}/traces/{trace_id}); the launcher
-    # sets its OTLP receiver's URL. Unset: GET /v1/tasks/{id}/trace answers 404.
-    trace_query_url: str | None = None
-
-    # The planning model (see orchestrator/ai_services.py); local needs nothing.
-    ai_provider: Literal["local", "azure-openai", "openai-compatible"] = "local"
-    azure_openai_endpoint: str | None = None
-    azure_openai_deployment: str | None = None
-    azure_openai_api_version: str = "2024-10-21"
-    # Without a key, Entra ID through DefaultAzureCredential (workload identity on AKS).
-    azure_openai_api_key: SecretStr | None = None
-    openai_base_url: str | None = None  # e.g. http://localhost:11434/v1 for Ollama
-    openai_model: str | None = None
-    openai_api_key: SecretStr | None = None
+    entra_audience: str | None = Field(
+        default=None, description="Audience the Entra ID tokens must carry (auth_mode entra)."
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="Where A2A clients reach the public edge, for the hub's card "
+        "(default http://127.0.0.1:<app port>); e.g. https://hub.example.com.",
+    )
+    provider_organization: str = Field(
+        default="hubspoke", description="The hub card's provider.organization."
+    )
+    provider_url: str = Field(
+        default="https://github.com/hubspoke/hubspoke",
+        validation_alias="HUBSPOKE_PROVIDER_URL",
+        description="The card's provider.url (A2A requires one with the organization).",
+    )
+    trace_query_url: str | None = Field(
+        default=None,
+        description="Trace backend read for GET /v1/tasks/{id}/trace (GET {url}/traces/{id}); "
+        "the launcher sets its OTLP receiver's. Unset: that route answers 404.",
+    )
+    ai_provider: Literal["local", "azure-openai", "openai-compatible"] = Field(
+        default="local", description="The planner's chat model (local needs nothing)."
+    )
+    azure_openai_endpoint: str | None = Field(
+        default=None, description="Azure OpenAI endpoint (ai_provider azure-openai)."
+    )
+    azure_openai_deployment: str | None = Field(
+        default=None, description="Azure OpenAI chat deployment (ai_provider azure-openai)."
+    )
+    azure_openai_api_version: str = Field(
+        default="2024-10-21", description="Azure OpenAI API version."
+    )
+    azure_openai_api_key: SecretStr | None = Field(
+        default=None,
+        description="Azure OpenAI key; unset: Entra ID through DefaultAzureCredential "
+        "(workload identity on AKS).",
+    )
+    openai_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible server (ai_provider openai-compatible), "
+        "e.g. http://localhost:11434/v1 for Ollama.",
+    )
+    openai_model: str | None = Field(
+        default=None, description="Model name on the OpenAI-compatible server."
+    )
+    openai_api_key: SecretStr | None = Field(
+        default=None, description="Key of the OpenAI-compatible server, if it needs one."
+    )
 
     def public_base_url(self) -> str:
         """The public edge's base URL, without a trailing slash."""

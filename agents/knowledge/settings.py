@@ -13,8 +13,13 @@ __all__ = ["KnowledgeSettings"]
 class KnowledgeSettings(AgentSettings):
     model_config = SettingsConfigDict(env_prefix="KNOWLEDGE_", extra="ignore")
 
-    app_id: str = Field(default="knowledge", validation_alias="APP_ID")
-    # Markdown files to answer from, relative to the working directory (the repo root).
-    documents: list[str] = Field(default_factory=lambda: ["README.md", "k8s/README.md"])
-    chunk_chars: int = Field(default=700, ge=200, le=4000)
-    top_k: int = Field(default=3, ge=1, le=10)
+    app_id: str = Field(default="knowledge", validation_alias="APP_ID", description="App-id.")
+    documents: list[str] = Field(
+        default_factory=lambda: ["README.md", "k8s/README.md"],
+        description="Markdown files to answer from (a JSON list), relative to the working "
+        "directory (the repository's root).",
+    )
+    chunk_chars: int = Field(
+        default=700, ge=200, le=4000, description="Most characters of one cited chunk."
+    )
+    top_k: int = Field(default=3, ge=1, le=10, description="Chunks quoted in one answer.")

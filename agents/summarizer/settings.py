@@ -13,4 +13,4 @@ __all__ = ["SummarizerSettings"]
 class SummarizerSettings(AgentSettings):
     model_config = SettingsConfigDict(env_prefix="SUMMARIZER_", extra="ignore")
 
-    app_id: str = Field(default="summarizer", validation_alias="APP_ID")
+    app_id: str = Field(default="summarizer", validation_alias="APP_ID", description="App-id.")

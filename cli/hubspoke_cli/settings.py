@@ -15,7 +15,15 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-__all__ = ["ConfigError", "Settings", "load_settings"]
+__all__ = ["ENVIRONMENT", "ConfigError", "Settings", "load_settings"]
+
+# What `load_settings` reads (docs/configuration.md is generated from this).
+ENVIRONMENT: dict[str, str] = {
+    "HUBSPOKE_URL": "The orchestrator's base URL; unset: the running stack's (stack.json).",
+    "HUBSPOKE_API_KEY": "The API key sent as X-API-Key; unset: the running stack's key file.",
+    "HUBSPOKE_RUN_DIR": "The run folder of the stack `make run` started; unset: `.run` in the "
+    "current folder.",
+}
 
 
 class ConfigError(Exception):

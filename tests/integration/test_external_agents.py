@@ -172,7 +172,7 @@ def test_dapr_itself_invokes_any_url_so_the_registry_is_the_gate(
 ) -> None:
     """daprd 1.18.3 has no setting that turns off invocation by URL: this documents
     that the orchestrator's code (the only holder of its sidecar's token) must refuse
-    URLs off the allowlist. If Dapr ever refuses this, update docs/agent-contract.md (external agents)."""
+    URLs off the allowlist. If Dapr ever refuses this, update docs/agent-contract.md."""
     with _sidecar(hub) as sidecar:
         response = sidecar.get(f"/v1.0/invoke/{external.url}/method{PREFIX}/{CARD}")
     # The agent itself answered (no bearer token: the URL path adds no HTTPEndpoint header).

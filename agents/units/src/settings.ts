@@ -9,26 +9,39 @@
  */
 
 export interface Settings {
+  /** The agent's Dapr app-id. */
   appId: string;
+  /** TCP port the app listens on (its sidecar calls it there). */
   appPort: number;
+  /** Address the app listens on (0.0.0.0 in containers). */
   appHost: string;
+  /** Log level. */
   logLevel: string;
+  /** Larger request bodies get 413 before any handler reads them. */
   maxRequestBytes: number;
   /** The token daprd presents to the app; undefined = no check (tests only). */
   appApiToken: string | undefined;
+  /** The sidecar's HTTP port. */
   daprHttpPort: number;
   /** The token the app presents to its sidecar. */
   daprApiToken: string | undefined;
+  /** Dapr pub/sub the agent registers and takes work on. */
   pubsub: string;
+  /** Dapr state store of the agent's own state (the async work's answers). */
   stateStore: string;
+  /** Announce on agents.registry; off for agents registered by pull. */
   selfRegister: boolean;
+  /** Seconds between the agent instance's heartbeats. */
   heartbeatSeconds: number;
+  /** Who runs the agent: the card's provider.organization and extension owner. */
   owner: string;
+  /** The card's provider.url. */
   providerUrl: string;
+  /** Take asynchronous work from agent.requests.<app-id>. */
   asyncWork: boolean;
   /** OTLP/HTTP base URL (the launcher's receiver, or a collector); undefined = export nothing. */
   otlpEndpoint: string | undefined;
-  /** How long spans wait to be exported in a batch (the launcher sets 500 ms). */
+  /** How long spans wait to be exported in a batch, in ms (the launcher sets 500). */
   spanExportDelayMs: number;
 }
 
