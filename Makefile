@@ -15,7 +15,7 @@ conformance: bootstrap  ## check one agent of the running stack (make run): make
 	@test -n "$(APP)" || { echo "usage: make conformance APP=<app-id>"; exit 2; }
 	.venv/bin/python -m conformance $(APP) --run-dir .run
 
-images:  ## build every service image with buildah (localhost/hubspoke/<service>:0.2.0)
+images:  ## build every service image with buildah (localhost/hubspoke/<service>:<version in pyproject.toml>)
 	bash scripts/images.sh
 
 bootstrap:  ## install what is missing: venv, Redis, the pinned Dapr runtime

@@ -15,6 +15,7 @@ from semantic_kernel.connectors.ai.chat_completion_client_base import ChatComple
 from chassis import DaprPort, create_app
 from chassis.contract import TASK_COMPLETED_TOPIC
 from chassis.dapr import open_sidecar, sidecar_address
+from chassis.version import system_version
 from orchestrator import events_api
 from orchestrator.auth import build_authenticator
 from orchestrator.console import api as console_api
@@ -47,9 +48,7 @@ from orchestrator.tasks.store import DeadLetterLog, TaskRepository
 from orchestrator.tasks.traces import TraceQuery
 from orchestrator.tasks.transports import InvocationTransport, PubSubTransport
 
-__all__ = ["VERSION", "build_app", "build_task_service"]
-
-VERSION = "0.3.0"
+__all__ = ["build_app", "build_task_service"]
 
 
 def build_registry(
@@ -145,6 +144,7 @@ def build_app(
     and may give the HTTP client A2A calls to agents go out on (`agents_http`, whose
     base URL stands for our sidecar's)."""
     settings = settings or OrchestratorSettings()
+    version = system_version()
     chat_service = chat_service or build_chat_service(settings)
 
     @asynccontextmanager
@@ -181,7 +181,7 @@ def build_app(
             )
             app.state.trace_query = _trace_query(settings)
             app.state.a2a_edge = a2a_api.build_edge(
-                settings, VERSION, app.state.task_service, registry.plannable_skills
+                settings, version, app.state.task_service, registry.plannable_skills
             )
             sweepers = []
             if monitor:
@@ -208,7 +208,7 @@ def build_app(
     app = create_app(
         settings=settings,
         title="Hubspoke orchestrator",
-        version=VERSION,
+        version=version,
         description="Public task API and agent registry; routes each task to an agent via Dapr.",
         # The task feed's routes first: /v1/tasks/events is not a task id.
         routers=[
@@ -225,7 +225,7 @@ def build_app(
         sidecar_only_paths=("/dapr/", "/events/"),
     )
     document_limits(app, max_deadline_s=settings.max_task_deadline_seconds)
-    a2a_api.install(app, settings, VERSION)  # the hub as an A2A agent
+    a2a_api.install(app, settings, version)  # the hub as an A2A agent
     agents_api.subscribe(app, settings.pubsub)
     events_api.subscribe(app, pubsub=settings.pubsub, task_queue=settings.task_queue)
     return app

@@ -2,6 +2,7 @@
 # Builds the image of every service (`make images`) with buildah, no daemon:
 #   localhost/hubspoke/<service>:$TAG  for orchestrator, calculator, summarizer, knowledge
 #   (containers/Containerfile.python), and units:$UNITS_TAG (a Node agent: Containerfile.node).
+#   Both tags default to the system's version; an agent's card keeps its own SemVer.
 # With no registry reachable here, the base images are made from Debian 12's
 # packages (mmdebstrap), once: localhost/hubspoke-builder (python3 + venv)
 # builds, localhost/hubspoke-base (python3 only) runs. Elsewhere pass any
@@ -10,15 +11,15 @@
 # Node agents run on NODE_BASE_IMAGE and build on NODE_BUILDER_IMAGE (default:
 # the official node:20-bookworm-slim; made here from the Python base plus the
 # host's Node 20, as no registry is reachable).
-# Environment: TAG (default 0.2.0, what k8s/base names), SERVICES (subset),
+# Environment: TAG (default: the system's version, pyproject.toml's, which k8s/base names),
+# SERVICES (subset),
 # BASE_IMAGE, BUILDER_IMAGE, NODE_BASE_IMAGE, NODE_BUILDER_IMAGE.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-TAG=${TAG:-0.2.0}
+TAG=${TAG:-$(sed -n 's/^version = "\(.*\)"$/\1/p' pyproject.toml | head -n 1)}
 SERVICES=${SERVICES:-orchestrator calculator summarizer knowledge units}
-# Node agents carry their own version (package.json; k8s/base/units.yaml names it).
-UNITS_TAG=${UNITS_TAG:-0.1.0}
+UNITS_TAG=${UNITS_TAG:-$TAG}
 # Debian packages of the local base: numpy's extensions need libstdc++. The tag
 # follows the list, so a changed list makes new base images.
 PACKAGES="python3 ca-certificates libstdc++6"

@@ -17,19 +17,20 @@ from pathlib import Path
 
 import pytest
 
+from chassis.version import system_version
 from launcher import LocalStack, StackOptions
 from tests.integration.conftest import FAST_REGISTRY, STACKS, wait_registered
 
 ROOT = Path(__file__).resolve().parents[2]
-TAG = "0.2.0"
+TAG = system_version()  # pyproject.toml: every image is tagged with it
 MODULES = {
     "orchestrator": "orchestrator",
     "calculator": "agents.calculator",
     "summarizer": "agents.summarizer",
     "knowledge": "agents.knowledge",
 }
-# The TypeScript agent's image (containers/Containerfile.node), its own version.
-NODE_AGENTS = {"units": "0.1.0"}
+# The TypeScript agent's image (containers/Containerfile.node).
+NODE_AGENTS = {"units": TAG}
 # Passes the stack's settings for the app into the container, then runs the
 # service in it. buildah does not hand its own environment on.
 IN_CONTAINER = r"""
@@ -139,7 +140,8 @@ print(json.dumps({
         assert (report["modules"], report["tools"], report["caches"]) == ([], [], []), service
         data = {"README.md", "k8s"} if service == "knowledge" else set()
         top = MODULES[service].split(".")[0]
-        assert report["sources"] == sorted({"chassis", top, *data}), service
+        # pyproject.toml: the system's version (chassis/version.py)
+        assert report["sources"] == sorted({"chassis", "pyproject.toml", top, *data}), service
 
 
 def test_every_image_answers_healthz_and_serves_tasks_on_real_sidecars(
