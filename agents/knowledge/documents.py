@@ -68,10 +68,13 @@ def chunk_markdown(source: str, text: str, max_chars: int) -> list[Chunk]:
 
 
 def load_chunks(paths: list[str], root: Path, max_chars: int) -> list[Chunk]:
-    """Chunk every document that exists; a missing one is skipped, not fatal."""
+    """Chunk every document that exists; a name may be a glob (`docs/*.md`, matches in
+    name order); a missing one is skipped, not fatal."""
     chunks: list[Chunk] = []
     for name in paths:
-        path = root / name
-        if path.is_file():
-            chunks += chunk_markdown(name, path.read_text(encoding="utf-8"), max_chars)
+        found = sorted(root.glob(name)) if any(c in name for c in "*?[") else [root / name]
+        for path in found:
+            if path.is_file():
+                source = path.relative_to(root).as_posix()
+                chunks += chunk_markdown(source, path.read_text(encoding="utf-8"), max_chars)
     return chunks

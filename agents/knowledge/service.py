@@ -14,6 +14,8 @@ __all__ = ["KnowledgeService", "NothingFoundError"]
 
 log = logging.getLogger(__name__)
 
+# Sections ranked before those of a document the question names are moved first.
+CANDIDATES = 50
 MAX_LINES = 4
 _WORD = re.compile(r"[a-z0-9]+")
 _MARKUP = re.compile(r"[`*|#>]+|-{3,}")
@@ -32,9 +34,9 @@ class KnowledgeService:
 
     async def answer(self, request: SkillRequest) -> SkillAnswer:
         """Quote the lines of the best-matching sections that share words with the question."""
-        hits = _prefer_named_documents(
-            await self._index.search(request.input, 2 * self._top_k), request.input
-        )[: self._top_k]
+        # A wide pool: a document the question names ("the README") may rank below others.
+        pool = await self._index.search(request.input, max(CANDIDATES, 2 * self._top_k))
+        hits = _prefer_named_documents(pool, request.input)[: self._top_k]
         wanted = set(content_words(request.input))
         quoted: list[tuple[str, int]] = []
         for number, hit in enumerate(hits, start=1):

@@ -15,9 +15,9 @@ class KnowledgeSettings(AgentSettings):
 
     app_id: str = Field(default="knowledge", validation_alias="APP_ID", description="App-id.")
     documents: list[str] = Field(
-        default_factory=lambda: ["README.md", "k8s/README.md"],
-        description="Markdown files to answer from (a JSON list), relative to the working "
-        "directory (the repository's root).",
+        default_factory=lambda: ["README.md", "docs/*.md"],
+        description="Markdown files to answer from (a JSON list of paths or globs), relative "
+        "to the working directory (the repository's root).",
     )
     chunk_chars: int = Field(
         default=700, ge=200, le=4000, description="Most characters of one cited chunk."

@@ -88,7 +88,7 @@ def test_each_image_is_reported_with_its_size(images: dict[str, str]) -> None:
         (info,) = json.loads(buildah("images", "--json", image))
         number, unit = info["size"].split()  # e.g. "677 MB"
         sizes[service] = float(number) * UNITS[unit]
-    print("image sizes (MB):", {s: round(b / 1e6) for s, b in sizes.items()})  # for the README
+    print("image sizes (MB):", {s: round(b / 1e6) for s, b in sizes.items()})  # docs/deployment.md
     # The Python images share their layers: the service-specific part is small.
     python = [size for service, size in sizes.items() if service in MODULES]
     assert max(python) - min(python) < 5_000_000
@@ -138,7 +138,7 @@ print(json.dumps({
             continue
         report = json.loads(in_container(container, probe))
         assert (report["modules"], report["tools"], report["caches"]) == ([], [], []), service
-        data = {"README.md", "k8s"} if service == "knowledge" else set()
+        data = {"README.md", "docs"} if service == "knowledge" else set()
         top = MODULES[service].split(".")[0]
         # pyproject.toml: the system's version (chassis/version.py)
         assert report["sources"] == sorted({"chassis", "pyproject.toml", top, *data}), service

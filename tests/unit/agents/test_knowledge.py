@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from agents.knowledge.documents import Chunk, chunk_markdown
+from agents.knowledge.documents import Chunk, chunk_markdown, load_chunks
 from agents.knowledge.embeddings import HashingEmbeddingGenerator, embed
 from agents.knowledge.index import ChunkIndex
 from agents.knowledge.main import build_app
@@ -112,3 +112,38 @@ async def test_the_index_ranks_chunks_by_cosine_distance_closest_first() -> None
     assert hits[0].chunk.heading == "Access control"
     # A question with no content words is close to nothing, and still answers a list.
     assert [h.distance for h in await index.search("the the", 3)] == [1.0, 1.0, 1.0]
+
+
+def test_a_documents_glob_loads_every_matching_page_in_name_order(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "b.md").write_text("# B\n\nsecond page\n")
+    (tmp_path / "docs" / "a.md").write_text("# A\n\nfirst page\n")
+    (tmp_path / "README.md").write_text("# Readme\n\nfront door\n")
+    chunks = load_chunks(["README.md", "docs/*.md", "missing/*.md"], tmp_path, 700)
+    assert [(c.source, c.heading) for c in chunks] == [
+        ("README.md", "Readme"),
+        ("docs/a.md", "A"),
+        ("docs/b.md", "B"),
+    ]
+
+
+def test_the_default_documents_are_the_readme_and_the_docs_pages() -> None:
+    root = Path(__file__).resolve().parents[3]
+    sources = {c.source for c in load_chunks(KnowledgeSettings(app_id="k").documents, root, 700)}
+    assert {"README.md", "docs/security.md", "docs/deployment.md"} <= sources
+
+
+def test_a_question_naming_a_document_is_answered_from_it_even_when_others_rank_higher(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(8):
+        (tmp_path / f"other{n}.md").write_text(f"# Access {n}\n\nAccess control rules access.\n")
+    (tmp_path / "README.md").write_text(
+        "# Boundaries\n\nSidecars, tokens, scopes and keys; access control policies too.\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    names = ["README.md", *(f"other{n}.md" for n in range(8))]
+    settings = KnowledgeSettings(app_id="knowledge", documents=names, top_k=1)
+    with TestClient(build_app(settings, dapr=InMemoryDapr())) as client:
+        _, data = answer(send(client, "what does the README say about access control?"))
+    assert [(c["source"], c["section"]) for c in data["citations"]] == [("README.md", "Boundaries")]
