@@ -1,7 +1,7 @@
 """The same-work floor: two trivial apps doing exactly the Dapr operations of a Hubspoke task.
 
 A one-agent Hubspoke task (`POST /v1/tasks`, counted from its traces: see
-README, "Benchmark") makes these sidecar calls and nothing else through Dapr:
+docs/benchmarks.md) makes these sidecar calls and nothing else through Dapr:
 
 - the orchestrator invokes the agent once (`/v1.0/invoke/<agent>/method/a2a`);
 - it saves the task record once (`POST /v1.0/state/statestore`);

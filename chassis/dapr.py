@@ -9,7 +9,7 @@ token still come from the SDK's own settings (`DAPR_HTTP_PORT`,
 `DAPR_API_TOKEN`), so the app follows whatever its sidecar was started with.
 aiohttp rather than httpx: every task makes several sidecar calls, and one
 costs about 0.1 ms of CPU with aiohttp against 0.4-0.5 ms with httpx
-(measured here against a real daprd; see the README's benchmark).
+(measured here against a real daprd; see docs/benchmarks.md).
 
 Exception tree (all `DaprError`):
 

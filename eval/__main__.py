@@ -1,4 +1,4 @@
-"""`python -m eval`: the router evaluation (see README, "Router evaluation").
+"""`python -m eval`: the router evaluation (docs/planning-and-evaluation.md).
 
 Prints the report and writes it to `--report`; exits 1 when the accuracy on
 the cases evaluated is below `--min-accuracy`.

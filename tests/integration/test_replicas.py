@@ -153,7 +153,7 @@ def test_killing_one_orchestrator_and_one_calculator_under_load_loses_nothing(
     with Load(replicas, instances=2) as load:
         wait_until(lambda: len(load.accepted) >= 6, "tasks accepted before the kill")
         # Whole replicas, app and sidecar (a pod lost): a sidecar left running without
-        # its app keeps taking messages for a while (README, "Several replicas").
+        # its app keeps taking messages for a while (docs/operations.md, "Several replicas").
         replicas.kill_app("orchestrator", instance=1, sidecar=True)
         replicas.kill_app("calculator", instance=1, sidecar=True)
         killed_at = len(load.accepted)

@@ -256,7 +256,7 @@ def test_the_orchestrator_reaches_only_its_routes(stack: LocalStack) -> None:
     route = f"events/pubsub/agent.requests.{APP}"
     assert denied(invoke(stack, "orchestrator", APP, route))
     # Deeper paths are denied by the sidecar; another verb on /a2a reaches the app (Dapr's
-    # ACL trie holds one verb list for "/*": README, A2A) and is answered 405, doing nothing.
+    # ACL trie holds one verb list for "/*": docs/agent-contract.md) and is answered 405.
     assert denied(invoke(stack, "orchestrator", APP, "a2a/x"))
     assert invoke(stack, "orchestrator", APP, "a2a", verb="GET").status_code == 405
 

@@ -42,7 +42,7 @@ POLICY_EXCEPTIONS = {
     "DAPR_API_TOKEN environment variables (Dapr's own convention) and the apps read "
     "all settings from the environment; the values live in Secrets, never in a manifest.",
     "CKV_K8S_43": "Tags, not digests, in the manifests: the digest exists only after the "
-    "push; the README's deploy step pins it with `kustomize edit set image ...@sha256:`.",
+    "push; docs/deployment.md's deploy step pins it with `kustomize edit set image ...@sha256:`.",
     "CKV_DOCKER_7": "FROM takes the BASE_IMAGE/BUILDER_IMAGE build arguments, which "
     "checkov cannot resolve; their defaults are version-tagged "
     "(python:3.11-slim-bookworm).",
