@@ -7,10 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from agents.knowledge.api import answer
-from agents.knowledge.documents import load_chunks
-from agents.knowledge.embeddings import HashingEmbeddingGenerator
-from agents.knowledge.index import ChunkIndex
-from agents.knowledge.service import KnowledgeService
+from agents.knowledge.service import build_service
 from agents.knowledge.settings import KnowledgeSettings
 from chassis.agent import (
     AgentDescription,
@@ -58,12 +55,8 @@ AGENT = AgentDescription(
 def build_app(settings: KnowledgeSettings | None = None, dapr: DaprPort | None = None) -> FastAPI:
     """The knowledge agent; the index is built from the documents before it serves."""
     settings = settings or KnowledgeSettings()
-    index = ChunkIndex(HashingEmbeddingGenerator(ai_model_id="hubspoke-hashing-1024"))
 
     async def setup(app: FastAPI, _: DaprPort) -> None:
-        await index.build(load_chunks(settings.documents, Path.cwd(), settings.chunk_chars))
-        app.state.service = KnowledgeService(
-            agent_id=settings.app_id, index=index, top_k=settings.top_k
-        )
+        app.state.service = await build_service(settings, Path.cwd())
 
     return create_agent_app(agent=AGENT, settings=settings, answer=answer, setup=setup, dapr=dapr)
