@@ -40,11 +40,12 @@ _TYPO_RATIO = 0.85
 # Words that say a text is a question, or name the documents themselves: they
 # tell nothing about the topic (bm25s's English list has only the articles).
 _QUESTION_WORDS = """about after all also am any can could did do does doc docs document
-    documentation documents explain find found from guide happen happens hubspoke how i kept
-    listen listens live lives located me my please readme say says should stored tell us we what
-    whats when where which who why would you your""".split()
+    documentation documents explain find found from guide had happen happens has have hubspoke how
+    i kept listen listens live lives located many me much my need needs please pls readme say says
+    should stored tell us we what whats when where which who why would you your""".split()
 _STOPWORDS = sorted({*bm25s.stopwords.STOPWORDS_EN, *_QUESTION_WORDS})
-_VERSION = re.compile(r"\bv?\d+\.\d+(?:\.\d+)?\b")
+# "v1.18.3", "v1.18", "1.18.3"; not "Python 3.11" or "Go 1.26" (could be any number).
+_VERSION = re.compile(r"\bv\d+\.\d+(?:\.\d+)?\b|\b\d+\.\d+\.\d+\b")
 # One thing, two names in the documents (the stems): a question may use either.
 _SYNONYMS = {"kubernet": "k8s", "k8s": "kubernet", "manifest": "k8s"}
 
@@ -58,7 +59,7 @@ def _stemmer() -> Any:
 
 def terms(texts: list[str]) -> list[list[str]]:
     """The BM25 terms of each text: lower-case word stems, stop words dropped; a version
-    number ("v1.18.3", "1.18") also counts as the word "version"."""
+    number ("v1.18.3", "1.18.3") also counts as the word "version"."""
     tokenized = bm25s.tokenize(
         [_versioned(text) for text in texts],
         stopwords=_STOPWORDS,
@@ -90,8 +91,9 @@ def _unit_rows(vectors: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def _indexed_text(passage: Passage) -> str:
-    # The section's headings say what it is about: they are part of every passage of it.
-    return "\n".join([*passage.headings, passage.text])
+    # The section's headings say what it is about: they are part of every passage of it,
+    # its own heading twice (a passage is about its section more than about the chapter).
+    return "\n".join([*passage.headings, passage.heading, passage.text])
 
 
 class PassageIndex:

@@ -7,13 +7,16 @@ the share of the question's term weight it holds (a term only its section's
 headings hold counts half), plus a bonus when two of the question's terms stand next to each
 other in it, in any order ("a paused agent" for "an agent is paused"), plus a
 share of its vector's similarity to the question's (the wording: "Redis
-restarts" over "restart Redis"), plus a small share of its passage's rank.
+restarts" over "restart Redis"), plus a small share of its passage's rank;
+a question asking for a value (a port, a version, "how many") prefers a
+sentence with a number in it.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,7 +27,17 @@ from agents.knowledge.index import Hit, PassageIndex, terms
 __all__ = ["Sentence", "best_sentences", "split_sentences"]
 
 _PAIR_BONUS = 0.35
+_LEADING_DOT = re.compile(r"(?<=\s)\.(?=[\w/.])")
+_DOT_STANDIN = "\u2024"  # one dot leader: not a full stop to pysbd
 _TITLE_SHARE = 0.5
+# A question that asks for a value (a port, a version, how many...) is answered by a
+# sentence with a number in it: the answer type of question answering, in its simplest form.
+_ASKS_VALUE = re.compile(
+    r"\b(?:ports?|versions?|how (?:many|much|long|big|large|often|fast)|size|limit|timeout)\b",
+    re.I,
+)
+_DIGIT = re.compile(r"\d")
+_VALUE_BONUS = 0.3
 _RANK_WEIGHT = 0.1
 _SIMILARITY_WEIGHT = 0.3
 
@@ -36,7 +49,9 @@ def _segmenter() -> pysbd.Segmenter:
 
 def split_sentences(text: str) -> list[str]:
     """The sentences of a plain-text passage, whitespace trimmed."""
-    return [s.strip() for s in _segmenter().segment(text) if s.strip()]
+    # pysbd ends a sentence at " ." before a path (".run/stack.json", "./x"): hide that dot.
+    hidden = _LEADING_DOT.sub(_DOT_STANDIN, text)
+    return [s.strip().replace(_DOT_STANDIN, ".") for s in _segmenter().segment(hidden) if s.strip()]
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,7 @@ def _has_pair(words: list[str], asked: set[str]) -> bool:
 async def best_sentences(index: PassageIndex, hits: Sequence[Hit], question: str) -> list[Sentence]:
     """The sentences of the passages `hits` (best first), best first."""
     asked = index.question_terms(question)
+    wants_value = bool(_ASKS_VALUE.search(question))
     total = sum(index.weight(t, frozenset({t})) for t in asked) or 1.0
     found = [
         (rank, hit, position, text)
@@ -73,6 +89,8 @@ async def best_sentences(index: PassageIndex, hits: Sequence[Hit], question: str
             / total
         )
         bonus = _PAIR_BONUS if _has_pair(words, set(asked)) else 0.0
+        if wants_value and _DIGIT.search(text):
+            bonus += _VALUE_BONUS
         place = _RANK_WEIGHT * (len(hits) - rank) / len(hits)
         scored.append(
             Sentence(text, hit, position, share + bonus + place + _SIMILARITY_WEIGHT * alike)

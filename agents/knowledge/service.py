@@ -73,7 +73,7 @@ class KnowledgeService:
 
 def _chosen(ranked: list[Sentence]) -> list[Sentence]:
     """The best sentence, and the next best if nearly as good (closer still when it is
-    from another passage); in document order."""
+    from another passage); the best first."""
     best, chosen = ranked[0], [ranked[0]]
     for sentence in ranked[1:MAX_SENTENCES]:
         bar = _SECOND_SENTENCE if sentence.hit is best.hit else _OTHER_PASSAGE
