@@ -28,17 +28,48 @@ AGENT = AgentDescription(
         Skill(
             id="docs-qa",
             name="Documentation questions",
-            # The topics are the documents' own sections: a planner routes by them.
+            # A planner routes by these words: the documents' own sections, and the parts
+            # of the system people ask about (ports, releases, what happens when X fails).
             description=(
                 "Answer questions about Hubspoke, this project, from its documentation "
-                "(README, deployment guide), with citations: what the docs say about a topic, "
-                "how to run, use, extend or deploy it. Topics: running it, the hub's API, "
-                "the agent contract and registry, A2A, adding an agent in any language, planning, "
-                "observability and tracing, asynchronous tasks, failure handling, zero-trust "
-                "security, container images, Kubernetes and AKS, the Dapr runtime, benchmarks."
+                "(README, docs, deployment guide), quoting the sentences that answer and "
+                "citing file and section; says so when the documentation does not say. "
+                "Topics: running it, ports, pinned releases, the hub's API and operator "
+                "console, the agent contract and registry, pausing agents, A2A, adding an "
+                "agent in any language, planning and the local model, observability and tracing, "
+                "asynchronous tasks, deadlines, human approval, failure handling (an agent, "
+                "app, sidecar, Redis or the orchestrator that crashes, restarts, is slow or "
+                "down), zero-trust security, secrets, container images, Kubernetes manifests "
+                "and AKS, the Dapr runtime, state stores, what agents refuse, the router "
+                "evaluation, benchmarks, tests."
             ),
-            tags=("docs", "documentation", "readme", "knowledge", "question", "explain"),
-            examples=("what does the README say about access control?", "how do I add an agent?"),
+            tags=(
+                "docs",
+                "documentation",
+                "readme",
+                "knowledge",
+                "question",
+                "explain",
+                "hubspoke",
+                "port",
+                "redis",
+                "restart",
+                "failure",
+                "deadline",
+                "approval",
+                "deployment",
+                "console",
+            ),
+            examples=(
+                "what does the README say about access control?",
+                "how do I add an agent?",
+                "which port does the summarizer's sidecar use?",
+                "which Dapr SDK release is pinned?",
+                "what if a sidecar crashes?",
+                "what happens to a task when its deadline is over?",
+                "who can approve a waiting step?",
+                "where is the deployment guide for AKS?",
+            ),
         ),
     ),
     # The documents change: the answer is only checked to quote and cite them.
