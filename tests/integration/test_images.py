@@ -137,7 +137,7 @@ print(json.dumps({
             continue
         report = json.loads(in_container(container, probe))
         assert (report["modules"], report["tools"], report["caches"]) == ([], [], []), service
-        data = {"README.md", "k8s"} if service == "knowledge" else set()
+        data = {"README.md", "k8s", "docs"} if service == "knowledge" else set()
         top = MODULES[service].split(".")[0]
         assert report["sources"] == sorted({"chassis", top, *data}), service
 
