@@ -102,7 +102,7 @@ for service in $SERVICES; do
   esac
   data=""
   # The documents it answers from (agents/knowledge/settings.py).
-  [ "$service" = knowledge ] && data="README.md $(echo docs/*.md)"
+  [ "$service" = knowledge ] && data="README.md k8s/README.md docs"
   say "building localhost/hubspoke/$service:$TAG"
   # docker format: keeps HEALTHCHECK for docker and podman users (OCI drops it).
   nice -n 10 buildah bud --quiet --isolation chroot --layers --format docker "${trust[@]}" \

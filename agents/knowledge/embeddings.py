@@ -39,7 +39,9 @@ def content_words(text: str) -> list[str]:
 def _features(text: str) -> dict[str, float]:
     words = content_words(text)
     counts: dict[str, float] = {}
-    for feature in [*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))]:
+    # Neighbouring words as a pair in either order: "paused agent" ~ "agent is paused".
+    pairs = (" ".join(sorted(pair)) for pair in itertools.pairwise(words))
+    for feature in [*words, *pairs]:
         counts[feature] = counts.get(feature, 0.0) + 1.0
     return {f: 1.0 + math.log(c) for f, c in counts.items()}
 

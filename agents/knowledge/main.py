@@ -7,10 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from agents.knowledge.api import answer
-from agents.knowledge.documents import load_chunks
-from agents.knowledge.embeddings import HashingEmbeddingGenerator
-from agents.knowledge.index import ChunkIndex
-from agents.knowledge.service import KnowledgeService
+from agents.knowledge.service import build_service
 from agents.knowledge.settings import KnowledgeSettings
 from chassis.agent import (
     AgentDescription,
@@ -31,17 +28,48 @@ AGENT = AgentDescription(
         Skill(
             id="docs-qa",
             name="Documentation questions",
-            # The topics are the documents' own sections: a planner routes by them.
+            # A planner routes by these words: the documents' own sections, and the parts
+            # of the system people ask about (ports, releases, what happens when X fails).
             description=(
                 "Answer questions about Hubspoke, this project, from its documentation "
-                "(README, deployment guide), with citations: what the docs say about a topic, "
-                "how to run, use, extend or deploy it. Topics: running it, the hub's API, "
-                "the agent contract and registry, A2A, adding an agent in any language, planning, "
-                "observability and tracing, asynchronous tasks, failure handling, zero-trust "
-                "security, container images, Kubernetes and AKS, the Dapr runtime, benchmarks."
+                "(README, docs, deployment guide), quoting the sentences that answer and "
+                "citing file and section; says so when the documentation does not say. "
+                "Topics: running it, ports, pinned releases, the hub's API and operator "
+                "console, the agent contract and registry, pausing agents, A2A, adding an "
+                "agent in any language, planning and the local model, observability and tracing, "
+                "asynchronous tasks, deadlines, human approval, failure handling (an agent, "
+                "app, sidecar, Redis or the orchestrator that crashes, restarts, is slow or "
+                "down), zero-trust security, secrets, container images, Kubernetes manifests "
+                "and AKS, the Dapr runtime, state stores, what agents refuse, the router "
+                "evaluation, benchmarks, tests."
             ),
-            tags=("docs", "documentation", "readme", "knowledge", "question", "explain"),
-            examples=("what does the README say about access control?", "how do I add an agent?"),
+            tags=(
+                "docs",
+                "documentation",
+                "readme",
+                "knowledge",
+                "question",
+                "explain",
+                "hubspoke",
+                "port",
+                "redis",
+                "restart",
+                "failure",
+                "deadline",
+                "approval",
+                "deployment",
+                "console",
+            ),
+            examples=(
+                "what does the README say about access control?",
+                "how do I add an agent?",
+                "which port does the summarizer's sidecar use?",
+                "which Dapr SDK release is pinned?",
+                "what if a sidecar crashes?",
+                "what happens to a task when its deadline is over?",
+                "who can approve a waiting step?",
+                "where is the deployment guide for AKS?",
+            ),
         ),
     ),
     # The documents change: the answer is only checked to quote and cite them.
@@ -58,12 +86,8 @@ AGENT = AgentDescription(
 def build_app(settings: KnowledgeSettings | None = None, dapr: DaprPort | None = None) -> FastAPI:
     """The knowledge agent; the index is built from the documents before it serves."""
     settings = settings or KnowledgeSettings()
-    index = ChunkIndex(HashingEmbeddingGenerator(ai_model_id="hubspoke-hashing-1024"))
 
     async def setup(app: FastAPI, _: DaprPort) -> None:
-        await index.build(load_chunks(settings.documents, Path.cwd(), settings.chunk_chars))
-        app.state.service = KnowledgeService(
-            agent_id=settings.app_id, index=index, top_k=settings.top_k
-        )
+        app.state.service = await build_service(settings, Path.cwd())
 
     return create_agent_app(agent=AGENT, settings=settings, answer=answer, setup=setup, dapr=dapr)

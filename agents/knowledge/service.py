@@ -1,99 +1,96 @@
-"""The knowledge agent's use case: retrieve the closest chunks, answer with citations."""
+"""The knowledge agent's use case: retrieve the passage that answers, quote its sentences, cite it.
+
+The answer is at most `MAX_SENTENCES` whole sentences, the best first,
+followed by "Sources:" and each cited file and section. When the best
+passage holds less than `min_coverage` of the question's term weight (see
+`index.py`), the documents do not answer the question and the answer says
+so plainly, starting "The documentation does not say", rather than
+quoting the nearest paragraph.
+"""
 
 from __future__ import annotations
 
 import logging
-import re
+from pathlib import Path
 
-from agents.knowledge.embeddings import content_words
-from agents.knowledge.index import ChunkIndex, Hit
-from chassis.errors import UnprocessableError
+from agents.knowledge.documents import load_passages
+from agents.knowledge.embeddings import HashingEmbeddingGenerator
+from agents.knowledge.index import PassageIndex
+from agents.knowledge.sentences import Sentence, best_sentences
+from agents.knowledge.settings import KnowledgeSettings
 from chassis.skills import SkillAnswer, SkillRequest
 
-__all__ = ["KnowledgeService", "NothingFoundError"]
+__all__ = ["NOT_SAID", "KnowledgeService", "build_service"]
 
 log = logging.getLogger(__name__)
 
-# Sections ranked before those of a document the question names are moved first.
-CANDIDATES = 50
-MAX_LINES = 4
-_WORD = re.compile(r"[a-z0-9]+")
-_MARKUP = re.compile(r"[`*|#>]+|-{3,}")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(`*])")
-
-
-class NothingFoundError(UnprocessableError):
-    """No document says anything about the question."""
+NOT_SAID = "The documentation does not say"
+MAX_SENTENCES = 2
+# A second sentence must be nearly as good as the first to be quoted.
+_SECOND_SENTENCE = 0.8
+_OTHER_PASSAGE = 0.9
 
 
 class KnowledgeService:
-    def __init__(self, *, agent_id: str, index: ChunkIndex, top_k: int) -> None:
+    def __init__(
+        self, *, agent_id: str, index: PassageIndex, top_k: int, min_coverage: float
+    ) -> None:
         self._agent_id = agent_id
         self._index = index
         self._top_k = top_k
+        self._min_coverage = min_coverage
 
     async def answer(self, request: SkillRequest) -> SkillAnswer:
-        """Quote the lines of the best-matching sections that share words with the question."""
-        # A wide pool: a document the question names ("the README") may rank below others.
-        pool = await self._index.search(request.input, max(CANDIDATES, 2 * self._top_k))
-        hits = _prefer_named_documents(pool, request.input)[: self._top_k]
-        wanted = set(content_words(request.input))
-        quoted: list[tuple[str, int]] = []
-        for number, hit in enumerate(hits, start=1):
-            for line in _relevant_lines(hit, wanted):
-                if len(quoted) < MAX_LINES:
-                    quoted.append((line, number))
-        if not quoted:
-            raise NothingFoundError("the documents say nothing about that")
-        log.info("answered from %d sections", len(hits), extra={"task_id": request.task_id})
-        cited = sorted({n for _, n in quoted})
-        answer = " ".join(f"{line} [{n}]" for line, n in quoted)
-        sources = "; ".join(f"[{n}] {hits[n - 1].chunk.citation}" for n in cited)
+        """The sentences that answer the question, with the file and section they are from."""
+        hits = await self._index.search(request.input, self._top_k)
+        if not hits or max(h.coverage for h in hits) < self._min_coverage:
+            log.info("not in the documents", extra={"task_id": request.task_id})
+            return SkillAnswer(
+                output=f"{NOT_SAID} (searched {self._index.size} passages).",
+                data={"citations": []},
+            )
+        ranked = await best_sentences(self._index, hits, request.input)
+        quoted = _chosen(ranked)
+        sources = list(dict.fromkeys(s.hit for s in quoted))
+        answer = " ".join(f"{s.text} [{sources.index(s.hit) + 1}]" for s in quoted)
+        cited = "; ".join(f"[{n}] {hit.passage.citation}" for n, hit in enumerate(sources, 1))
         return SkillAnswer(
-            output=f"{answer}\nSources: {sources}",
+            output=f"{answer}\nSources: {cited}",
             data={
                 "citations": [
                     {
                         "ref": n,
-                        "source": hits[n - 1].chunk.source,
-                        "section": hits[n - 1].chunk.heading,
-                        "lines": [hits[n - 1].chunk.first_line, hits[n - 1].chunk.last_line],
-                        "distance": round(hits[n - 1].distance, 4),
+                        "source": hit.passage.source,
+                        "section": hit.passage.heading,
+                        "lines": [hit.passage.first_line, hit.passage.last_line],
+                        "coverage": round(hit.coverage, 3),
                     }
-                    for n in cited
+                    for n, hit in enumerate(sources, 1)
                 ]
             },
         )
 
 
-def _prefer_named_documents(hits: list[Hit], question: str) -> list[Hit]:
-    """Hits from a document the question names ("the README") first, order kept otherwise."""
-    words = set(_WORD.findall(question.lower()))
-
-    def named(hit: Hit) -> bool:
-        return set(_WORD.findall(hit.chunk.source.lower().removesuffix(".md"))) <= words
-
-    return sorted(hits, key=lambda hit: not named(hit))
-
-
-def _units(text: str) -> list[str]:
-    """Sentences of the prose (Markdown wraps them across lines) and table rows."""
-    units: list[str] = []
-    prose: list[str] = []
-    for raw in text.splitlines():
-        if raw.lstrip().startswith("|"):
-            units.append(raw)
-        else:
-            prose.append(raw)
-    units += _SENTENCE_END.split(" ".join(prose))
-    return [" ".join(_MARKUP.sub(" ", u).split()) for u in units]
+def _chosen(ranked: list[Sentence]) -> list[Sentence]:
+    """The best sentence, and the next best if nearly as good (closer still when it is
+    from another passage); the best first."""
+    best, chosen = ranked[0], [ranked[0]]
+    for sentence in ranked[1:MAX_SENTENCES]:
+        bar = _SECOND_SENTENCE if sentence.hit is best.hit else _OTHER_PASSAGE
+        if sentence.score >= bar * best.score:
+            chosen.append(sentence)
+    return sorted(
+        chosen, key=lambda s: (s.hit.passage.source, s.hit.passage.first_line, s.position)
+    )
 
 
-def _relevant_lines(hit: Hit, wanted: set[str]) -> list[str]:
-    """Sentences sharing a word with the question; all of them when the section title does."""
-    whole_section = bool(wanted & set(content_words(hit.chunk.heading)))
-    return [
-        unit[:400]
-        for unit in _units(hit.chunk.text)
-        if len(unit) > 20 and (whole_section or wanted & set(content_words(unit)))
-    ]
+async def build_service(settings: KnowledgeSettings, root: Path) -> KnowledgeService:
+    """The service over the documents under `root` that `settings.documents` match."""
+    index = PassageIndex(HashingEmbeddingGenerator(ai_model_id="hubspoke-hashing-1024"))
+    await index.build(load_passages(settings.documents, root))
+    return KnowledgeService(
+        agent_id=settings.app_id,
+        index=index,
+        top_k=settings.top_k,
+        min_coverage=settings.min_coverage,
+    )

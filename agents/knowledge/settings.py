@@ -15,11 +15,18 @@ class KnowledgeSettings(AgentSettings):
 
     app_id: str = Field(default="knowledge", validation_alias="APP_ID", description="App-id.")
     documents: list[str] = Field(
-        default_factory=lambda: ["README.md", "docs/*.md"],
-        description="Markdown files to answer from (a JSON list of paths or globs), relative "
-        "to the working directory (the repository's root).",
+        default_factory=lambda: ["README.md", "docs/**/*.md", "k8s/README.md"],
+        description="Markdown files to answer from (a JSON list of glob patterns), relative "
+        "to the working directory (the repository's root); a pattern matching nothing is "
+        "skipped.",
     )
-    chunk_chars: int = Field(
-        default=700, ge=200, le=4000, description="Most characters of one cited chunk."
+    top_k: int = Field(
+        default=5, ge=1, le=20, description="Passages an answer's sentences are chosen from."
     )
-    top_k: int = Field(default=3, ge=1, le=10, description="Chunks quoted in one answer.")
+    min_coverage: float = Field(
+        default=0.5,
+        gt=0.0,
+        le=1.0,
+        description="Share of the question's term weight the best passage must hold; below "
+        "it the answer is 'The documentation does not say'.",
+    )

@@ -46,10 +46,7 @@ def _bare_chassis() -> None:
 _bare_chassis()
 
 from agents.calculator.arithmetic import ExpressionError, Limits, evaluate  # noqa: E402
-from agents.knowledge.documents import load_chunks  # noqa: E402
-from agents.knowledge.embeddings import HashingEmbeddingGenerator  # noqa: E402
-from agents.knowledge.index import ChunkIndex  # noqa: E402
-from agents.knowledge.service import KnowledgeService  # noqa: E402
+from agents.knowledge.service import KnowledgeService, build_service  # noqa: E402
 from agents.knowledge.settings import KnowledgeSettings  # noqa: E402
 from agents.summarizer.summarize import summarize  # noqa: E402
 from chassis.errors import UnprocessableError  # noqa: E402
@@ -88,11 +85,7 @@ def summarizer_summarize(task: str) -> str:
 def _knowledge_service() -> KnowledgeService:
     global _knowledge
     if _knowledge is None:
-        settings = KnowledgeSettings()
-        index = ChunkIndex(HashingEmbeddingGenerator(ai_model_id="hubspoke-hashing-1024"))
-        chunks = load_chunks(settings.documents, _REPO, settings.chunk_chars)
-        _run(index.build(chunks))
-        _knowledge = KnowledgeService(agent_id=settings.app_id, index=index, top_k=settings.top_k)
+        _knowledge = _run(build_service(KnowledgeSettings(), _REPO))
     return _knowledge
 
 

@@ -138,7 +138,7 @@ print(json.dumps({
             continue
         report = json.loads(in_container(container, probe))
         assert (report["modules"], report["tools"], report["caches"]) == ([], [], []), service
-        data = {"README.md", "docs"} if service == "knowledge" else set()
+        data = {"README.md", "k8s", "docs"} if service == "knowledge" else set()
         top = MODULES[service].split(".")[0]
         # pyproject.toml: the system's version (chassis/version.py)
         assert report["sources"] == sorted({"chassis", "pyproject.toml", top, *data}), service
