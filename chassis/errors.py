@@ -5,6 +5,7 @@ Exception tree:
     ServiceError              base of every error a service raises on purpose
     ├── BadRequestError       400 - the request cannot be understood
     ├── UnauthorizedError     401 - no or bad credentials
+    ├── ForbiddenError        403 - the caller is known but lacks the role
     ├── NotFoundError         404 - the named resource does not exist
     ├── ConflictError         409 - a concurrent write won
     ├── UnprocessableError    422 - well-formed, but cannot be acted on
@@ -21,6 +22,7 @@ from typing import Any, ClassVar
 __all__ = [
     "BadRequestError",
     "ConflictError",
+    "ForbiddenError",
     "NotFoundError",
     "ServiceError",
     "UnauthorizedError",
@@ -46,6 +48,10 @@ class BadRequestError(ServiceError):
 
 class UnauthorizedError(ServiceError):
     status = 401
+
+
+class ForbiddenError(ServiceError):
+    status = 403
 
 
 class NotFoundError(ServiceError):

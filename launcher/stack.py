@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -79,6 +80,9 @@ class StackOptions:
     api_key: str | None = None
     # More `name=key` entries of ORCHESTRATOR_API_KEYS (e.g. a second person in tests).
     extra_api_keys: tuple[str, ...] = ()
+    # The callers (key names) with the operator role: the stack's own key, so the
+    # console, the CLI and the first task of `make run` may do everything.
+    operators: tuple[str, ...] = (OPERATOR,)
     # Where the OTLP/HTTP trace receiver listens (free port in tests).
     otlp_port: int = 4318
     # Instances per app-id (default 1): each its own daprd (same app-id) and app
@@ -457,6 +461,8 @@ class LocalStack:
         if app.app_id == PUBLIC_APP:
             keys = [f"{OPERATOR}={self.api_key}", *self.options.extra_api_keys]
             env["ORCHESTRATOR_API_KEYS"] = ",".join(keys)
+            roles = {name: ["operator"] for name in self.options.operators}
+            env["ORCHESTRATOR_API_KEY_ROLES"] = json.dumps(roles)
             # The receiver answers GET /traces/<id>: the console's trace waterfall.
             env.setdefault("ORCHESTRATOR_TRACE_QUERY_URL", self.tracing.endpoint)
         env.pop(SECRETS_VARIABLE, None)  # for the orchestrator's sidecar only, never an app

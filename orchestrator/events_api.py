@@ -30,7 +30,13 @@ from chassis.contract import (
 from chassis.dapr import DaprError
 from chassis.problems import problem_responses
 from chassis.subscriptions import subscriptions
-from orchestrator.deps import DeadLetterLogDep, StepResultsDep, TaskServiceDep, require_caller
+from orchestrator.deps import (
+    DeadLetterLogDep,
+    StepResultsDep,
+    TaskServiceDep,
+    require_caller,
+    require_operator,
+)
 from orchestrator.errors import TaskNotFound
 from orchestrator.tasks.models import DeadLetter, DeadLetterList, QueuedTask
 from orchestrator.tasks.service import TaskService
@@ -51,7 +57,11 @@ router = APIRouter(
 )
 
 
-@router.get("/dead-letters")
+@router.get(
+    "/dead-letters",
+    responses=problem_responses(403),
+    dependencies=[Depends(require_operator)],
+)
 async def list_dead_letters(letters: DeadLetterLogDep) -> DeadLetterList:
     """Messages that could not be processed, newest first, with the reason and the task."""
     return await letters.list()

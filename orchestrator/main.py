@@ -41,6 +41,7 @@ from orchestrator.tasks.approvals_api import router as approvals_router
 from orchestrator.tasks.examples import A2AExampleRunner
 from orchestrator.tasks.feed import TaskFeed
 from orchestrator.tasks.feed_api import router as task_feed_router
+from orchestrator.tasks.ownership import OwnedTasks
 from orchestrator.tasks.recent import RecentTasks
 from orchestrator.tasks.service import TaskService
 from orchestrator.tasks.step_results import StepResults
@@ -176,12 +177,17 @@ def build_app(
                 index=waiting,
                 runner=app.state.task_service,
             )
+            app.state.owned_tasks = OwnedTasks(app.state.task_service)
             app.state.task_feed = TaskFeed(
                 tasks=TaskRepository(sidecar, settings.state_store), recent=recent
             )
             app.state.trace_query = _trace_query(settings)
             app.state.a2a_edge = a2a_api.build_edge(
-                settings, version, app.state.task_service, registry.plannable_skills
+                settings,
+                version,
+                app.state.task_service,
+                app.state.owned_tasks,
+                registry.plannable_skills,
             )
             sweepers = []
             if monitor:

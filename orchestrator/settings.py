@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from chassis.settings import ServiceSettings
+from orchestrator.callers import Role
 from orchestrator.registry.allowlist import ExternalAgent
 
 __all__ = ["OrchestratorSettings", "named_api_keys"]
@@ -141,6 +142,11 @@ class OrchestratorSettings(ServiceSettings):
     api_keys: SecretStr | None = Field(
         default=None, description="Comma-separated API keys, each `key` or `name=key`."
     )
+    api_key_roles: dict[str, list[Role]] = Field(
+        default_factory=dict,
+        description='Roles of named API keys, a JSON object {"<name>": ["operator"]}; a key '
+        "not named here has none and reads only the tasks it created.",
+    )
     entra_tenant_id: str | None = Field(
         default=None, description="Entra ID tenant whose tokens are accepted (auth_mode entra)."
     )
@@ -235,6 +241,13 @@ class OrchestratorSettings(ServiceSettings):
         keys = self.api_key_list()
         if not keys:
             raise ValueError("ORCHESTRATOR_API_KEYS is required (comma-separated API keys)")
+        names = {name for name, _ in named_api_keys(keys)}
+        unknown = sorted(set(self.api_key_roles) - names)
+        if unknown:
+            raise ValueError(
+                f"ORCHESTRATOR_API_KEY_ROLES names {', '.join(unknown)}, which no entry of "
+                "ORCHESTRATOR_API_KEYS is named (`name=key`)"
+            )
         if self.environment == "production":
             weak = [k for _, k in named_api_keys(keys) if len(k) < 32 or k.lower() in _PLACEHOLDERS]
             if weak:

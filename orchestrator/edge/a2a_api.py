@@ -34,32 +34,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from chassis.errors import UnauthorizedError
 from chassis.problems import send_problem
 from orchestrator.auth import Authenticator
+from orchestrator.callers import Caller
 from orchestrator.deps import require_caller
 from orchestrator.edge.card import A2A_PATH, A2A_REST_PATH, HubCard, SkillSource
-from orchestrator.edge.handler import HubRequestHandler, HubTasks
+from orchestrator.edge.handler import CallerUser, HubRequestHandler, HubTasks
 from orchestrator.settings import OrchestratorSettings
+from orchestrator.tasks.ownership import OwnedTaskReader
 
 __all__ = ["A2AEdge", "build_edge", "install"]
 
 
-class _Caller(User):
-    """The authenticated caller of the public API, as the SDK's call context names it."""
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-
-    @property
-    def is_authenticated(self) -> bool:
-        return True
-
-    @property
-    def user_name(self) -> str:
-        return self._name
-
-
 class _CallerContext(DefaultServerCallContextBuilder):
     def build_user(self, request: Request) -> User:
-        return _Caller(str(request.state.caller))
+        return CallerUser(cast(Caller, request.state.caller))
 
 
 @dataclass(frozen=True)
@@ -72,10 +59,15 @@ class A2AEdge:
 
 
 def build_edge(
-    settings: OrchestratorSettings, version: str, tasks: HubTasks, skills: SkillSource
+    settings: OrchestratorSettings,
+    version: str,
+    tasks: HubTasks,
+    owned: OwnedTaskReader,
+    skills: SkillSource,
 ) -> A2AEdge:
-    """The edge over the task service and the registry's skills (called in the lifespan)."""
-    handler = HubRequestHandler(tasks)
+    """The edge over the task service, the ownership check (which tasks a caller reads)
+    and the registry's skills (called in the lifespan)."""
+    handler = HubRequestHandler(tasks, owned)
     context = _CallerContext()
     dispatcher = JsonRpcDispatcher(request_handler=handler, context_builder=context)
     rest = Router(routes=create_rest_routes(handler, context_builder=context))
@@ -90,7 +82,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.post(A2A_PATH)
-async def a2a(request: Request, caller: Annotated[str, Depends(require_caller)]) -> Response:
+async def a2a(request: Request, caller: Annotated[Caller, Depends(require_caller)]) -> Response:
     """A2A JSON-RPC: SendMessage, SendStreamingMessage, GetTask, CancelTask, ..."""
     request.state.caller = caller
     return await _edge(request).dispatcher.handle_requests(request)

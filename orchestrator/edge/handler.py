@@ -7,8 +7,11 @@
     SendStreamingMessage  runs a task like POST /v1/tasks/stream: the task
                           (`working`), a status update per plan and step, then the
                           final Task
-    GetTask               reads the stored task
+    GetTask               reads the stored task (the caller's own, or any for an
+                          operator: orchestrator/tasks/ownership.py; another's is not found)
     CancelTask            TaskNotCancelableError: a task runs to its end or its deadline
+
+A task made here is owned by the caller, as one made by POST /v1/tasks.
 
 Push notifications, task lists, resubscription and the extended card are not
 offered (the card says so: capabilities.pushNotifications false).
@@ -21,6 +24,7 @@ import re
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Protocol
 
+from a2a.auth.user import User
 from a2a.server.context import ServerCallContext
 from a2a.server.events.event_queue import Event
 from a2a.server.request_handlers.request_handler import RequestHandler, validate_request_params
@@ -53,12 +57,14 @@ from a2a.utils.errors import (
 )
 
 from chassis.errors import ServiceError
+from orchestrator.callers import Caller
 from orchestrator.edge.mapping import progress, task_request, to_a2a_task, working_task
 from orchestrator.errors import TaskNotFound
 from orchestrator.tasks.models import TaskRecord, TaskRequest
+from orchestrator.tasks.ownership import OwnedTaskReader
 from orchestrator.tasks.runs import TaskEvent
 
-__all__ = ["HubRequestHandler", "HubTasks"]
+__all__ = ["CallerUser", "HubRequestHandler", "HubTasks"]
 
 log = logging.getLogger(__name__)
 _TASK_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -80,20 +86,45 @@ class HubTasks(Protocol):
 
     def check(self, request: TaskRequest) -> None: ...
 
-    async def submit(self, request: TaskRequest) -> TaskRecord: ...
+    async def submit(self, request: TaskRequest, *, owner: str | None = None) -> TaskRecord: ...
 
-    async def accept(self, request: TaskRequest) -> TaskRecord: ...
+    async def accept(self, request: TaskRequest, *, owner: str | None = None) -> TaskRecord: ...
 
-    def stream(self, request: TaskRequest) -> AsyncIterator[TaskEvent]: ...
+    def stream(
+        self, request: TaskRequest, *, owner: str | None = None
+    ) -> AsyncIterator[TaskEvent]: ...
 
     async def get(self, task_id: str) -> TaskRecord: ...
 
 
-class HubRequestHandler(RequestHandler):
-    """A2A requests -> Hubspoke tasks; `tasks` is looked up per call (filled in the lifespan)."""
+class CallerUser(User):
+    """The authenticated caller of the public API, as the SDK's call context names it."""
 
-    def __init__(self, tasks: HubTasks) -> None:
+    def __init__(self, caller: Caller) -> None:
+        self.caller = caller
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def user_name(self) -> str:
+        return self.caller.name
+
+
+def _caller(context: ServerCallContext) -> Caller:
+    # The routes authenticate before the SDK runs; a context without our caller is a bug.
+    if not isinstance(context.user, CallerUser):
+        raise InternalError(message="the call reached the A2A handler unauthenticated")
+    return context.user.caller
+
+
+class HubRequestHandler(RequestHandler):
+    """A2A requests -> Hubspoke tasks, each read through `owned` (the caller's own only)."""
+
+    def __init__(self, tasks: HubTasks, owned: OwnedTaskReader) -> None:
         self._tasks = tasks
+        self._owned = owned
 
     async def _ended(self, refusal: ServiceError) -> Task:
         """The stored task a failure ended, or an A2A error when no task was made."""
@@ -108,10 +139,11 @@ class HubRequestHandler(RequestHandler):
     ) -> Task | Message:
         queue = params.configuration.return_immediately
         request = task_request(params.message, queue=queue)
+        owner = _caller(context).id
         try:
             if queue:
-                return to_a2a_task(await self._tasks.accept(request))
-            return to_a2a_task(await self._tasks.submit(request))
+                return to_a2a_task(await self._tasks.accept(request, owner=owner))
+            return to_a2a_task(await self._tasks.submit(request, owner=owner))
         except ServiceError as refusal:
             return await self._ended(refusal)
 
@@ -125,7 +157,7 @@ class HubRequestHandler(RequestHandler):
         except ServiceError as refusal:
             raise _not_run(refusal) from refusal
         task_id = ""
-        async for event in self._tasks.stream(request):
+        async for event in self._tasks.stream(request, owner=_caller(context).id):
             if event.name == "task":
                 task_id = str(event.data["id"])
                 yield working_task(task_id)
@@ -141,13 +173,13 @@ class HubRequestHandler(RequestHandler):
 
     @validate_request_params
     async def on_get_task(self, params: GetTaskRequest, context: ServerCallContext) -> Task | None:
-        return to_a2a_task(await self._stored(params.id))
+        return to_a2a_task(await self._stored(params.id, context))
 
-    async def _stored(self, task_id: str) -> TaskRecord:
+    async def _stored(self, task_id: str, context: ServerCallContext) -> TaskRecord:
         if not _TASK_ID.match(task_id):
             raise TaskNotFoundError(message=f"no task with id {task_id!r}")
         try:
-            return await self._tasks.get(task_id)
+            return await self._owned.get(task_id, _caller(context))
         except TaskNotFound as exc:
             raise TaskNotFoundError(message=exc.detail) from exc
 
@@ -155,7 +187,7 @@ class HubRequestHandler(RequestHandler):
     async def on_cancel_task(
         self, params: CancelTaskRequest, context: ServerCallContext
     ) -> Task | None:
-        task = await self._stored(params.id)
+        task = await self._stored(params.id, context)
         raise TaskNotCancelableError(
             message=(
                 f"task {task.id} is {task.status}: a Hubspoke task runs to its end or its "

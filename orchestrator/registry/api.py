@@ -14,7 +14,7 @@ from chassis.dapr import DaprError
 from chassis.errors import BadRequestError
 from chassis.problems import problem_responses
 from chassis.subscriptions import subscriptions
-from orchestrator.deps import RegistryDep, require_caller
+from orchestrator.deps import OperatorDep, RegistryDep, require_caller, require_operator
 from orchestrator.registry.evaluation import EvaluationState
 from orchestrator.registry.models import (
     AgentList,
@@ -38,8 +38,7 @@ router = APIRouter(
     dependencies=[Depends(require_caller)],
 )
 AppId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
-# The caller's name (FastAPI runs the router's require_caller once per request).
-Caller = Annotated[str, Depends(require_caller)]
+# Reading the registry needs a caller; changing it, and its refusals, the operator role.
 
 
 def _versions(spec: str | None) -> SpecifierSet | None:
@@ -81,7 +80,7 @@ async def search_agents(
     return registry.search(q, limit)
 
 
-@router.get("/refusals")
+@router.get("/refusals", responses=problem_responses(403), dependencies=[Depends(require_operator)])
 async def list_refusals(registry: RegistryDep) -> RefusalList:
     """Registrations the orchestrator refused, newest first, with the reason."""
     return RefusalList(refusals=await registry.refusals())
@@ -92,7 +91,8 @@ async def list_refusals(registry: RegistryDep) -> RefusalList:
     status_code=status.HTTP_201_CREATED,
     # 409: the name is taken by a Hubspoke agent; 422: the card (or URL) was refused;
     # 502: no card came back.
-    responses=problem_responses(409, 422, 502),
+    responses=problem_responses(403, 409, 422, 502),
+    dependencies=[Depends(require_operator)],
 )
 async def register_agent(
     body: PullRegistration | ExternalRegistration, registry: RegistryDep
@@ -114,28 +114,31 @@ async def get_agent(app_id: AppId, registry: RegistryDep) -> AgentView:
 
 
 @router.delete(
-    "/{app_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(404, 409)
+    "/{app_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(403, 404, 409),
+    dependencies=[Depends(require_operator)],
 )
 async def remove_agent(app_id: AppId, registry: RegistryDep) -> None:
     """Remove an agent registered by app-id or card URL (409 for a self-registering one)."""
     await registry.remove(app_id)
 
 
-@router.post("/{app_id}/pause", responses=problem_responses(404))
+@router.post("/{app_id}/pause", responses=problem_responses(403, 404))
 async def pause_agent(
-    app_id: AppId, body: PauseRequest, registry: RegistryDep, caller: Caller
+    app_id: AppId, body: PauseRequest, registry: RegistryDep, caller: OperatorDep
 ) -> AgentView:
     """Stop routing tasks to the agent (sync and async) until it is resumed; records who and why."""
-    return await registry.pause(app_id, by=caller, reason=body.reason)
+    return await registry.pause(app_id, by=caller.name, reason=body.reason)
 
 
-@router.post("/{app_id}/resume", responses=problem_responses(404))
+@router.post("/{app_id}/resume", responses=problem_responses(403, 404))
 async def resume_agent(
-    app_id: AppId, registry: RegistryDep, caller: Caller, body: ResumeRequest | None = None
+    app_id: AppId, registry: RegistryDep, caller: OperatorDep, body: ResumeRequest | None = None
 ) -> AgentView:
     """Route tasks to a paused agent again; records who and why."""
     reason = "" if body is None else body.reason
-    return await registry.resume(app_id, by=caller, reason=reason)
+    return await registry.resume(app_id, by=caller.name, reason=reason)
 
 
 @router.get("/{app_id}/card", responses=problem_responses(404))

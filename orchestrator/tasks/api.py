@@ -10,7 +10,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from chassis.errors import UnprocessableError
 from chassis.problems import problem_responses
-from orchestrator.deps import TaskServiceDep, require_caller
+from orchestrator.deps import CallerDep, OwnedTasksDep, TaskServiceDep, require_caller
 from orchestrator.tasks.models import TaskMode, TaskRecord, TaskRequest, TaskStatus
 
 __all__ = ["document_limits", "router"]
@@ -43,15 +43,18 @@ _LOCATION = {"Location": {"description": "The task: GET it.", "schema": {"type":
         **problem_responses(422, 502, 503, 504),
     },
 )
-async def create_task(body: TaskRequest, service: TaskServiceDep, response: Response) -> TaskRecord:
+async def create_task(
+    body: TaskRequest, service: TaskServiceDep, caller: CallerDep, response: Response
+) -> TaskRecord:
     """Run a task and answer with the agents' answer; with `mode: async`, queue it and
     answer 202 at once (the task runs over pub/sub; GET /v1/tasks/{id} shows its progress).
-    A task whose step needs a person's approval answers 202 too, `input_required`."""
+    A task whose step needs a person's approval answers 202 too, `input_required`.
+    The caller owns the task: only it and operators read it back."""
     if body.mode is TaskMode.ASYNC:
-        task = await service.accept(body)
+        task = await service.accept(body, owner=caller.id)
         response.status_code = status.HTTP_202_ACCEPTED
     else:
-        task = await service.submit(body)
+        task = await service.submit(body, owner=caller.id)
         if task.status is TaskStatus.INPUT_REQUIRED:
             # A step waits for a person's approval: the task goes on once decided.
             response.status_code = status.HTTP_202_ACCEPTED
@@ -76,7 +79,7 @@ async def _runnable(body: TaskRequest, service: TaskServiceDep) -> TaskRequest:
     },
 )
 async def stream_task(
-    body: Annotated[TaskRequest, Depends(_runnable)], service: TaskServiceDep
+    body: Annotated[TaskRequest, Depends(_runnable)], service: TaskServiceDep, caller: CallerDep
 ) -> AsyncIterator[ServerSentEvent]:
     """Run a task and stream its progress as server-sent events.
 
@@ -84,16 +87,18 @@ async def stream_task(
     `step.started` / `step.finished` (each agent call, with its output: the
     partial answer), then `answer` (the stored task) or `error` (problem JSON).
     """
-    async for event in service.stream(body):
+    async for event in service.stream(body, owner=caller.id):
         yield ServerSentEvent(event=event.name, data=event.data)
 
 
 @router.get("/tasks/{task_id}", responses=problem_responses(404))
 async def get_task(
-    task_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")], service: TaskServiceDep
+    task_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
+    tasks: OwnedTasksDep,
+    caller: CallerDep,
 ) -> TaskRecord:
-    """Read a task back from the state store."""
-    return await service.get(task_id)
+    """Read a task back from the state store (404 for another caller's, unless an operator)."""
+    return await tasks.get(task_id, caller)
 
 
 def document_limits(app: FastAPI, *, max_deadline_s: float) -> None:

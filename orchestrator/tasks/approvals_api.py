@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 
 from chassis.problems import problem_responses
-from orchestrator.deps import ApprovalServiceDep, require_caller
+from orchestrator.deps import ApprovalServiceDep, OperatorDep
 from orchestrator.tasks.models import ApprovalDecision, ApprovalList, TaskRecord
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1", tags=["approvals"], responses=problem_responses(401))
-Caller = Annotated[str, Depends(require_caller)]
+# Deciding for any task is the operator's (orchestrator/callers.py): 403 for others.
+router = APIRouter(prefix="/v1", tags=["approvals"], responses=problem_responses(401, 403))
 
 
 @router.get("/approvals")
-async def list_approvals(approvals: ApprovalServiceDep, _: Caller) -> ApprovalList:
+async def list_approvals(approvals: ApprovalServiceDep, _: OperatorDep) -> ApprovalList:
     """Every step waiting for a person's approval, oldest first, with its task id."""
     return await approvals.waiting()
 
@@ -34,11 +34,11 @@ async def decide_approval(
     step_id: Annotated[str, Path(pattern=r"^[0-9a-f]{1,64}$")],
     body: ApprovalDecision,
     approvals: ApprovalServiceDep,
-    caller: Caller,
+    caller: OperatorDep,
 ) -> TaskRecord:
     """Approve or reject a waiting step, as the authenticated caller, now (UTC).
 
     Approved: the task is queued again and the step's agent is called.
     Rejected: the step ends `refused` and the task answers without it.
     """
-    return await approvals.decide(task_id, step_id, body, by=caller)
+    return await approvals.decide(task_id, step_id, body, by=caller.name)

@@ -64,12 +64,14 @@ class TaskFeed:
         self._recent = recent
         self._interval_s = interval_s
 
-    async def latest(self, limit: int) -> list[TaskRecord]:
-        """The newest `limit` stored tasks, newest first."""
-        return await self._tasks.get_many(await self._recent.ids(limit))
+    async def latest(self, limit: int, owner: str | None = None) -> list[TaskRecord]:
+        """The newest `limit` stored tasks, newest first; with `owner`, of its tasks only."""
+        tasks = await self._tasks.get_many(await self._recent.ids(limit, owner))
+        return [t for t in tasks if owner is None or t.owner == owner]
 
-    async def changes(self, limit: int) -> AsyncIterator[FeedEvent]:
-        """Events for the newest `limit` tasks: each one as first seen, then its changes.
+    async def changes(self, limit: int, owner: str | None = None) -> AsyncIterator[FeedEvent]:
+        """Events for the newest `limit` tasks (with `owner`, of its tasks only): each one
+        as first seen, then its changes.
 
         Runs until the reader stops; a state store that does not answer is
         tried again at the next tick (the reader sees nothing meanwhile).
@@ -77,9 +79,10 @@ class TaskFeed:
         known: dict[str, TaskRecord] = {}
         while True:
             try:
-                ids = await self._recent.ids(limit)
+                ids = await self._recent.ids(limit, owner)
                 open_ids = [i for i in ids if i not in known or not known[i].status.final]
                 fresh = await self._tasks.get_many(open_ids) if open_ids else []
+                fresh = [t for t in fresh if owner is None or t.owner == owner]
             except DaprError as exc:
                 log.warning("task feed: state store unavailable: %s", exc)
             else:

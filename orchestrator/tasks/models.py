@@ -178,6 +178,13 @@ class TaskRecord(BaseModel):
     status: TaskStatus
     mode: TaskMode = TaskMode.SYNC
     requested_agent: str | None = Field(default=None, description="The agent the caller named.")
+    owner: str | None = Field(
+        default=None,
+        description=(
+            "The caller that created the task (an API key's name, a token's oid): only it "
+            "and operators read the task."
+        ),
+    )
     deadline: datetime | None = None
     output: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)

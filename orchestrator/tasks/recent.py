@@ -35,9 +35,16 @@ _KEY = "recent-tasks"
 
 
 class RecentTaskIds(BaseModel):
-    """The stored index: task ids, newest first."""
+    """The stored index: task ids, newest first, and the owner of each that has one."""
 
     task_ids: list[str] = Field(default_factory=list)
+    owners: dict[str, str] = Field(default_factory=dict)
+
+    def of(self, owner: str | None) -> list[str]:
+        """The ids, newest first; with `owner`, only the tasks it owns."""
+        if owner is None:
+            return self.task_ids
+        return [t for t in self.task_ids if self.owners.get(t) == owner]
 
 
 class RecentTasks:
@@ -57,16 +64,17 @@ class RecentTasks:
         self._linger_s = linger_s
         # Ids this replica noted lately: a task stored again is not noted again.
         self._noted: deque[str] = deque(maxlen=kept)
-        self._pending: list[str] = []  # oldest first
+        self._pending: list[tuple[str, str | None]] = []  # (id, owner), oldest first
         self._writer: asyncio.Task[None] | None = None
         self._now = asyncio.Event()  # set while draining: write without lingering
 
-    def note(self, task_id: str) -> None:
-        """Put `task_id` at the head of the index, in the background (needs a running loop)."""
+    def note(self, task_id: str, owner: str | None = None) -> None:
+        """Put `task_id` (owned by `owner`) at the head of the index, in the background
+        (needs a running loop)."""
         if task_id in self._noted:
             return
         self._noted.append(task_id)
-        self._pending.append(task_id)
+        self._pending.append((task_id, owner))
         if self._writer is None or self._writer.done():
             # Its own context: a batch serves many tasks, so its calls join no task's trace.
             self._writer = asyncio.create_task(self._write(), context=contextvars.Context())
@@ -77,11 +85,15 @@ class RecentTasks:
                 await asyncio.wait_for(self._now.wait(), self._linger_s)
             batch, self._pending = self._pending, []
 
-            def put_first(index: RecentTaskIds, batch: list[str] = batch) -> bool:
-                new = [t for t in reversed(batch) if t not in index.task_ids]
+            def put_first(
+                index: RecentTaskIds, batch: list[tuple[str, str | None]] = batch
+            ) -> bool:
+                new = [(t, o) for t, o in reversed(batch) if t not in index.task_ids]
                 if not new:
                     return False
-                index.task_ids = [*new, *index.task_ids][: self._kept]
+                index.task_ids = [*(t for t, _ in new), *index.task_ids][: self._kept]
+                owners = {**index.owners, **{t: o for t, o in new if o is not None}}
+                index.owners = {t: owners[t] for t in index.task_ids if t in owners}
                 return True
 
             try:
@@ -89,12 +101,12 @@ class RecentTasks:
             except DaprError as exc:  # EtagMismatch included: a lost race after every retry
                 log.warning("%d task(s) not added to the recent-task index: %s", len(batch), exc)
 
-    async def ids(self, limit: int) -> list[str]:
-        """The newest `limit` task ids, newest first."""
+    async def ids(self, limit: int, owner: str | None = None) -> list[str]:
+        """The newest `limit` task ids, newest first; with `owner`, of its tasks only."""
         item = await self._dapr.get_state(self._store, _KEY)
         if item is None:
             return []
-        return RecentTaskIds.model_validate_json(item.data).task_ids[:limit]
+        return RecentTaskIds.model_validate_json(item.data).of(owner)[:limit]
 
     async def drain(self, timeout_s: float = 5.0) -> None:
         """Write the notes not written yet, now (waiting a bounded time)."""

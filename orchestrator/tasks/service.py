@@ -109,7 +109,7 @@ class TaskService:
         if request.agent is not None:
             self._agents.choose(request.input, request.agent)
 
-    def _new_task(self, request: TaskRequest, status: TaskStatus) -> TaskRecord:
+    def _new_task(self, request: TaskRequest, status: TaskStatus, owner: str | None) -> TaskRecord:
         self.check(request)
         now = datetime.now(UTC)
         default = self._policy.async_deadline_s if request.mode is TaskMode.ASYNC else None
@@ -120,26 +120,30 @@ class TaskService:
             status=status,
             mode=request.mode,
             requested_agent=request.agent,
+            owner=owner,
             created_at=now,
             deadline=now + timedelta(seconds=budget),
             trace_id=_current_trace_id(),
         )
 
-    async def submit(self, request: TaskRequest, emit: EventSink | None = None) -> TaskRecord:
-        """Run a task to its end and return it; failures are stored before raising.
+    async def submit(
+        self, request: TaskRequest, emit: EventSink | None = None, *, owner: str | None = None
+    ) -> TaskRecord:
+        """Run a task for `owner` (a caller's id; None: operators only read it) to its end
+        and return it; failures are stored before raising.
 
         A streamed task is stored at once (the client has its id and may read
         it); a plain one only when it ends: nobody could ask for it before.
         """
-        task = self._new_task(request, TaskStatus.RUNNING)
+        task = self._new_task(request, TaskStatus.RUNNING, owner)
         if emit is not None:
             await self._tasks.save(task)
             return await self._execute(task, emit)
         return await self._execute(task, None, unsaved=task)
 
-    async def accept(self, request: TaskRequest) -> TaskRecord:
-        """Store a task and queue it on pub/sub; it is accepted only once queued."""
-        task = self._new_task(request, TaskStatus.QUEUED)
+    async def accept(self, request: TaskRequest, *, owner: str | None = None) -> TaskRecord:
+        """Store a task for `owner` and queue it on pub/sub; it is accepted only once queued."""
+        task = self._new_task(request, TaskStatus.QUEUED, owner)
         await self._tasks.save(task)
         message = QueuedTask(task_id=task.id).model_dump_json().encode()
         try:
@@ -183,14 +187,19 @@ class TaskService:
         _, written = await self._finish(task_id, TaskStatus.FAILED, error=reason)
         return written
 
-    async def stream(self, request: TaskRequest) -> AsyncIterator[TaskEvent]:
-        """Run a task, yielding its progress; the task runs to its end even if nobody listens."""
+    async def stream(
+        self, request: TaskRequest, *, owner: str | None = None
+    ) -> AsyncIterator[TaskEvent]:
+        """Run a task for `owner`, yielding its progress; the task runs to its end even if
+        nobody listens."""
         queue: asyncio.Queue[TaskEvent | None] = asyncio.Queue()
 
         async def run() -> None:
             try:
                 task = await self.submit(
-                    request, emit=lambda name, data: queue.put_nowait(TaskEvent(name, data))
+                    request,
+                    emit=lambda name, data: queue.put_nowait(TaskEvent(name, data)),
+                    owner=owner,
                 )
                 queue.put_nowait(TaskEvent("answer", task.model_dump(mode="json")))
             except ServiceError as exc:

@@ -29,7 +29,7 @@ class TaskRepository:
     async def save(self, task: TaskRecord) -> None:
         await self._dapr.save_state(self._store, _key(task.id), task.model_dump_json().encode())
         if self._recent is not None:
-            self._recent.note(task.id)
+            self._recent.note(task.id, task.owner)
 
     async def create(self, task: TaskRecord) -> None:
         """Store a task that must not exist yet (EtagMismatch if it does)."""
@@ -37,7 +37,7 @@ class TaskRepository:
             self._store, _key(task.id), task.model_dump_json().encode(), create_only=True
         )
         if self._recent is not None:
-            self._recent.note(task.id)
+            self._recent.note(task.id, task.owner)
 
     async def get_many(self, task_ids: list[str]) -> list[TaskRecord]:
         """The stored tasks among `task_ids`, in that order (missing ones left out)."""

@@ -105,6 +105,7 @@ class StackChoices(TypedDict, total=False):
     extra_apps: tuple[AppSpec, ...]
     extra_resources: tuple[Path, ...]
     extra_api_keys: tuple[str, ...]
+    operators: tuple[str, ...]
     replicas: Mapping[str, int]
 
 

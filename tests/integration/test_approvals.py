@@ -43,6 +43,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         registered=("summarizer",),  # the only stock agent used
         extra_apps=(LEDGER,),
         extra_api_keys=(f"alice={ALICE_KEY}",),
+        operators=("operator", "alice"),  # alice decides approvals
     ) as stack:
         with stack.client("orchestrator") as client:
             assert client.post("/v1/agents", json={"app_id": "ledger"}).status_code == 201

@@ -4,11 +4,13 @@ It signs in with the run's API key, sees the agents, sends "What is 2+3?",
 watches it complete through the live feed (the task is sent asynchronously:
 its completion reaches the page only over the server-sent events), opens the
 task's trace waterfall, approves a waiting step, and pauses and resumes an
-agent. Screenshots go to tests/artifacts/screenshots/ (git-ignored).
+agent. A key without the operator role signs in too, and is told why the
+operator's views are empty. Screenshots go to tests/artifacts/screenshots/ (git-ignored).
 """
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,12 +28,17 @@ SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 # The registry keeps its default timings: with the fast ones of other tests a starved
 # machine delays heartbeats past the 5 s removal, and the task finds no agent.
 CONSOLE_ENV = {"ORCHESTRATOR_APPROVAL_TAGS": "conversion"}
+VIEWER_KEY = secrets.token_urlsafe(24)
 WAIT_MS = 120_000  # generous: the machine is shared; waits end as soon as the page shows it
 
 
 @pytest.fixture(scope="module")
 def console_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    with module_stack(tmp_path_factory.mktemp("console"), env=CONSOLE_ENV) as stack:
+    with module_stack(
+        tmp_path_factory.mktemp("console"),
+        env=CONSOLE_ENV,
+        extra_api_keys=(f"viewer={VIEWER_KEY}",),  # no role: not an operator
+    ) as stack:
         yield stack
 
 
@@ -176,4 +183,25 @@ def test_a_wrong_key_is_refused_at_sign_in(browser: Browser, console_stack: Loca
     expect(page.locator("#sign-in-error")).to_contain_text("API key", timeout=WAIT_MS)
     expect(page.locator("#console")).to_be_hidden()
     assert page.evaluate("sessionStorage.length") == 0  # a refused key is not kept
+    context.close()
+
+
+def test_a_caller_without_the_operator_role_is_told_why_operator_views_are_empty(
+    browser: Browser, console_stack: LocalStack
+) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(f"{console_stack.endpoints['orchestrator'].app_url}/console")
+    page.fill("#credential", VIEWER_KEY)
+    page.click("#sign-in-form button[type=submit]")
+    expect(page.locator("#console")).to_be_visible(timeout=WAIT_MS)
+    role = "viewer lacks the 'operator' role"
+    expect(page.locator("#approvals-note")).to_contain_text(role, timeout=WAIT_MS)
+    expect(page.locator("#dead-letters-list")).to_contain_text(role, timeout=WAIT_MS)
+    expect(page.locator("#refusals-list")).to_contain_text(role, timeout=WAIT_MS)
+    row = page.locator("#agents-rows tr[data-agent='summarizer']")
+    expect(row).to_be_visible(timeout=WAIT_MS)
+    expect(row.get_by_role("button")).to_have_count(0)  # no pause for a non-operator
+    expect(page.locator("#agents-note")).to_contain_text("needs the operator role")
+    _shot(page, "06-no-operator-role")
     context.close()

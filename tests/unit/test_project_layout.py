@@ -91,6 +91,7 @@ def test_orchestrator_root_keeps_only_wiring_edge_and_shared_kernel() -> None:
         "main",
         "deps",
         "auth",
+        "callers",  # who calls and their roles: the edge, tasks and A2A all use it
         "events_api",
         "errors",
         "metrics",

@@ -1,6 +1,6 @@
 // The registry: agents (health, instances, version, evaluation, pause) and refusals.
 
-import { call, ApiError } from "./api.js";
+import { call, forbidden, ApiError } from "./api.js";
 import { el, badge, ago } from "./dom.js";
 
 function evaluation(agent) {
@@ -21,11 +21,12 @@ function paused(agent) {
   return [badge("paused"), el("div", { className: "hint" }, `${p.reason} (${p.by}, ${ago(p.at)})`)];
 }
 
+// Without the operator role (onPause null) an agent shows no pause or resume button.
 function row(agent, onPause, onResume) {
   let action = null;
-  if (agent.paused === null) {
+  if (onPause && agent.paused === null) {
     action = el("button", { type: "button", onclick: () => onPause(agent.app_id) }, "Pause");
-  } else if (agent.paused) {
+  } else if (onResume && agent.paused) {
     action = el("button", { type: "button", onclick: () => onResume(agent.app_id) }, "Resume");
   }
   return el(
@@ -48,17 +49,30 @@ export function agentsView(report) {
   const dialog = document.getElementById("pause-dialog");
   const reason = document.getElementById("pause-reason");
   let pausing = null;
+  let operator = true; // until the refusals (an operator's view) answer 403
 
   async function refresh() {
     const listed = await call("GET", "/v1/agents");
-    rows.replaceChildren(...listed.agents.map((a) => row(a, askPause, resume)));
-    note.textContent = `${listed.count} agents`;
     await refreshRefusals();
+    const [onPause, onResume] = operator ? [askPause, resume] : [null, null];
+    rows.replaceChildren(...listed.agents.map((a) => row(a, onPause, onResume)));
+    note.textContent = `${listed.count} agents`;
+    if (!operator) note.textContent += " · pausing an agent needs the operator role";
   }
 
   async function refreshRefusals() {
     const list = document.getElementById("refusals-list");
-    const found = await call("GET", "/v1/agents/refusals");
+    let found;
+    try {
+      found = await call("GET", "/v1/agents/refusals");
+      operator = true;
+    } catch (error) {
+      if (!forbidden(error)) throw error;
+      operator = false;
+      const note = `only an operator sees refused registrations: ${error.message}`;
+      list.replaceChildren(el("li", { className: "hint" }, note));
+      return;
+    }
     const items = found.refusals.map((r) =>
       el("li", {}, el("strong", {}, r.app_id), ` ${r.reason} `,
         el("span", { className: "hint" }, ago(r.at))),

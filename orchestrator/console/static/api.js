@@ -32,6 +32,11 @@ export class ApiError extends Error {
   }
 }
 
+// A 403: the caller is signed in but lacks the operator role this view needs.
+export function forbidden(error) {
+  return error instanceof ApiError && error.status === 403;
+}
+
 // One JSON call; resolves with the body, rejects with an ApiError (status, problem).
 export async function call(method, path, body) {
   const headers = { ...authHeaders(), Accept: "application/json" };

@@ -1,6 +1,6 @@
 // What waits for an operator: approvals (approve / reject) and dead letters.
 
-import { call, ApiError } from "./api.js";
+import { call, forbidden, ApiError } from "./api.js";
 import { el, ago } from "./dom.js";
 
 function approvalCard(approval, decide) {
@@ -42,6 +42,11 @@ export function opsView(report) {
       approvals.replaceChildren(...found.approvals.map((a) => approvalCard(a, decide)));
       approvalsNote.textContent = found.count ? "" : "nothing waits for approval";
     } catch (error) {
+      if (forbidden(error)) {
+        approvals.replaceChildren();
+        approvalsNote.textContent = `only an operator sees approvals: ${error.message}`;
+        return;
+      }
       if (!(error instanceof ApiError && error.status === 404)) throw error;
       approvals.replaceChildren();
       approvalsNote.textContent = "approvals are not available on this orchestrator";
@@ -49,7 +54,15 @@ export function opsView(report) {
   }
 
   async function refreshLetters() {
-    const found = await call("GET", "/v1/dead-letters");
+    let found;
+    try {
+      found = await call("GET", "/v1/dead-letters");
+    } catch (error) {
+      if (!forbidden(error)) throw error;
+      const note = `only an operator sees dead letters: ${error.message}`;
+      letters.replaceChildren(el("li", { className: "hint" }, note));
+      return;
+    }
     const items = found.dead_letters.map((d) =>
       el("li", {}, el("span", { className: "mono" }, d.message_id.slice(0, 12)),
         ` ${d.topic || ""} — ${d.reason} `,

@@ -23,9 +23,14 @@ API_KEY = "unit-test-api-key"
 
 def orchestrator_settings(**overrides: Any) -> OrchestratorSettings:
     """Settings of an orchestrator under test; agents' evaluation examples are not run
-    unless `evaluate_agents=True` is given."""
-    values: dict[str, Any] = {"evaluate_agents": False, **overrides}
-    return OrchestratorSettings(app_id="orchestrator", api_keys=API_KEY, **values)
+    unless `evaluate_agents=True` is given. API_KEY (`api-key-0`) is an operator's."""
+    values: dict[str, Any] = {
+        "evaluate_agents": False,
+        "api_keys": API_KEY,
+        "api_key_roles": {"api-key-0": ["operator"]},
+        **overrides,
+    }
+    return OrchestratorSettings(app_id="orchestrator", **values)
 
 
 def public_client(dapr: InMemoryDapr, settings: OrchestratorSettings) -> TestClient:

@@ -91,15 +91,18 @@ def test_each_route_documents_every_status_it_can_answer(client: TestClient) -> 
     assert statuses("/v1/tasks", "post") == chassis | tasks
     assert statuses("/v1/tasks/stream", "post") == chassis | {"200", "401", "422", "503"}
     assert statuses("/v1/tasks/{task_id}", "get") == chassis | {"200", "401", "404", "422"}
-    assert statuses("/v1/agents", "post") == chassis | {"201", "401", "409", "422", "502"}
+    assert statuses("/v1/agents", "post") == chassis | {"201", "401", "403", "409", "422", "502"}
     assert statuses("/v1/agents/{app_id}", "delete") == chassis | {
         "204",
         "401",
+        "403",
         "404",
         "409",
         "422",
     }
-    assert statuses("/v1/agents/refusals", "get") == chassis | {"200", "401"}
+    assert statuses("/v1/agents/refusals", "get") == chassis | {"200", "401", "403"}
+    assert statuses("/v1/approvals", "get") == chassis | {"200", "401", "403"}
+    assert statuses("/v1/dead-letters", "get") == chassis | {"200", "401", "403"}
     assert statuses("/healthz", "get") == chassis | {"200"}
 
 

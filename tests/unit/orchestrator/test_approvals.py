@@ -62,13 +62,15 @@ def dapr(summarizer: Counted) -> InMemoryDapr:
 
 @pytest.fixture
 def client(dapr: InMemoryDapr) -> Iterator[TestClient]:
-    """Calls of skills tagged `summary` need approval; `alice` has a named key."""
+    """Calls of skills tagged `summary` need approval; `alice` has a named key; both
+    keys are operators' (deciding approvals needs the role)."""
     settings = OrchestratorSettings(
         app_id="orchestrator",
         verify_cards=False,
         evaluate_agents=False,  # the fakes answer no example right
         approval_tags="summary",
         api_keys=f"{API_KEY},alice={ALICE_KEY}",
+        api_key_roles={"api-key-0": ["operator"], "alice": ["operator"]},
     )
     with public_client(dapr, settings) as test_client:
         for agent, app_id in ((CALCULATOR, "calculator"), (SUMMARIZER, "summarizer")):

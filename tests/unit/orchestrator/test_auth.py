@@ -48,7 +48,7 @@ def test_health_needs_no_key(anonymous: TestClient) -> None:
 
 def test_any_of_several_keys_works() -> None:
     keys = ApiKeys(["first", "second"])
-    assert keys.authenticate("second", None) == "api-key-1"
+    assert keys.authenticate("second", None).name == "api-key-1"
     with pytest.raises(UnauthorizedError):
         keys.authenticate(None, None)
 
@@ -99,7 +99,7 @@ def entra(issuer: Issuer) -> EntraTokens:
 
 
 def test_entra_token_for_this_api_is_accepted(entra: EntraTokens, issuer: Issuer) -> None:
-    assert entra.authenticate(None, issuer.token()) == "user-object-id"
+    assert entra.authenticate(None, issuer.token()).id == "user-object-id"
 
 
 @pytest.mark.parametrize(
