@@ -57,6 +57,7 @@ def build_registry(
 ) -> RegistryService:
     """The registry; `examples` runs agents' evaluation examples (tasks' A2A path)."""
     policy = RegistryPolicy(
+        reserved_app_ids=frozenset({settings.app_id}),
         unhealthy_after=timedelta(seconds=settings.unhealthy_after_seconds),
         remove_after=timedelta(seconds=settings.remove_after_seconds),
     )
