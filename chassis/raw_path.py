@@ -1,86 +1,18 @@
 """Serve a request only on the path the sidecar authorised: refuse ambiguous raw paths.
 
-daprd checks its access policy on the method path as it received it and
-forwards that path to the app undecoded; the app's router then decodes it.
-So `v1%2Factivity` is one segment to the policy (allowed by a root `/*`)
-and `/v1/activity` to Starlette (denied by the policy). This guard reads the
-raw path (ASGI `raw_path`, before any decoding) and answers 400 problem JSON,
-before routing, when decoding could change which route it names:
-
-- an encoded separator or delimiter: `%2F` `/`, `%5C` `\\`, `%23` `#`, `%3F` `?`;
-- an encoded `%` (`%25`: double encoding) or a malformed escape;
-- an encoded unreserved character (letters, digits, `-._~`, RFC 3986 2.3:
-  equivalent to the character itself, so only ever a disguise), dots included;
-- a control character, raw or encoded (0x00-0x1F, 0x7F);
-- a raw backslash or `#`, a `.` or `..` segment, an empty segment (`//`, a
-  trailing `/`).
-
-Other escapes (a space, UTF-8 text) cannot change the segments and pass.
+The guard reads the raw path (ASGI `raw_path`, before any decoding) and
+answers 400 problem JSON, before routing, when decoding could change which
+route it names (the rules: chassis.paths).
 """
 
 from __future__ import annotations
 
-import string
-
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from chassis.paths import path_ambiguity
 from chassis.problems import send_problem
 
-__all__ = ["RawPathGuard", "path_ambiguity"]
-
-_HEX = frozenset(string.hexdigits.encode())
-_UNRESERVED = frozenset((string.ascii_letters + string.digits + "-._~").encode())
-_DELIMITERS = {ord("/"): "/", ord("\\"): "\\", ord("#"): "#", ord("?"): "?", ord("%"): "%"}
-
-
-def _control(byte: int) -> bool:
-    return byte < 0x20 or byte == 0x7F
-
-
-def _escape_ambiguity(value: int, escape: str) -> str | None:
-    if value in _DELIMITERS:
-        return f"an encoded {_DELIMITERS[value]!r} ({escape})"
-    if _control(value):
-        return f"an encoded control character ({escape})"
-    if value in _UNRESERVED:
-        return f"an encoded {chr(value)!r} ({escape}), which is the same as the character itself"
-    return None
-
-
-def _escapes_ambiguity(raw: bytes) -> str | None:
-    index = raw.find(b"%")
-    while index != -1:
-        escape = raw[index + 1 : index + 3]
-        if len(escape) != 2 or not set(escape) <= _HEX:
-            return "a malformed percent-encoding"
-        reason = _escape_ambiguity(int(escape, 16), "%" + escape.decode().upper())
-        if reason is not None:
-            return reason
-        index = raw.find(b"%", index + 3)
-    return None
-
-
-def _segments_ambiguity(raw: bytes) -> str | None:
-    if raw == b"/":
-        return None
-    if not raw.startswith(b"/"):
-        return "a path that does not start with '/'"
-    for segment in raw[1:].split(b"/"):
-        if segment == b"":
-            return "an empty segment ('//' or a trailing '/')"
-        if segment in (b".", b".."):
-            return f"a dot segment ({segment.decode()!r})"
-    return None
-
-
-def path_ambiguity(raw: bytes) -> str | None:
-    """Why the raw request path (bytes before `?`) may name another route decoded, or None."""
-    if any(_control(byte) for byte in raw):
-        return "a control character"
-    for byte, name in ((ord("\\"), "a backslash"), (ord("#"), "a '#'")):
-        if byte in raw:
-            return name
-    return _escapes_ambiguity(raw) or _segments_ambiguity(raw)
+__all__ = ["RawPathGuard"]
 
 
 class RawPathGuard:

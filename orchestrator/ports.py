@@ -9,6 +9,8 @@ from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, StringConstraints
 
+from chassis.paths import method_ambiguity
+
 __all__ = [
     "AgentDirectory",
     "AgentId",
@@ -55,6 +57,12 @@ class AgentRoute:
 
     target: str  # the agent's Dapr app-id, or the HTTPEndpoint name of an external agent
     path: str  # its A2A JSON-RPC path on that target: "a2a" for Hubspoke agents
+
+    def __post_init__(self) -> None:
+        # The path is the method the target's sidecar authorises: it must route as it reads.
+        reason = method_ambiguity(self.path)
+        if reason is not None:
+            raise ValueError(f"A2A path {self.path!r} of {self.target!r} holds {reason}")
 
 
 class AgentDirectory(Protocol):

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from starlette.types import Message
 
 from chassis.app import create_app
-from chassis.raw_path import path_ambiguity
+from chassis.paths import path_ambiguity
 from chassis.settings import ServiceSettings
 
 router = APIRouter()
