@@ -9,6 +9,7 @@ from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, StringConstraints
 
+from chassis.contract import MAX_INPUT_CHARS
 from chassis.paths import method_ambiguity
 
 __all__ = [
@@ -126,6 +127,7 @@ class TaskPolicy(BaseModel):
     """Bounds every task is held to."""
 
     max_steps: int = 8
+    max_input_chars: int = MAX_INPUT_CHARS  # a task's input, in characters
     deadline_s: float = 30.0
     async_deadline_s: float = 300.0
     max_deadline_s: float = 600.0

@@ -8,6 +8,7 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from chassis.contract import MAX_INPUT_CHARS
 from chassis.settings import ServiceSettings
 from orchestrator.registry.allowlist import ExternalAgent
 
@@ -59,8 +60,14 @@ class OrchestratorSettings(ServiceSettings):
     evaluation_retry_seconds: float = Field(default=5.0, gt=0)
     # Compare a newly published card with the one the app serves (through Dapr).
     verify_cards: bool = True
-    # A plan may make at most this many agent calls (failovers included).
+    # What one request may make the hub store (docs/security.md, "Limits on one
+    # request"). A plan may make at most this many agent calls (failovers
+    # included): a task whose plan asks for more is refused whole, storing the
+    # calls made and the first one over; an A2A message may have at most this
+    # many parts; a task's input (the parts joined) at most this many characters.
     max_plan_steps: int = Field(default=8, ge=1, le=64)
+    max_message_parts: int = Field(default=32, ge=1, le=1000)
+    max_input_chars: int = Field(default=MAX_INPUT_CHARS, ge=1, le=MAX_INPUT_CHARS)
     # A task's time budget, from acceptance to answer; agents get it as a deadline.
     # A caller may ask for another (deadline_seconds) up to the maximum. An
     # asynchronous task gets more by default: it may wait out a redelivery

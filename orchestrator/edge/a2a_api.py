@@ -75,7 +75,7 @@ def build_edge(
     settings: OrchestratorSettings, version: str, tasks: HubTasks, skills: SkillSource
 ) -> A2AEdge:
     """The edge over the task service and the registry's skills (called in the lifespan)."""
-    handler = HubRequestHandler(tasks)
+    handler = HubRequestHandler(tasks, max_parts=settings.max_message_parts)
     context = _CallerContext()
     dispatcher = JsonRpcDispatcher(request_handler=handler, context_builder=context)
     rest = Router(routes=create_rest_routes(handler, context_builder=context))

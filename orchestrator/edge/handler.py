@@ -92,8 +92,9 @@ class HubTasks(Protocol):
 class HubRequestHandler(RequestHandler):
     """A2A requests -> Hubspoke tasks; `tasks` is looked up per call (filled in the lifespan)."""
 
-    def __init__(self, tasks: HubTasks) -> None:
+    def __init__(self, tasks: HubTasks, *, max_parts: int) -> None:
         self._tasks = tasks
+        self._max_parts = max_parts
 
     async def _ended(self, refusal: ServiceError) -> Task:
         """The stored task a failure ended, or an A2A error when no task was made."""
@@ -107,7 +108,7 @@ class HubRequestHandler(RequestHandler):
         self, params: SendMessageRequest, context: ServerCallContext
     ) -> Task | Message:
         queue = params.configuration.return_immediately
-        request = task_request(params.message, queue=queue)
+        request = task_request(params.message, queue=queue, max_parts=self._max_parts)
         try:
             if queue:
                 return to_a2a_task(await self._tasks.accept(request))
@@ -119,7 +120,7 @@ class HubRequestHandler(RequestHandler):
     async def on_message_send_stream(
         self, params: SendMessageRequest, context: ServerCallContext
     ) -> AsyncGenerator[Event]:
-        request = task_request(params.message, queue=False)
+        request = task_request(params.message, queue=False, max_parts=self._max_parts)
         try:
             self._tasks.check(request)  # refused before the stream starts, like the REST route
         except ServiceError as refusal:

@@ -96,9 +96,9 @@ async def get_task(
     return await service.get(task_id)
 
 
-def document_limits(app: FastAPI, *, max_deadline_s: float) -> None:
-    """State the configured maximum of `deadline_seconds` in the OpenAPI document
-    (the model cannot know it; `TaskService.check` enforces it)."""
+def document_limits(app: FastAPI, *, max_deadline_s: float, max_input_chars: int) -> None:
+    """State the configured maxima of `deadline_seconds` and of `input`'s length in the
+    OpenAPI document (the model cannot know them; `TaskService.check` enforces them)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -107,6 +107,7 @@ def document_limits(app: FastAPI, *, max_deadline_s: float) -> None:
         for choice in deadline["deadline_seconds"]["anyOf"]:
             if choice.get("type") == "number":
                 choice["maximum"] = max_deadline_s
+        deadline["input"]["maxLength"] = max_input_chars
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
