@@ -15,6 +15,7 @@ from chassis.deadline import DeadlineGuard
 from chassis.edge_tracing import EdgeTrust
 from chassis.limits import BodySizeLimit
 from chassis.problems import document_problems, install_error_handlers
+from chassis.raw_path import RawPathGuard
 from chassis.settings import ServiceSettings
 from chassis.telemetry import configure_telemetry, instrument_app
 
@@ -76,6 +77,10 @@ def create_app(
 ) -> FastAPI:
     """A FastAPI app with health, problem-JSON errors, a request size limit and deadlines.
 
+    A request whose raw path could name another route once decoded (`%2F`,
+    `%25`, dot segments, control characters...) gets 400 before routing
+    (chassis.raw_path): the app serves only the path its sidecar authorised.
+
     With APP_API_TOKEN set, requests must come through the sidecar: on every
     path but /healthz, or only under `sidecar_only_paths` when given (the
     orchestrator serves its public API on the same port; those paths, Dapr's
@@ -97,6 +102,8 @@ def create_app(
             token=settings.app_api_token.get_secret_value(),
             guarded=sidecar_only_paths,
         )
+    # Outermost of ours: nothing, the token check included, reads an ambiguous path.
+    app.add_middleware(RawPathGuard)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Health:

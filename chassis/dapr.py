@@ -33,6 +33,8 @@ from typing import Any, Protocol
 import aiohttp
 from dapr.conf import settings as dapr_settings
 
+from chassis.paths import method_ambiguity
+
 __all__ = [
     "DaprError",
     "DaprPort",
@@ -152,6 +154,8 @@ class DaprPort(Protocol):
         """Call `method` on `app_id` through Dapr; return the decoded JSON answer.
 
         Dapr forwards `headers` to the target app (e.g. the task's deadline).
+        ValueError, before any call, for a method that would route elsewhere than
+        it reads once the app decodes it (`%2F`, `..`: chassis.paths).
         """
         ...
 
@@ -319,6 +323,9 @@ class DaprSidecar:
         timeout_s: float | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Any:
+        unsafe = method_ambiguity(method)
+        if unsafe is not None:  # the target's sidecar would authorise another path than it routes
+            raise ValueError(f"method {method!r} for {app_id!r} holds {unsafe}; not sent")
         body = None if http_method == "GET" else json.dumps(payload).encode()
         sent = {**(_JSON_HEADERS if body is not None else {}), **(headers or {})}
         reply = await self._send(

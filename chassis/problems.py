@@ -59,7 +59,10 @@ PROBLEM_RESPONSES = problem_responses(404, 413, 422, 502)
 
 # What the chassis itself may answer on any route, before or around the handler.
 _ANY_ROUTE = {
-    400: "Bad Request: a `Hubspoke-Deadline` header that is not Unix seconds",
+    400: (
+        "Bad Request: a `Hubspoke-Deadline` header that is not Unix seconds, or a path "
+        "that could name another route once decoded (`%2F`, `%25`, `..`, control characters)"
+    ),
     413: "Content Too Large: the body exceeds the service's limit",
     500: "Internal Server Error: a bug; the service log has the details",
     504: "Gateway Timeout: the caller's `Hubspoke-Deadline` passed",

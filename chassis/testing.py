@@ -33,6 +33,7 @@ from chassis.dapr import (
     StateWrite,
 )
 from chassis.errors import UnprocessableError
+from chassis.paths import method_ambiguity
 from chassis.settings import AgentSettings
 from chassis.skills import SkillAnswer, SkillRequest
 
@@ -79,6 +80,9 @@ class InMemoryDapr:
         timeout_s: float | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Any:
+        unsafe = method_ambiguity(method)
+        if unsafe is not None:  # as DaprSidecar refuses it: never sent
+            raise ValueError(f"method {method!r} for {app_id!r} holds {unsafe}; not sent")
         self.invocations.append((app_id, method, payload))
         self.invocation_headers.append(dict(headers or {}))
         route = f"{app_id}/{method.lstrip('/')}"

@@ -89,6 +89,11 @@ class SidecarChannel:
         )
         return HttpAnswer(response.status_code, response.text)
 
+    async def get_method(self, app_id: str, method: str, what: str) -> HttpAnswer:
+        self._label = what
+        response = await self._http.get(self._method(app_id, method))
+        return HttpAnswer(response.status_code, response.text)
+
     async def send(self, app_id: str, request: SendMessageRequest, what: str) -> SendOutcome:
         self._label = what
         url = f"{str(self._http.base_url).rstrip('/')}{self._method(app_id, wire.A2A_METHOD)}"

@@ -95,6 +95,10 @@ class AgentChannel(Protocol):
         """POST raw bytes to the agent's JSON-RPC endpoint (for malformed requests)."""
         ...
 
+    async def get_method(self, app_id: str, method: str, what: str) -> HttpAnswer:
+        """GET `method`, written into the invocation URL as given (escapes kept)."""
+        ...
+
 
 class WorkBus(Protocol):
     """Pub/sub as the orchestrator sees it: publish work, read what was published on a topic."""

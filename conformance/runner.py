@@ -15,6 +15,7 @@ from conformance.adapters import OrchestratorRegistry, SidecarChannel, StackWork
 from conformance.checks.async_work import check_async_work
 from conformance.checks.card import check_card
 from conformance.checks.errors import check_error_shapes
+from conformance.checks.paths import check_paths
 from conformance.checks.registry import (
     check_deregistration,
     check_evaluation,
@@ -67,6 +68,7 @@ async def run_checks(
     report.add(*await check_refusals(channel, app_id, skill, options.step_timeout))
     report.add(await check_deadline(channel, app_id, first, options.deadline_prompt))
     report.add(*await check_error_shapes(channel, app_id))
+    report.add(*await check_paths(channel, app_id))
     if facts is None:
         report.add(skipped("async.once", "not checked: no readable card"))
     else:

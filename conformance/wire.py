@@ -13,6 +13,7 @@ __all__ = [
     "CARD_PATH",
     "CONTRACT_VERSION",
     "EXTENSION_URI",
+    "HEALTH_METHOD",
     "MAX_INPUT_CHARS",
     "PROTOCOL_VERSION",
     "PUBSUB_BINDING",
@@ -29,6 +30,8 @@ PROTOCOL_VERSION = "1.0"
 # The JSON-RPC endpoint every agent serves (POST), and its card (GET).
 A2A_METHOD = "a2a"
 CARD_PATH = ".well-known/agent-card.json"
+# Liveness, open to the orchestrator (GET).
+HEALTH_METHOD = "healthz"
 # A card's JSON-RPC URL is on the caller's own sidecar, at Dapr's default HTTP port.
 CALLER_DAPR_PORT = 3500
 AGENT_RESULTS_TOPIC = "agent.results"

@@ -57,6 +57,7 @@ def build_registry(
 ) -> RegistryService:
     """The registry; `examples` runs agents' evaluation examples (tasks' A2A path)."""
     policy = RegistryPolicy(
+        reserved_app_ids=frozenset({settings.app_id}),
         unhealthy_after=timedelta(seconds=settings.unhealthy_after_seconds),
         remove_after=timedelta(seconds=settings.remove_after_seconds),
     )
@@ -109,6 +110,7 @@ def build_task_service(
         completed_topic=TASK_COMPLETED_TOPIC,
         policy=TaskPolicy(
             max_steps=settings.max_plan_steps,
+            max_input_chars=settings.max_input_chars,
             deadline_s=settings.task_deadline_seconds,
             async_deadline_s=settings.async_task_deadline_seconds,
             max_deadline_s=settings.max_task_deadline_seconds,
@@ -230,7 +232,11 @@ def build_app(
         # and only they continue the caller's trace (the public routes start one of ours).
         sidecar_only_paths=("/dapr/", "/events/"),
     )
-    document_limits(app, max_deadline_s=settings.max_task_deadline_seconds)
+    document_limits(
+        app,
+        max_deadline_s=settings.max_task_deadline_seconds,
+        max_input_chars=settings.max_input_chars,
+    )
     a2a_api.install(app, settings, version)  # the hub as an A2A agent
     agents_api.subscribe(app, settings.pubsub)
     events_api.subscribe(app, pubsub=settings.pubsub, task_queue=settings.task_queue)

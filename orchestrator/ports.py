@@ -9,6 +9,9 @@ from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, StringConstraints
 
+from chassis.contract import MAX_INPUT_CHARS
+from chassis.paths import method_ambiguity
+
 __all__ = [
     "AgentDirectory",
     "AgentId",
@@ -55,6 +58,12 @@ class AgentRoute:
 
     target: str  # the agent's Dapr app-id, or the HTTPEndpoint name of an external agent
     path: str  # its A2A JSON-RPC path on that target: "a2a" for Hubspoke agents
+
+    def __post_init__(self) -> None:
+        # The path is the method the target's sidecar authorises: it must route as it reads.
+        reason = method_ambiguity(self.path)
+        if reason is not None:
+            raise ValueError(f"A2A path {self.path!r} of {self.target!r} holds {reason}")
 
 
 class AgentDirectory(Protocol):
@@ -118,6 +127,7 @@ class TaskPolicy(BaseModel):
     """Bounds every task is held to."""
 
     max_steps: int = 8
+    max_input_chars: int = MAX_INPUT_CHARS  # a task's input, in characters
     deadline_s: float = 30.0
     async_deadline_s: float = 300.0
     max_deadline_s: float = 600.0

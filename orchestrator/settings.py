@@ -8,6 +8,7 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from chassis.contract import MAX_INPUT_CHARS
 from chassis.settings import ServiceSettings
 from orchestrator.callers import Role
 from orchestrator.registry.allowlist import ExternalAgent
@@ -93,7 +94,22 @@ class OrchestratorSettings(ServiceSettings):
         description="Compare a newly published card with the one the app serves through Dapr.",
     )
     max_plan_steps: int = Field(
-        default=8, ge=1, le=64, description="Most agent calls one plan may make (failovers too)."
+        default=8,
+        ge=1,
+        le=64,
+        description="Most agent calls one plan may make (failovers too); more: refused whole.",
+    )
+    max_message_parts: int = Field(
+        default=32,
+        ge=1,
+        le=1000,
+        description="Most parts one A2A message may have (docs/security.md, limits).",
+    )
+    max_input_chars: int = Field(
+        default=MAX_INPUT_CHARS,
+        ge=1,
+        le=MAX_INPUT_CHARS,
+        description="Most characters of one task's input (its parts joined).",
     )
     # An asynchronous task gets more time by default: it may wait out a redelivery
     # (the pub/sub processingTimeout) when a replica or sidecar restarts.

@@ -67,7 +67,7 @@ def build_edge(
 ) -> A2AEdge:
     """The edge over the task service, the ownership check (which tasks a caller reads)
     and the registry's skills (called in the lifespan)."""
-    handler = HubRequestHandler(tasks, owned)
+    handler = HubRequestHandler(tasks, owned, max_parts=settings.max_message_parts)
     context = _CallerContext()
     dispatcher = JsonRpcDispatcher(request_handler=handler, context_builder=context)
     rest = Router(routes=create_rest_routes(handler, context_builder=context))

@@ -122,9 +122,10 @@ def _caller(context: ServerCallContext) -> Caller:
 class HubRequestHandler(RequestHandler):
     """A2A requests -> Hubspoke tasks, each read through `owned` (the caller's own only)."""
 
-    def __init__(self, tasks: HubTasks, owned: OwnedTaskReader) -> None:
+    def __init__(self, tasks: HubTasks, owned: OwnedTaskReader, *, max_parts: int) -> None:
         self._tasks = tasks
         self._owned = owned
+        self._max_parts = max_parts
 
     async def _ended(self, refusal: ServiceError) -> Task:
         """The stored task a failure ended, or an A2A error when no task was made."""
@@ -138,7 +139,7 @@ class HubRequestHandler(RequestHandler):
         self, params: SendMessageRequest, context: ServerCallContext
     ) -> Task | Message:
         queue = params.configuration.return_immediately
-        request = task_request(params.message, queue=queue)
+        request = task_request(params.message, queue=queue, max_parts=self._max_parts)
         owner = _caller(context).id
         try:
             if queue:
@@ -151,7 +152,7 @@ class HubRequestHandler(RequestHandler):
     async def on_message_send_stream(
         self, params: SendMessageRequest, context: ServerCallContext
     ) -> AsyncGenerator[Event]:
-        request = task_request(params.message, queue=False)
+        request = task_request(params.message, queue=False, max_parts=self._max_parts)
         try:
             self._tasks.check(request)  # refused before the stream starts, like the REST route
         except ServiceError as refusal:

@@ -48,8 +48,8 @@ _STATES = {
 }
 
 
-def task_request(message: Message, *, queue: bool) -> TaskRequest:
-    """The task a message asks for: its text parts, joined, are the input.
+def task_request(message: Message, *, queue: bool, max_parts: int) -> TaskRequest:
+    """The task a message asks for: its text parts (at most `max_parts`), joined, are the input.
 
     `metadata.hubspoke` may name an agent (`agent`) and a budget
     (`deadlineSeconds`), as `POST /v1/tasks` takes them. Raises
@@ -58,6 +58,10 @@ def task_request(message: Message, *, queue: bool) -> TaskRequest:
     if message.task_id:
         raise UnsupportedOperationError(
             message="a Hubspoke task takes one message and ends; send a new message without taskId"
+        )
+    if len(message.parts) > max_parts:
+        raise InvalidParamsError(
+            message=f"the message has {len(message.parts)} parts; at most {max_parts} are taken"
         )
     texts = [part.text for part in message.parts if part.WhichOneof("content") == "text"]
     if len(texts) != len(message.parts):

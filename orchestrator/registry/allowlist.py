@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from chassis.errors import UnprocessableError
+from chassis.paths import method_ambiguity
 
 __all__ = [
     "SECRET_STORE",
@@ -95,8 +96,8 @@ class ExternalAgent(BaseModel):
         if given.path != prefix and not given.path.startswith(prefix + "/"):
             return None
         rest = given.path[len(prefix) :].lstrip("/")
-        if any(segment in (".", "..") for segment in rest.split("/")):
-            return None
+        if rest and method_ambiguity(rest) is not None:
+            return None  # `..`, `%2F`...: it would not route where it reads
         return rest
 
 

@@ -85,9 +85,11 @@ class CardRefusedError(UnprocessableError):
 class RegistryPolicy:
     """Liveness rules. `since` is when this registry started listening: heartbeats sent
     before then (while the orchestrator was down or restarting) could not be heard, so
-    silence is counted from then at the earliest, never held against the agent."""
+    silence is counted from then at the earliest, never held against the agent.
+    `reserved_app_ids` (the hub's own) are never agents: refused before any call."""
 
     supported_contract: str = CONTRACT_VERSION
+    reserved_app_ids: frozenset[str] = frozenset()
     unhealthy_after: timedelta = timedelta(seconds=15)
     remove_after: timedelta = timedelta(seconds=60)
     probe_failures_to_unhealthy: int = 2

@@ -153,7 +153,15 @@ class Registrations:
         await self._known.store.set_refusal(refusal.app_id, refusal)
 
     async def register_pull(self, app_id: str) -> AgentView:
-        """Fetch an agent's card through Dapr and register it (for agents that do not push)."""
+        """Fetch an agent's card through Dapr and register it (for agents that do not push).
+
+        A reserved app id (the hub's own) is refused before any call: fetching its
+        "card" would make the hub invoke itself.
+        """
+        if app_id in self._known.policy.reserved_app_ids:
+            raise UnprocessableError(
+                f"{app_id!r} is reserved (this hub's own app id), not an agent: nothing to register"
+            )
         if app_id in self._allowlist:
             raise UnprocessableError(
                 _EXTERNAL_NAME.format(app_id) + ": register it by its card URL (card_url)"

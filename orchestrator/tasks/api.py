@@ -101,9 +101,9 @@ async def get_task(
     return await tasks.get(task_id, caller)
 
 
-def document_limits(app: FastAPI, *, max_deadline_s: float) -> None:
-    """State the configured maximum of `deadline_seconds` in the OpenAPI document
-    (the model cannot know it; `TaskService.check` enforces it)."""
+def document_limits(app: FastAPI, *, max_deadline_s: float, max_input_chars: int) -> None:
+    """State the configured maxima of `deadline_seconds` and of `input`'s length in the
+    OpenAPI document (the model cannot know them; `TaskService.check` enforces them)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -112,6 +112,7 @@ def document_limits(app: FastAPI, *, max_deadline_s: float) -> None:
         for choice in deadline["deadline_seconds"]["anyOf"]:
             if choice.get("type") == "number":
                 choice["maximum"] = max_deadline_s
+        deadline["input"]["maxLength"] = max_input_chars
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]

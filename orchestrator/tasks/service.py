@@ -101,7 +101,14 @@ class TaskService:
         self._on_pause = on_pause
 
     def check(self, request: TaskRequest) -> None:
-        """Refuse at once what cannot run: a named agent that is unknown or unhealthy."""
+        """Refuse at once what cannot run: an input over the limit, a deadline over the
+        maximum, a named agent that is unknown or unhealthy (UnprocessableError, or the
+        registry's errors)."""
+        if len(request.input) > self._policy.max_input_chars:
+            raise UnprocessableError(
+                f"the input has {len(request.input)} characters; "
+                f"at most {self._policy.max_input_chars} are taken in one task"
+            )
         if request.deadline_seconds and request.deadline_seconds > self._policy.max_deadline_s:
             raise UnprocessableError(
                 f"deadline_seconds may be at most {self._policy.max_deadline_s:g}"
@@ -326,8 +333,11 @@ class TaskService:
         )
         if position >= self._policy.max_steps:
             limit = self._policy.max_steps
-            too_long = PlanTooLong(f"the plan exceeds {limit} agent calls")
-            run.record(position, (step.model_copy(update={"error": too_long.detail}), too_long))
+            too_long = PlanTooLong(
+                f"the plan exceeds {limit} agent calls; send fewer requests in one task"
+            )
+            if position == limit:  # the first call over the limit stands for all of them
+                run.record(position, (step.model_copy(update={"error": too_long.detail}), too_long))
             return f"(not run: {too_long.detail})", too_long
         answered = run.answered.get(step.id or "")
         if answered is not None:  # answered before the task paused: not called again
@@ -435,6 +445,10 @@ class TaskService:
         done = [s for s, error in steps if error is None]
         agents = list(dict.fromkeys(s.agent for s in done))
         recorded: dict[str, Any] = {"steps": [s for s, _ in steps], "agents": agents}
+        too_long = next((e for _, e in steps if isinstance(e, PlanTooLong)), None)
+        if too_long is not None:  # refused whole: the answer would leave parts undone
+            await self._fail(task.id, too_long, unsaved=unsaved, **recorded)
+            raise too_long
         if not done:
             failure = next((e for _, e in steps if e is not None), None) or NoAgentCalled(
                 "no registered agent can take this task"

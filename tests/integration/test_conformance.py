@@ -121,6 +121,9 @@ BROKEN_FAILS = {
     "async.once": "components/common/pubsub.yaml",
     "registry.registered": "publish {kind: register",
     "secrets": "broken's app API token in the answer to POST jsonrpc.parse-error",
+    # Starlette decodes %2F before routing: the card is served on a path the policy
+    # saw as one segment.
+    "path.encoded-slash": "answered HTTP 200",
 }
 
 

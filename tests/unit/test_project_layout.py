@@ -43,6 +43,7 @@ PURE_CHASSIS = {
     "chassis.dapr",
     "chassis.documents",
     "chassis.errors",
+    "chassis.paths",
     "chassis.settings",
     "chassis.skills",
     "chassis.work",

@@ -1,6 +1,7 @@
 import { DefaultRequestHandler, InMemoryTaskStore } from '@a2a-js/sdk/server';
 import { trace } from '@opentelemetry/api';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 
@@ -48,6 +49,20 @@ function rpc(method: string, params: unknown, headers: Record<string, string> = 
     method: 'POST',
     headers: { 'content-type': 'application/json', 'A2A-Version': '1.0', ...headers },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+}
+
+/** GET `path` exactly as written: fetch() would normalise `..`, `\\` and `//`. */
+function getRaw(path: string): Promise<{ status: number; type: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}/`, { path, headers: fromSidecar }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'] ?? '', body }));
+    });
+    req.on('error', reject);
+    req.end();
   });
 }
 
@@ -141,5 +156,33 @@ describe('the HTTP edge', () => {
       body: JSON.stringify({ id: 'x', data: { nonsense: true } }),
     });
     assert.deepEqual(await reply.json(), { status: 'DROP' });
+  });
+
+  it('refuses a raw path that could name another route once decoded, before routing', async () => {
+    const tricks = [
+      '/.well-known%2Fagent-card.json',
+      '/.well-known%2fagent-card.json',
+      '/.well-known%252Fagent-card.json',
+      '/.well-known%5Cagent-card.json',
+      '/.well-known/x/../agent-card.json',
+      '/.well-known/x/%2E%2E/agent-card.json',
+      '/.well-known//agent-card.json',
+      '/%61%32%61',
+      '/healthz%23x',
+      '/healthz%3Fx',
+      '/healthz%00',
+      '/healthz%1F',
+      '/healthz%0A',
+      '/healthz/',
+      '/a\\b',
+      `/${eventsRoute('pubsub', 'agent.requests.units').slice(1).replaceAll('/', '%2F')}`,
+    ];
+    for (const path of tricks) {
+      const reply = await getRaw(path);
+      assert.equal(reply.status, 400, `${path}: ${reply.body}`);
+      assert.equal(reply.type, 'application/problem+json; charset=utf-8', path);
+      assert.match(JSON.parse(reply.body).detail, /sidecar authorised/, path);
+    }
+    assert.equal((await getRaw('/.well-known/agent-card.json')).status, 200);
   });
 });

@@ -9,7 +9,8 @@
  *
  * Every route but /healthz needs the app token (`dapr-api-token` ==
  * APP_API_TOKEN): a request without it did not come through the sidecar.
- * Errors leave as problem JSON (RFC 9457), as in the Python services.
+ * Errors leave as problem JSON (RFC 9457), as in the Python services. A raw
+ * path that could name another route once decoded gets 400 first (raw-path.ts).
  */
 import { AgentCard } from '@a2a-js/sdk';
 import type { A2ARequestHandler } from '@a2a-js/sdk/server';
@@ -28,6 +29,7 @@ import {
   agentRequestsTopic,
 } from './contract.ts';
 import type { WorkInbox } from './inbox.ts';
+import { rawPathGuard } from './raw-path.ts';
 import { traceRequests } from './telemetry.ts';
 
 export const PROBLEM_JSON = 'application/problem+json';
@@ -87,6 +89,7 @@ export function createApi(opts: ApiOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(rawPathGuard((res, detail) => problem(res, 400, detail)));
   app.use(appTokenGuard(opts.appApiToken));
   app.use(traceRequests(opts.tracer));
 

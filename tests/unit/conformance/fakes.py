@@ -140,6 +140,13 @@ def good_rpc(body: bytes) -> HttpAnswer:
     return HttpAnswer(200, json.dumps({"jsonrpc": "2.0", "id": request["id"], "error": error}))
 
 
+def routes_raw_paths(method: str) -> HttpAnswer:
+    """An agent that serves only its exact paths: healthz, anything else a 400."""
+    if method == "healthz":
+        return HttpAnswer(200, '{"status": "ok"}')
+    return HttpAnswer(400, '{"status": 400, "title": "Bad Request", "detail": "encoded"}')
+
+
 @dataclass
 class FakeChannel:
     """`AgentChannel`: a card, and behaviours for SendMessage and raw JSON-RPC posts."""
@@ -149,6 +156,8 @@ class FakeChannel:
     rpc: Callable[[bytes], HttpAnswer] = good_rpc
     transcript: Transcript = field(default_factory=Transcript)
     sent: list[SendMessageRequest] = field(default_factory=list)
+    paths: Callable[[str], HttpAnswer] = routes_raw_paths
+    methods: list[str] = field(default_factory=list)
 
     async def get_card(self, app_id: str) -> HttpAnswer:
         self.transcript.record("GET agent card", self.card.text)
@@ -163,6 +172,12 @@ class FakeChannel:
 
     async def post_rpc(self, app_id: str, body: bytes, what: str) -> HttpAnswer:
         answer = self.rpc(body)
+        self.transcript.record(what, answer.text)
+        return answer
+
+    async def get_method(self, app_id: str, method: str, what: str) -> HttpAnswer:
+        self.methods.append(method)
+        answer = self.paths(method)
         self.transcript.record(what, answer.text)
         return answer
 

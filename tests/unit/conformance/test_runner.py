@@ -55,7 +55,7 @@ async def test_a_conforming_agent_passes_every_check() -> None:
     assert report.failures == [], report.render()
     assert report.exit_code == 0
     assert {r.outcome for r in report.results} == {Outcome.PASS}
-    assert report.render().splitlines()[-1] == f"{APP} conforms: 18 passed, 0 failed, 0 not checked"
+    assert report.render().splitlines()[-1] == f"{APP} conforms: 26 passed, 0 failed, 0 not checked"
 
 
 def _refuses_with_500_and_leaks(request: SendMessageRequest) -> SendOutcome:
@@ -78,7 +78,7 @@ async def test_a_broken_agent_fails_with_what_to_fix_and_exit_code_1() -> None:
     rendered = report.render()
     assert "FAIL refusal.empty" in rendered
     assert "SKIP registry.deregistration" in rendered
-    assert rendered.endswith("does NOT conform: 13 passed, 4 failed, 1 not checked")
+    assert rendered.endswith("does NOT conform: 21 passed, 4 failed, 1 not checked")
 
 
 async def test_without_a_readable_card_the_card_dependent_checks_are_not_checked() -> None:

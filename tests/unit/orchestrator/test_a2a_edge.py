@@ -286,3 +286,26 @@ async def test_without_credentials_http_json_is_401_problem_json(
     response = await anonymous.get(f"/a2a/rest/tasks/{'0' * 32}")
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_message_with_too_many_parts_is_invalid_params_and_stores_nothing(
+    hub: httpx.AsyncClient, dapr: InMemoryDapr
+) -> None:
+    request = message("2+3")
+    request.message.parts.extend([Part(text=f"{n}+{n}") for n in range(1000)])
+    with pytest.raises(InvalidParamsError, match="the message has 1001 parts; at most 32"):
+        await send(hub, request)
+    assert not [key for _, key in dapr.state if key.startswith("task-")]
+    assert not [call for call in dapr.invocations if call[0] == "calculator"]
+
+
+async def test_a_plan_over_the_step_limit_is_rejected_with_the_reason_and_bounded_steps(
+    hub: httpx.AsyncClient,
+) -> None:
+    request = message("; ".join(f"what is {n}+{n}" for n in range(30)))
+    task = await only_task(hub, request)
+    assert task.status.state == TaskState.TASK_STATE_REJECTED
+    assert "the plan exceeds 8 agent calls" in task.status.message.parts[0].text
+    stored = (await hub.get(f"/v1/tasks/{task.id}")).json()
+    assert len(stored["steps"]) == 9  # the eight calls made and the first one over
+    assert stored["output"] is None

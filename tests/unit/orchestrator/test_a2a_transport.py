@@ -138,3 +138,12 @@ async def test_a_json_rpc_error_is_an_agent_outside_the_protocol() -> None:
     dapr.raw_agents["agent"] = agent
     with pytest.raises(AgentUnavailable, match="outside the A2A protocol"):
         await transport(dapr).call(call())
+
+
+@pytest.mark.parametrize(
+    "path", ["v1%2Factivity", "a2a/../v1/activity", "a2a%00", "a2a/", "%61%32%61"]
+)
+def test_an_a2a_route_never_holds_a_method_that_routes_elsewhere(path: str) -> None:
+    with pytest.raises(ValueError, match="holds"):
+        AgentRoute(target="summarizer", path=path)
+    assert AgentRoute(target="summarizer", path="a2a").path == "a2a"

@@ -57,11 +57,14 @@ def test_a_deadline_in_bounds_is_taken(client: TestClient, deadline: float) -> N
 
 
 def test_the_documented_deadline_bounds_are_the_enforced_ones(dapr: InMemoryDapr) -> None:
-    settings = orchestrator_settings(verify_cards=False, max_task_deadline_seconds=120)
+    settings = orchestrator_settings(
+        verify_cards=False, max_task_deadline_seconds=120, max_input_chars=500
+    )
     with public_client(dapr, settings) as client:
         schema = document(client)["components"]["schemas"]["TaskRequest"]
         [number, _] = schema["properties"]["deadline_seconds"]["anyOf"]
         assert number == {"type": "number", "minimum": 1, "maximum": 120}
+        assert schema["properties"]["input"]["maxLength"] == 500
         above = client.post("/v1/tasks", json={"input": "2+3", "deadline_seconds": 120.01})
     assert above.status_code == 422
     assert "at most 120" in above.json()["detail"]

@@ -82,6 +82,9 @@ def test_a_url_under_the_base_gives_its_path_below_it(url: str, path: str) -> No
         "https://agents.example.org.evil.test/wc/rpc",  # another host
         "https://agents.example.org/wcx/rpc",  # a path that only starts like the base
         "https://agents.example.org/wc/../admin",  # out by dot segments
+        "https://agents.example.org/wc/%2E%2E/admin",  # encoded dot segments
+        "https://agents.example.org/wc/x%2F..%2F..%2Fadmin",  # encoded separators
+        "https://agents.example.org/wc/rpc%00",  # a control character
         "https://user:pw@agents.example.org/wc/rpc",  # credentials
         "https://agents.example.org/wc/rpc?x=1",  # a query
     ],

@@ -125,10 +125,33 @@ def test_a_plan_is_bounded_in_agent_calls(dapr: InMemoryDapr) -> None:
             client.post(
                 REGISTRY_ROUTE, json=registration("register", app_id, card=card_for(agent, app_id))
             )
-        text = "what is 1+1; what is 2+2; what is 3+3"
-        task = client.post("/v1/tasks", json={"input": text}).json()
+        text = "; ".join(f"what is {n}+{n}" for n in range(1000))
+        response = client.post("/v1/tasks", json={"input": text})
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        reason = "the plan exceeds 2 agent calls; send fewer requests in one task"
+        assert response.json()["detail"] == reason
+        task = client.get(f"/v1/tasks/{response.json()['task_id']}").json()
+    # Stored: the calls made and the first one over, not one step per planned call.
     assert [s["status"] for s in task["steps"]] == ["completed", "completed", "failed"]
-    assert task["steps"][2]["error"] == "the plan exceeds 2 agent calls"
+    assert task["steps"][2]["error"] == reason
+    assert (task["status"], task["output"]) == ("failed", None)
+
+
+def test_an_input_over_the_configured_size_is_refused_before_a_task_is_made(
+    dapr: InMemoryDapr,
+) -> None:
+    settings = orchestrator_settings(verify_cards=False, max_input_chars=100)
+    with public_client(dapr, settings) as client:
+        client.post(
+            REGISTRY_ROUTE,
+            json=registration("register", "calculator", card=card_for(CALCULATOR, "calculator")),
+        )
+        response = client.post("/v1/tasks", json={"input": "1+1 " * 26})
+        assert response.status_code == 422, response.text
+        assert "at most 100 are taken in one task" in response.json()["detail"]
+        assert "task_id" not in response.json()
+    assert dapr.invocations == []
 
 
 def test_a_request_no_agent_fits_is_refused_naming_it_and_calls_no_agent(

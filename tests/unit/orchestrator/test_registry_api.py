@@ -197,3 +197,17 @@ def test_agents_are_listed_by_evaluation_state(client: TestClient) -> None:
     }
     assert client.get("/v1/agents", params={"evaluation": "quarantined"}).json()["count"] == 0
     assert client.get("/v1/agents", params={"evaluation": "bad"}).status_code == 422
+
+
+def test_registering_the_hubs_own_app_id_is_refused_before_any_call(dapr: InMemoryDapr) -> None:
+    async def serve_card(_: Any) -> Any:
+        return card_for(CALCULATOR, "orchestrator")
+
+    dapr.agents["orchestrator/.well-known/agent-card.json"] = serve_card
+    with public_client(dapr, orchestrator_settings()) as client:
+        response = client.post("/v1/agents", json={"app_id": "orchestrator"})
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "reserved" in response.json()["detail"]
+        assert client.get("/v1/agents/orchestrator").status_code == 404
+    assert [call for call in dapr.invocations if call[0] == "orchestrator"] == []
