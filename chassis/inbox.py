@@ -84,13 +84,14 @@ class WorkInbox:
         try:
             stored = await self._dapr.get_state(self._store, key)
             if stored is None:
-                if not await self._claims.claim(envelope.id):
-                    log.info("work message %s is being worked on; redeliver later", envelope.id)
-                    return "RETRY"
-                result = await self._answer(envelope.data)
-                await self._dapr.save_state(
-                    self._store, key, result.model_dump_json().encode(), ttl_s=ANSWERED_TTL_S
-                )
+                async with self._claims.hold(envelope.id) as mine:
+                    if not mine:
+                        log.info("work message %s is being worked on; redeliver later", envelope.id)
+                        return "RETRY"
+                    result = await self._answer(envelope.data)
+                    await self._dapr.save_state(
+                        self._store, key, result.model_dump_json().encode(), ttl_s=ANSWERED_TTL_S
+                    )
             else:
                 # Sent again (the orchestrator ran the task again after a restart):
                 # answer again with what was answered, without working on it again.

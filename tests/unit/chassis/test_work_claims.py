@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+import chassis.claims
 from chassis.card import A2A_PATH
 from chassis.contract import AGENT_RESULTS_TOPIC
 from chassis.inbox import WorkInbox
@@ -20,14 +21,15 @@ from tests.unit.chassis.test_inbox import work
 class CountingAgent:
     """An A2A endpoint that takes a while over each request and counts them."""
 
-    def __init__(self) -> None:
+    def __init__(self, seconds: float = 0.05) -> None:
         self.calls = 0
+        self.seconds = seconds
         self.app = FastAPI()
         self.app.post(A2A_PATH)(self.send_message)
 
     async def send_message(self, rpc: dict[str, Any]) -> dict[str, Any]:
         self.calls += 1
-        await asyncio.sleep(0.05)  # long enough for a second copy to arrive meanwhile
+        await asyncio.sleep(self.seconds)  # long enough for a second copy to arrive meanwhile
         task = {"id": rpc["id"], "contextId": "t1", "status": {"state": "TASK_STATE_COMPLETED"}}
         return {"jsonrpc": "2.0", "id": rpc["id"], "result": {"task": task}}
 
@@ -94,3 +96,15 @@ async def test_the_claim_of_a_delivery_that_died_mid_work_is_taken_over(
     assert await inbox.handle(work("w1", "2+3")) == "SUCCESS"
     assert agent.calls == 1
     assert len(results(dapr)) == 1
+
+
+async def test_a_holder_working_longer_than_a_claim_lasts_keeps_it_by_renewing(
+    inbox: WorkInbox, agent: CountingAgent, dapr: InMemoryDapr, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(chassis.claims, "CLAIM_SECONDS", 0.2)
+    agent.seconds = 0.8  # a cold worker pool on a loaded machine
+    first = asyncio.create_task(inbox.handle(work("w1", "2+3")))
+    await asyncio.sleep(0.5)  # the first claim would have lapsed by now
+    assert await inbox.handle(work("w1", "2+3")) == "RETRY"
+    assert await first == "SUCCESS"
+    assert agent.calls == 1
