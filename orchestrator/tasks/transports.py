@@ -235,6 +235,22 @@ class PubSubTransport:
         return _answered(call, task)
 
     async def _send_and_wait(self, call: AgentCall, budget_s: float) -> AgentResult:
+        # A task run again while its step waits (the task queue hands a long task out
+        # again) waits for the work sent already rather than sending another copy.
+        if not await self._results.sent(call.step_id):
+            await self._publish(call, budget_s)
+        result = await self._results.wait(
+            call.step_id, budget_s, give_up=lambda: self._undeliverable(call.app_id)
+        )
+        if result is not None:
+            return result
+        if remaining_seconds(call.deadline) <= 0:
+            raise DeadlineExceeded(f"agent {call.app_id!r} did not answer before the deadline")
+        raise AgentUnavailable(
+            f"agent {call.app_id!r} was removed or quarantined before it answered"
+        )
+
+    async def _publish(self, call: AgentCall, budget_s: float) -> None:
         work = AgentWork(
             task_id=call.task_id,
             step_id=call.step_id,
@@ -255,13 +271,7 @@ class PubSubTransport:
             log.warning("work for %s not published: %s", call.app_id, exc)
             reason = f"work for agent {call.app_id!r} could not be sent (pub/sub unavailable)"
             raise AgentUnavailable(reason) from exc
-        result = await self._results.wait(
-            call.step_id, budget_s, give_up=lambda: self._undeliverable(call.app_id)
-        )
-        if result is not None:
-            return result
-        if remaining_seconds(call.deadline) <= 0:
-            raise DeadlineExceeded(f"agent {call.app_id!r} did not answer before the deadline")
-        raise AgentUnavailable(
-            f"agent {call.app_id!r} was removed or quarantined before it answered"
-        )
+        try:
+            await self._results.note_sent(call.step_id)
+        except DaprError as exc:  # a run again then sends a copy, which the agent dedupes
+            log.warning("work for step %s sent but not noted: %s", call.step_id, exc)
