@@ -8,12 +8,14 @@ of a call through Dapr service invocation, and the A2A Task it ends in is the
 result. A request the endpoint answers with no task (a JSON-RPC error, a
 non-2xx status) is answered by a `failed` task saying why.
 
-Delivery is at-least-once. Once a result is published, it is kept in the
-state store under the message id (with a TTL), so a message delivered or
-sent again, even to another replica, is answered with the same result
-without being worked on again; the result carries the work's message id,
-so the orchestrator keeps only the first copy. A message that does not parse is answered DROP,
-and Dapr moves it to the dead-letter topic.
+Delivery is at-least-once. A delivery first claims its message id
+(`chassis.claims`): a copy delivered meanwhile finds the claim and is answered
+RETRY, so the work runs once; a claim whose holder died frees itself. The
+result is kept under the message id (with a TTL) before it is published, so a
+message delivered or sent again, even to another replica, is answered with
+the same result without being worked on again; the result carries the work's
+message id, so the orchestrator keeps only the first copy. A message that
+does not parse is answered DROP, and Dapr moves it to the dead-letter topic.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from starlette.types import ASGIApp
 
 from chassis.a2a_server import failed_task
 from chassis.card import A2A_PATH
+from chassis.claims import WorkClaims
 from chassis.contract import AGENT_RESULTS_TOPIC, AgentResult, AgentWork, CloudEvent
 from chassis.dapr import DaprError, DaprPort
 
@@ -55,6 +58,7 @@ class WorkInbox:
         self._store = store
         self._pubsub = pubsub
         self._app_id = app_id
+        self._claims = WorkClaims(dapr, store)
         # The token daprd would present: the in-process call passes the same guards.
         headers = {"dapr-api-token": app_token} if app_token else {}
         headers[VERSION_HEADER] = PROTOCOL_VERSION_CURRENT
@@ -80,7 +84,14 @@ class WorkInbox:
         try:
             stored = await self._dapr.get_state(self._store, key)
             if stored is None:
-                result = await self._answer(envelope.data)
+                async with self._claims.hold(envelope.id) as mine:
+                    if not mine:
+                        log.info("work message %s is being worked on; redeliver later", envelope.id)
+                        return "RETRY"
+                    result = await self._answer(envelope.data)
+                    await self._dapr.save_state(
+                        self._store, key, result.model_dump_json().encode(), ttl_s=ANSWERED_TTL_S
+                    )
             else:
                 # Sent again (the orchestrator ran the task again after a restart):
                 # answer again with what was answered, without working on it again.
@@ -92,10 +103,6 @@ class WorkInbox:
                 result.model_dump_json().encode(),
                 metadata={"cloudevent.id": envelope.id},
             )
-            if stored is None:
-                await self._dapr.save_state(
-                    self._store, key, result.model_dump_json().encode(), ttl_s=ANSWERED_TTL_S
-                )
         except DaprError as exc:
             log.warning("work message %s not answered yet: %s", envelope.id, exc)
             return "RETRY"

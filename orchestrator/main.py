@@ -95,7 +95,7 @@ def build_task_service(
         pubsub=settings.pubsub,
         results=results,
         takes_work=registry.takes_async_work,
-        is_gone=registry.is_gone,
+        undeliverable=registry.undeliverable,
         fallback=invocation,
     )
     return TaskService(

@@ -73,8 +73,10 @@ class AgentDirectory(Protocol):
         """The app-id of a healthy agent for `text` (or the one requested); raises if none."""
         ...
 
-    def ensure_available(self, app_id: str) -> None:
-        """Raise unless the agent is registered and healthy."""
+    def ensure_available(self, app_id: str, *, queued: bool = False) -> None:
+        """Raise unless the agent is registered and healthy (`queued`: work that waits
+        in the agent's pub/sub topic needs no health, only a registered agent
+        that nothing holds back)."""
         ...
 
     def route(self, app_id: str) -> AgentRoute:

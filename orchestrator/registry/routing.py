@@ -12,6 +12,7 @@ import re
 from orchestrator.ports import AgentRoute, AgentSkill
 from orchestrator.registry.allowlist import ExternalAllowlist
 from orchestrator.registry.errors import NoAgentAvailable, UnknownAgent
+from orchestrator.registry.evaluation import EvaluationState
 from orchestrator.registry.known import KnownAgents
 from orchestrator.registry.policy import Health, Registration
 
@@ -72,16 +73,17 @@ class Routing:
             if app_id != exclude and self._known.routable(app_id)
         ]
 
-    def is_gone(self, app_id: str) -> bool:
-        """Whether `app_id` is known to be out of reach: removed, or its probes failing.
+    def undeliverable(self, app_id: str) -> bool:
+        """Whether work queued for `app_id` can no longer be answered in good standing:
+        the agent was removed (deregistered, or silent past the TTL) or is quarantined.
 
-        Stricter than "not healthy" on purpose: a missed heartbeat may be the
-        orchestrator's own deafness (after its restart, Dapr redelivers
-        subscriptions late), and work already sent is worth waiting for.
+        Health does not count: a restarting agent fails its probes for seconds, yet
+        its topic holds the work (or Dapr redelivers it) and the new process
+        answers it. A dead-lettered message fails its step by itself (events_api).
         """
-        return app_id not in self._known.records or self._known.policy.unreachable(
-            self._known.probe_failures.get(app_id, 0)
-        )
+        if app_id not in self._known.records:
+            return True
+        return self._known.evaluation(app_id).state is EvaluationState.QUARANTINED
 
     def takes_async_work(self, app_id: str) -> bool:
         """Whether the agent's card says it takes work over pub/sub."""
@@ -109,8 +111,19 @@ class Routing:
             raise NoAgentAvailable(f"external agent {app_id!r} is no longer allowlisted")
         return AgentRoute(target=app_id, path=record.rpc_path)
 
-    def ensure_available(self, app_id: str) -> None:
-        """Raise unless `app_id` is registered and routable."""
+    def ensure_available(self, app_id: str, *, queued: bool = False) -> None:
+        """Raise unless `app_id` is registered and routable.
+
+        `queued`: the step's work goes to the agent's pub/sub topic if its card
+        takes asynchronous work; the topic holds it while the agent restarts, so
+        health is not required then, only that the agent is registered and not
+        paused, quarantined or being evaluated (AgentPaused, AgentQuarantined,
+        AgentEvaluating; UnknownAgent if it is not registered).
+        """
+        if queued and app_id in self._known.records and self.takes_async_work(app_id):
+            if (blocked := self._known.blocked(app_id)) is not None:
+                raise blocked
+            return
         self.choose("", app_id)
 
     def choose(self, text: str, requested: str | None) -> str:

@@ -109,7 +109,7 @@ class RegistryService:
         self.view = self._known.view
         self.plannable_skills = self._routing.plannable_skills
         self.alternatives = self._routing.alternatives
-        self.is_gone = self._routing.is_gone
+        self.undeliverable = self._routing.undeliverable
         self.takes_async_work = self._routing.takes_async_work
         self.route = self._routing.route
         self.ensure_available = self._routing.ensure_available

@@ -352,7 +352,8 @@ class TaskService:
         call = AgentCall(run.task_id, step.id or "", app_id, text, run.deadline, skill=skill)
         error: ServiceError | None = None
         try:
-            self._agents.ensure_available(app_id)
+            queued = run.transport is self._transports[TaskMode.ASYNC]
+            self._agents.ensure_available(app_id, queued=queued)
             answer = await run.transport.call(call)
         except ServiceError as exc:
             error = exc

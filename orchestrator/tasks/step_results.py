@@ -6,6 +6,10 @@ a second publication changes nothing. The replica running the task wakes at
 once if the result reached it, else finds it in the store at its next look.
 A result can also come late: one that reached a sidecar while its app was
 restarting is handed out again only after the pub/sub processingTimeout.
+
+Which steps' work was published is kept too (`sent`): a task run again while
+its step still waits (the task queue hands a long task out again after its
+processingTimeout) waits for the same work instead of sending another copy.
 """
 
 from __future__ import annotations
@@ -33,6 +37,14 @@ class StepResults:
         """The stored result of a step, if any."""
         item = await self._dapr.get_state(self._store, _key(step_id))
         return None if item is None else AgentResult.model_validate_json(item.data)
+
+    async def sent(self, step_id: str) -> bool:
+        """Whether the step's work was published already, by any replica."""
+        return await self._dapr.get_state(self._store, f"sent-{step_id}") is not None
+
+    async def note_sent(self, step_id: str) -> None:
+        """Remember that the step's work was published (raises `DaprError` if not stored)."""
+        await self._dapr.save_state(self._store, f"sent-{step_id}", b"{}", ttl_s=RESULT_TTL_S)
 
     async def wait(
         self, step_id: str, timeout_s: float, *, give_up: Callable[[], bool] = lambda: False

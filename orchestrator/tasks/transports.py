@@ -192,9 +192,12 @@ class PubSubTransport:
     The answer is awaited until the task's deadline, not a shorter per-call
     timeout: a result that reached the orchestrator's sidecar while the
     orchestrator restarted is delivered again only after the pub/sub
-    processingTimeout. An agent the registry finds gone meanwhile (removed, or
-    its probes failing; a late heartbeat is not enough) fails the step at
-    once. An agent whose card does not say it takes asynchronous
+    processingTimeout. Neither does an agent's restart end the wait: its topic
+    holds the work, or Dapr redelivers it, and the new process answers. The
+    step fails early only when the work cannot be answered any more: the
+    registry removed or quarantined the agent (`undeliverable`), or the
+    message was dead-lettered (events_api delivers a failed result for it).
+    An agent whose card does not say it takes asynchronous
     work is called by invocation instead; a call made again (a redelivered
     task) reuses a stored answer rather than sending the work twice.
     """
@@ -206,14 +209,14 @@ class PubSubTransport:
         pubsub: str,
         results: StepResults,
         takes_work: Callable[[str], bool],
-        is_gone: Callable[[str], bool],
+        undeliverable: Callable[[str], bool],
         fallback: AgentTransport,
     ) -> None:
         self._dapr = dapr
         self._pubsub = pubsub
         self._results = results
         self._takes_work = takes_work
-        self._is_gone = is_gone
+        self._undeliverable = undeliverable
         self._fallback = fallback
 
     async def call(self, call: AgentCall) -> AgentAnswer:
@@ -232,6 +235,22 @@ class PubSubTransport:
         return _answered(call, task)
 
     async def _send_and_wait(self, call: AgentCall, budget_s: float) -> AgentResult:
+        # A task run again while its step waits (the task queue hands a long task out
+        # again) waits for the work sent already rather than sending another copy.
+        if not await self._results.sent(call.step_id):
+            await self._publish(call, budget_s)
+        result = await self._results.wait(
+            call.step_id, budget_s, give_up=lambda: self._undeliverable(call.app_id)
+        )
+        if result is not None:
+            return result
+        if remaining_seconds(call.deadline) <= 0:
+            raise DeadlineExceeded(f"agent {call.app_id!r} did not answer before the deadline")
+        raise AgentUnavailable(
+            f"agent {call.app_id!r} was removed or quarantined before it answered"
+        )
+
+    async def _publish(self, call: AgentCall, budget_s: float) -> None:
         work = AgentWork(
             task_id=call.task_id,
             step_id=call.step_id,
@@ -252,11 +271,7 @@ class PubSubTransport:
             log.warning("work for %s not published: %s", call.app_id, exc)
             reason = f"work for agent {call.app_id!r} could not be sent (pub/sub unavailable)"
             raise AgentUnavailable(reason) from exc
-        result = await self._results.wait(
-            call.step_id, budget_s, give_up=lambda: self._is_gone(call.app_id)
-        )
-        if result is not None:
-            return result
-        if remaining_seconds(call.deadline) <= 0:
-            raise DeadlineExceeded(f"agent {call.app_id!r} did not answer before the deadline")
-        raise AgentUnavailable(f"agent {call.app_id!r} became unavailable before it answered")
+        try:
+            await self._results.note_sent(call.step_id)
+        except DaprError as exc:  # a run again then sends a copy, which the agent dedupes
+            log.warning("work for step %s sent but not noted: %s", call.step_id, exc)

@@ -60,7 +60,7 @@ def calculator_work(stack: LocalStack) -> dict[str, Counter[str]]:
             for line in log_lines(stack, name)
             if str(line.get("msg", "")).startswith("evaluated") and "task_id" in line
         )
-        for name in (instance_name("calculator", i) for i in range(REPLICAS["calculator"]))
+        for name in (instance_name("calculator", i) for i in range(stack.replicas("calculator")))
     }
 
 

@@ -158,7 +158,11 @@ async def test_a_wrong_answer_quarantines_the_version_and_the_next_version_is_ev
 ) -> None:
     examples.answers["1/0"] = ExampleAnswer("completed", "1/0 = infinity")
     await registry.handle(beat(clock), sender="calculator")
+    assert not registry.undeliverable("calculator")  # being evaluated: queued work waits
     await until(lambda: state(registry) is EvaluationState.QUARANTINED)
+    assert registry.undeliverable("calculator")  # its queued work fails at once
+    with pytest.raises(AgentQuarantined):
+        registry.ensure_available("calculator", queued=True)
     failure = registry.view("calculator").evaluation.failure
     assert failure is not None
     assert (failure.skill, failure.input, failure.answer) == ("arithmetic", "1/0", "1/0 = infinity")

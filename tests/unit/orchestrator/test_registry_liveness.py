@@ -11,6 +11,7 @@ import pytest
 from agents.calculator.main import AGENT as CALCULATOR
 from chassis.contract import RegistrationKind, RegistrationMessage
 from chassis.testing import InMemoryDapr
+from orchestrator.registry.errors import UnknownAgent
 from orchestrator.registry.policy import Health, RegistryPolicy
 from orchestrator.registry.service import NoAgentAvailable, RegistryService
 from orchestrator.registry.store import RegistryStore, Snapshot
@@ -181,18 +182,26 @@ async def test_heartbeats_missed_while_the_orchestrator_was_down_are_not_held_ag
     assert restarted.find() == []
 
 
-async def test_only_failing_probes_or_removal_make_an_agent_gone(
+async def test_queued_work_stays_deliverable_while_the_agent_fails_its_probes(
     registry: RegistryService, clock: Clock, dapr: InMemoryDapr
 ) -> None:
     await registry.handle(beat(clock, RegistrationKind.REGISTER), sender="calculator")
-    clock.advance(5)  # heartbeats late: not routed to, but work in hand is still awaited
+    clock.advance(1)
+    del dapr.agents["calculator/healthz"]  # the app restarting: its sidecar answers 5xx
+    await registry.sweep()
+    await registry.sweep()
     assert registry.health("calculator") is Health.UNHEALTHY
-    assert not registry.is_gone("calculator")
-    del dapr.agents["calculator/healthz"]
+    # Its topic holds the work, the new process answers it: the step waits.
+    assert not registry.undeliverable("calculator")
+    with pytest.raises(NoAgentAvailable, match="unhealthy"):
+        registry.ensure_available("calculator")
+    registry.ensure_available("calculator", queued=True)  # new work queues for it too
+    clock.advance(10)  # silent past the TTL: removed, its queued work is answered by nobody
     await registry.sweep()
-    await registry.sweep()
-    assert registry.is_gone("calculator")
-    assert registry.is_gone("never-registered")
+    assert registry.undeliverable("calculator")
+    assert registry.undeliverable("never-registered")
+    with pytest.raises(UnknownAgent):
+        registry.ensure_available("calculator", queued=True)
 
 
 async def test_an_agent_that_answers_probes_stays_routable_while_heartbeats_are_late(
