@@ -10,6 +10,7 @@ from agents.calculator.arithmetic import ExpressionError, Limits, evaluate
 from chassis.errors import UnprocessableError
 from chassis.skills import SkillAnswer, SkillRequest
 from chassis.work import WorkBudgetExceeded, WorkPort
+from phrasing.arithmetic import to_expression
 
 __all__ = ["CalculatorService", "NoArithmeticError"]
 
@@ -28,8 +29,9 @@ class CalculatorService:
 
     async def answer(self, request: SkillRequest, *, deadline: datetime | None) -> SkillAnswer:
         """'1000 + 1 = 1001'; a refusal with the reason when the input is not arithmetic it
-        understands, or when evaluating it runs past the work budget."""
-        job = functools.partial(evaluate, request.input, self._limits)
+        understands, or when evaluating it runs past the work budget. Arithmetic asked in
+        words ("multiply 23 by 19", "half of ninety eight") is read as its expression."""
+        job = functools.partial(evaluate, to_expression(request.input), self._limits)
         try:
             result = await self._work.run(job, deadline=deadline)
         except ExpressionError as exc:

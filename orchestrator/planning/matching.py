@@ -115,7 +115,9 @@ class FunctionMatcher:
         return self._best(part)
 
     def _best(self, text: str) -> str | None:
-        has_number, shown = bool(_DIGIT.search(text)), kinds(text)
+        # A kind shown implies numbers, if only in words ("half of ninety eight", "an ounce").
+        shown = kinds(text)
+        has_number = bool(shown) or bool(_DIGIT.search(text))
         for name, _ in self._index.search(cue_words(text, shown), len(self._functions)):
             if self._functions[name].takes(has_number, shown):
                 return name
