@@ -24,13 +24,19 @@ _THE = r"(?:the\s+)?"
 
 # Courtesy before and after the arithmetic; the calculator's grammar reads "what is" itself.
 _LEAD = re.compile(
-    r"^(?:(?:please|hey|ok|okay|so|quick(?:ly)?|hi)[\s,]+|(?:can|could|would|will)\s+you\s+"
+    r"^(?:(?:please|hey|ok|okay|so|quick(?:ly)?|hi|and|now|then|also)[\s,]+"
+    r"|(?:what|how)\s+about\s+|what\s+(?=[-+(.\d])|(?:can|could|would|will)\s+you\s+"
     r"(?:please\s+)?|(?:tell|show|give)\s+me\s+|i\s+(?:need|want)\s+(?:to\s+know\s+)?|"
-    r"do\s+you\s+know\s+|what(?:'s|\s+is|s)\s+|how\s+much\s+is\s+|calculate\s+|compute\s+"
+    r"do\s+you\s+know\s+|what\s+do\s+(?:you|i|we)\s+get\s+(?:if|when)\s+(?:you|i|we)\s+"
+    r"|what(?:'s|\s+is|s)\s+|wh?at\s+is\s+|how\s+much\s+is\s+|calculate\s+|compute\s+"
     r"|evaluate\s+|work\s+out\s+|find\s+|solve\s+)+",
     re.I,
 )
-_TAIL = re.compile(r"(?:[\s,]+(?:please|for\s+me|thanks|thank\s+you|pls))*\s*[?.!]*\s*$", re.I)
+_TAIL = re.compile(
+    r"(?:[\s,]+(?:please|for\s+me|thanks|thank\s+you|pls|then|too|again|is|equals?))*"
+    r"\s*[?.!]*\s*$",
+    re.I,
+)
 
 
 def _joined(match: re.Match[str], sign: str) -> str:
@@ -86,7 +92,10 @@ def to_expression(request: str) -> str:
     """The expression `request` asks for, in the calculator's notation, or the request
     with its number words as digits and its courtesy words dropped when no operation
     in words is recognised (the calculator then reads it, or says why not)."""
-    text = _TAIL.sub("", _LEAD.sub("", with_digits(request.strip()))).strip()
+    # "a bill of 86 with a 15% tip: what is 15% of 86?": arithmetic has no colon, so
+    # what precedes the last one is the asker's context.
+    text = with_digits(request.strip()).rsplit(":", 1)[-1]
+    text = _TAIL.sub("", _LEAD.sub("", text.strip())).strip()
     text = re.sub(r"^(?:the\s+)?(?:answer\s+to|result\s+of|value\s+of)\s+", "", text, flags=re.I)
     for pattern, rewrite in _RULES:
         text = pattern.sub(rewrite, text)

@@ -16,8 +16,9 @@ __all__ = ["text_to_summarize"]
 # Words that ask for a summary, as people type them.
 _ASKS = re.compile(
     r"\b(?:summari[sz]e|summary|summarise|sum\s+(?:it\s+)?up|shorten|condense|tl;?\s*dr"
-    r"|gist|boil\s+down|brief(?:ly)?|recap|abridge|in\s+short|key\s+points|main\s+points"
-    r"|short\s+version|digest|too\s+long)\b",
+    r"|gist|boil\s+(?:\w+\s+)?down|brief(?:ly)?|recap|abridge|in\s+short|key\s+points"
+    r"|main\s+points|short(?:er)?\s+version|make\s+(?:\w+\s+)?shorter|nutshell|digest"
+    r"|too\s+long)\b",
     re.I,
 )
 _HEAD = re.compile(r"^(?P<head>[^:\n]{1,120}?)\s*(?::|\n|--?|\u2014)\s*(?P<body>\S.*)$", re.S)

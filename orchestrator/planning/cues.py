@@ -45,7 +45,8 @@ _ARITHMETIC = re.compile(
     rf"|{_NUMBER}\s+(?:squared|cubed)\b"
     # an operation named by its verb or noun, with its numbers
     rf"|\b(?:multiply|divide|subtract|add)\s+{_NUMBER}\s+(?:by|from|and|to)\s+{_NUMBER}"
-    rf"|\b(?:sum|product|difference|quotient|average)\s+of\s+{_NUMBER}"
+    rf"|\b(?:sum|product|difference|quotient|average|mean|total)\s+of\s+{_NUMBER}"
+    rf"|\bdifference\s+between\s+{_NUMBER}\s+and\s+{_NUMBER}"
     rf"|\b(?:square|cube)\s+root\s+of\s+{_NUMBER}|\bsqrt\s*\("
     # a share or multiple of one number
     rf"|\b(?:half|third|quarter|double|twice|triple)\s+(?:of\s+)?{_NUMBER}",

@@ -58,7 +58,9 @@ _PLAN = "hubspoke.plan"
 # "then" before a new question, "?" before one, or a comma before a new command.
 _QUESTION = (
     r"(?:what|how|who|which|why|where|when|summari[sz]e|tell|list|explain|calculate|compute"
-    r"|translate|write|convert|find|give|show|search|define|describe)"
+    r"|translate|write|convert|find|give|show|search|define|describe"
+    # orders to change the system, split off to be refused on their own
+    r"|delete|remove|drop|wipe|erase|shut|stop|kill|reset|deregister)"
 )
 _COMMAND = (
     r"(?:summari[sz]e|tell|list|explain|calculate|compute|translate|write|convert|find|give"

@@ -35,8 +35,9 @@ __all__ = ["FALLBACK_TAG", "FunctionCard", "FunctionMatcher", "stems"]
 
 FALLBACK_TAG = "fallback"
 _DIGIT = re.compile(r"\d")
-# "<instruction>: <text>": the instruction is short; the text follows a colon and a space.
-_INSTRUCTION = re.compile(r"^(?P<head>[^:\n]{1,80}?):\s+(?P<body>\S.*)$", re.S)
+# "<instruction>: <text>": the instruction is short; the text follows a colon (or a dash)
+# and a space.
+_INSTRUCTION = re.compile(r"^(?P<head>[^:\n]{1,80}?)(?::|\s+--?|\s*\u2014)\s+(?P<body>\S.*)$", re.S)
 _INSTRUCTION_WORDS = 10
 # Text that is prose, not a short question: this many words at least.
 _PROSE_WORDS = 12

@@ -61,6 +61,12 @@ describe('convert', () => {
       ['convert 1 light year to kilometers', 9.46073e12, 'kilometers'],
       ['convert ten miles to km', 16.0934, 'km'],
       ['what is 3 metres in feet', 9.84252, 'feet'],
+      ['how many cups is 500 ml', 2.11338, 'cups'],
+      ['a marathon is 42.195 km: how long is that in miles?', 26.2188, 'miles'],
+      ['I weigh 150 lb, what is that in kg', 68.0389, 'kg'],
+      ['100 knots in kilometers per hour', 185.2, 'kilometers/hour'],
+      ['what is the temperature 25 C in F', 77, 'degF'],
+      ['and in kilograms, how much is 20 pounds?', 9.07185, 'kilograms'],
     ];
     for (const [input, result, to] of cases) {
       const answer = convert(input);
@@ -71,6 +77,10 @@ describe('convert', () => {
 
   it('refuses a sentence with two quantities rather than guessing which is meant', () => {
     assert.throws(() => convert('I ran 10 km in 50 minutes, how many miles is that'), ConversionRefused);
+  });
+
+  it('refuses spoons, whose size differs between metric and US measures', () => {
+    assert.throws(() => convert('how many tablespoons in a cup'), /15 ml \(metric\) or 14.79 ml/);
   });
 
   it('converts structured arguments, refusing a value that is not finite', () => {

@@ -61,16 +61,21 @@ const ALIASES: Readonly<Record<string, string>> = {
   'miles per hour': 'mi/h',
   'kilometers per hour': 'km/h',
   'kilometres per hour': 'km/h',
+  horsepower: 'hp',
+  pascal: 'Pa',
+  pascals: 'Pa',
 };
 
 // A light year is defined (IAU 1976) as exactly 9 460 730 472 580 800 m; mathjs has no name for it.
 math.createUnit('lightyear', { definition: '9460730472580800 m', aliases: ['lightyears', 'ly'] });
+// The international knot is exactly one nautical mile (1852 m) per hour.
+math.createUnit('knot', { definition: '1852 m/h', aliases: ['knots', 'kn', 'kt'] });
 
 // British spellings mathjs does not know.
 const BRITISH: Readonly<Record<string, string>> = { metre: 'meter', litre: 'liter' };
 
 const NUMBER = String.raw`[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:e[-+]?\d+)?`;
-const UNIT = String.raw`[^\s\d,?][^,?]*?`;
+const UNIT = String.raw`[^\s\d,?:;][^\d,?:;]*?`;
 const END = String.raw`(?:\s+(?:is|are)\s+(?:that|it|this|there))?\s*$`;
 // The shapes a conversion is asked in, most specific first; each gives [number, from, to]
 // or [to, number, from] (`reversed`).
@@ -78,6 +83,21 @@ const SHAPES: readonly { pattern: RegExp; reversed: boolean }[] = [
   // "how many feet are in 3 meters", "how many grams in 1 ounce"
   {
     pattern: new RegExp(String.raw`how\s+many\s+(${UNIT})\s+(?:(?:are|is)\s+(?:there\s+)?)?in\s+(${NUMBER})\s*(${UNIT})\s*$`, 'i'),
+    reversed: true,
+  },
+  // "how many cups is 500 ml", "how many days are 1000 hours"
+  {
+    pattern: new RegExp(String.raw`how\s+many\s+(${UNIT})\s+(?:is|are|makes?|make\s+up)\s+(${NUMBER})\s*(${UNIT})\s*$`, 'i'),
+    reversed: true,
+  },
+  // "a marathon is 42.195 km: how long is that in miles", "I weigh 150 lb, what is that in kg"
+  {
+    pattern: new RegExp(String.raw`(?:^|\s)(${NUMBER})\s*(${UNIT})\s*[,:;]\s*(?:how\s+\w+|what)\s+(?:is|are)\s+(?:that|it|this)\s+in\s+(${UNIT})\s*$`, 'i'),
+    reversed: false,
+  },
+  // "and in kilograms, how much is 20 pounds?" (a follow-up)
+  {
+    pattern: new RegExp(String.raw`(?:^|\s)in\s+(${UNIT})\s*,?\s*(?:how\s+much|what)\s+(?:is|are)\s+(${NUMBER})\s*(${UNIT})\s*$`, 'i'),
     reversed: true,
   },
   // "I ran 10 km, how many miles is that", "5 kg is how many pounds"
@@ -113,6 +133,15 @@ export function normalized(input: string): string {
   return digits.replace(TAIL, '').replace(ARTICLE, '1 ').replace(PER, (_, a: string, b: string) => `${a}/${b}`);
 }
 
+// In everyday text "25 C in F" converts temperatures (to mathjs: coulombs and farads).
+const TEMPERATURE_LETTERS: Readonly<Record<string, string>> = { C: 'degC', F: 'degF' };
+
+function temperatures(request: { value: number; from: string; to: string }): { value: number; from: string; to: string } {
+  const from = TEMPERATURE_LETTERS[request.from];
+  const to = TEMPERATURE_LETTERS[request.to];
+  return from !== undefined && to !== undefined ? { ...request, from, to } : request;
+}
+
 /** The number, source unit and target unit in `input`; refuses what it cannot read. */
 export function parseRequest(input: string): { value: number; from: string; to: string } {
   const text = input.trim();
@@ -132,7 +161,7 @@ export function parseRequest(input: string): { value: number; from: string; to: 
     if (!Number.isFinite(value)) {
       throw new ConversionRefused(`${rawValue} is not a finite number`);
     }
-    return { value, from: from.trim(), to: to.trim() };
+    return temperatures({ value, from: from.trim(), to: to.trim() });
   }
   throw new ConversionRefused(
     'no conversion found; write a number, a unit and the target unit, e.g. "convert 5 km to miles"',
@@ -145,10 +174,18 @@ export function convert(input: string): Conversion {
   return convertQuantity(value, from, to);
 }
 
+// Spoons are 15 and 5 ml to mathjs (metric) but 14.79 and 4.93 ml in US recipes, whose
+// cups mathjs uses: "how many tablespoons in a cup" would be answered 15.77, not 16.
+const AMBIGUOUS = /^(?:tablespoons?|teaspoons?|tbsp|tsp)$/i;
+
 /** Convert `value` `from` one unit `to` another (the skill's structured arguments). */
 export function convertQuantity(value: number, from: string, to: string): Conversion {
   if (!Number.isFinite(value)) {
     throw new ConversionRefused(`${value} is not a finite number`);
+  }
+  const ambiguous = [from, to].find((unit) => AMBIGUOUS.test(unit.trim()));
+  if (ambiguous !== undefined) {
+    throw new ConversionRefused(`${ambiguous} is 15 ml (metric) or 14.79 ml (US): say which in ml`);
   }
   let result: number;
   try {
