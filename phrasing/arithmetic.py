@@ -68,7 +68,7 @@ _RULES: tuple[tuple[re.Pattern[str], _Rewrite], ...] = tuple(
         (rf"{_THE}(?:average|mean)\s+of\s+{_LIST}", _average),
         (rf"{_THE}difference\s+between\s+{_N}\s+and\s+{_M}", lambda m: f"{m['a']} - {m['b']}"),
         (rf"(?:one\s+|a\s+)?half\s+of\s+{_N}", lambda m: f"{m['a']} / 2"),
-        (rf"(?:one\s+|a\s+)?third\s+of\s+{_N}", lambda m: f"{m['a']} / 3"),
+        (rf"(?:one\s+|a\s+|1\s+)?(?:third|3rd)\s+of\s+{_N}", lambda m: f"{m['a']} / 3"),
         (rf"(?:one\s+|a\s+)?quarter\s+of\s+{_N}", lambda m: f"{m['a']} / 4"),
         (rf"(?:double|twice)\s+(?:of\s+)?{_N}", lambda m: f"2 * {m['a']}"),
         (rf"triple\s+{_N}", lambda m: f"3 * {m['a']}"),

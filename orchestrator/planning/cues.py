@@ -49,7 +49,7 @@ _ARITHMETIC = re.compile(
     rf"|\bdifference\s+between\s+{_NUMBER}\s+and\s+{_NUMBER}"
     rf"|\b(?:square|cube)\s+root\s+of\s+{_NUMBER}|\bsqrt\s*\("
     # a share or multiple of one number
-    rf"|\b(?:half|third|quarter|double|twice|triple)\s+(?:of\s+)?{_NUMBER}",
+    rf"|\b(?:half|third|3rd|quarter|double|twice|triple)\s+(?:of\s+)?{_NUMBER}",
     re.I,
 )
 # An equation or an unknown (x^2, "= 0") is algebra, not arithmetic.
