@@ -75,8 +75,9 @@ _RULES: tuple[tuple[re.Pattern[str], _Rewrite], ...] = tuple(
         (rf"{_N}\s+squared", lambda m: f"{m['a']}^2"),
         (rf"{_N}\s+cubed", lambda m: f"{m['a']}^3"),
         (rf"{_N}\s*(?:percent|per\s+cent|pct)\s+of\s+{_M}", lambda m: f"{m['a']}% of {m['b']}"),
-        (rf"{_N}\s*(?:x|X|over|into)\s*{_M}(?![\w.])", lambda m: _binary(m)),
-        (rf"{_N}\s+(?:added\s+to|and)\s+{_M}$", lambda m: f"{m['a']} + {m['b']}"),
+        # Not "into": "divide 3 into 12" is 12 / 3, "3 into 12" is unclear.
+        (rf"{_N}\s*(?:x|X|over)\s*{_M}(?![\w.])", lambda m: _binary(m)),
+        (rf"{_N}\s+added\s+to\s+{_M}$", lambda m: f"{m['b']} + {m['a']}"),
         (rf"{_N}\s+less\s+{_M}$", lambda m: f"{m['a']} - {m['b']}"),
     )
 )

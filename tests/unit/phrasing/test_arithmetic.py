@@ -32,7 +32,16 @@ def test_words_become_the_expression_and_the_calculator_answers_it(
 
 
 @pytest.mark.parametrize(
-    "request_text", ["what is the meaning of life", "mean of 4,6 and 8", "add the numbers"]
+    "request_text",
+    [
+        "what is the meaning of life",
+        "mean of 4,6 and 8",
+        "add the numbers",
+        # Read in part, these would give a wrong number (12 + 5, 3 * 12): refused instead.
+        "multiply 3 and 4 and 5",
+        "add 1 and 2 and 3",
+        "divide 3 into 12",
+    ],
 )
 def test_what_is_not_one_operation_stays_unreadable_and_is_refused(request_text: str) -> None:
     with pytest.raises(ExpressionError):
