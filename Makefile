@@ -33,7 +33,7 @@ integration: bootstrap
 clean:  ## remove run state and caches kept in the repository (not the Go caches)
 	rm -rf .run .dapr .venv .cache .pytest_cache .mypy_cache .ruff_cache
 
-eval: bootstrap  ## the planner's routing accuracy on eval/routing.yaml (report: eval/results/routing.txt)
+eval: bootstrap  ## answers end to end: every request of eval/sets/ through a running stack (report: eval/results/answers.txt)
 	.venv/bin/python -m eval
 
 bench-registry: bootstrap  ## registry at 10,000 agents through a real daprd + SQLite: registrations/s, lookups, reload by change

@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from a2a.helpers.proto_helpers import (
+    get_data_parts,
     get_message_text,
     new_data_part,
     new_task,
@@ -94,6 +95,10 @@ def _step(context: RequestContext) -> SkillRequest:
             input=get_message_text(message),
             skill=meta.get("skill"),
             deadline=deadline,
+            # The skill's structured arguments, when the caller filled them (a data part).
+            arguments=next(
+                (d for d in get_data_parts(list(message.parts)) if isinstance(d, dict)), {}
+            ),
         )
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -85,6 +85,9 @@ class Skill:
     examples: tuple[str, ...] = ()
     input_model: type[BaseModel] = TextInput
     output_model: type[BaseModel] = SkillAnswer
+    # The skill's structured arguments (a data part beside the text), if it takes any:
+    # the card states their schema as argumentsSchema, the tool parameters a model fills.
+    arguments_model: type[BaseModel] | None = None
     # Its calls wait for a person's approval in the orchestrator (the card says so).
     approval: bool = False
 
@@ -161,6 +164,11 @@ def build_card(agent: AgentDescription, settings: AgentSettings) -> dict[str, An
         s.id: {
             "inputSchema": s.input_model.model_json_schema(),
             "outputSchema": s.output_model.model_json_schema(),
+            **(
+                {"argumentsSchema": s.arguments_model.model_json_schema()}
+                if s.arguments_model
+                else {}
+            ),
             **({"approval": "required"} if s.approval else {}),
         }
         for s in agent.skills

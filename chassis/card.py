@@ -125,6 +125,8 @@ class AgentCard(_A2A):
 class SkillSchemas(_A2A):
     input_schema: dict[str, Any]
     output_schema: dict[str, Any]
+    # The skill's structured arguments (a data part beside the text), if it takes any.
+    arguments_schema: dict[str, Any] | None = None
     # "required": every call of the skill waits for a person's approval first.
     approval: Literal["required", "none"] = "none"
 

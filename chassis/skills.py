@@ -31,6 +31,13 @@ class SkillRequest(BaseModel):
         default=None, description="The skill asked for, if the caller named one."
     )
     deadline: datetime | None = Field(default=None, description="When nobody waits any more (UTC).")
+    arguments: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "The skill's structured arguments, from the message's data part, as the card's "
+            "argumentsSchema names them; empty when the caller sent text only."
+        ),
+    )
 
 
 class SkillAnswer(BaseModel):

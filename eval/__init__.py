@@ -1,7 +1,9 @@
-"""The router evaluation: how often the planner sends a request to exactly the right agents.
+"""The answer evaluation: does every labelled request get the right answer or a clear refusal.
 
-`python -m eval` (`make eval`) plans every labelled request of
-`eval/routing.yaml` with the orchestrator's own planner (Semantic Kernel and
-the configured chat model, the local one by default) over the real agents'
-cards, and reports the accuracy and the misses.
+`python -m eval` (`make eval`) sends every request of `eval/sets/` through the
+public API of a running stack (real sidecars, every agent) and judges the
+agents that answered and the final text; `--in-process` plans with the
+orchestrator's own planner and answers with the agents' domain code here.
+It reports routing and answer accuracy overall, per part and per agent, and
+prints every miss (see docs/planning-and-evaluation.md).
 """

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from eval.cases import Part
 from eval.routing import Routed
 
-__all__ = ["REFUSAL", "Score", "accuracy", "render"]
+__all__ = ["REFUSAL", "Score", "accuracy", "answer_accuracy", "render"]
 
 # How a report names the empty agent set: the requests no agent can do.
 REFUSAL = "(refusal)"
@@ -16,7 +17,7 @@ REFUSAL = "(refusal)"
 
 @dataclass(frozen=True)
 class Score:
-    """Right answers (exact agent set) out of a number of cases."""
+    """Right ones out of a number of cases."""
 
     right: int
     total: int
@@ -30,8 +31,14 @@ class Score:
 
 
 def accuracy(routed: Iterable[Routed]) -> Score:
-    """The share of cases whose planned agent set is exactly the expected one."""
+    """Routing accuracy: the share of cases whose agent set is exactly the expected one."""
     results = [r.right for r in routed]
+    return Score(sum(results), len(results))
+
+
+def answer_accuracy(routed: Iterable[Routed]) -> Score:
+    """Answer accuracy: right agents AND the right answer or the right refusal."""
+    results = [r.answered_right for r in routed]
     return Score(sum(results), len(results))
 
 
@@ -39,31 +46,44 @@ def _names(agents: frozenset[str]) -> str:
     return ", ".join(sorted(agents)) or REFUSAL
 
 
-def render(routed: Sequence[Routed], *, model: str) -> str:
-    """The report: accuracy overall and per part, per expected agent, then every miss
-    with the request, the expected and the planned agents and the parts each got."""
-    agents = sorted({a for r in routed for a in r.case.expect | r.agents})
+def _both(routed: Sequence[Routed]) -> str:
+    return f"routing {accuracy(routed)}   answers {answer_accuracy(routed)}"
+
+
+def _miss_lines(miss: Routed) -> list[str]:
+    case = miss.case
+    wanted = "a refusal" if case.refusal else ", ".join(repr(a) for a in case.answer) or "-"
     lines = [
-        f"Router evaluation: {len(routed)} requests, planner model {model}",
+        f"- [{case.part.value}] {case.request!r}",
+        f"    expected: {_names(case.expect)}; answer: {wanted}",
+        f"    got:      {_names(miss.agents)}; {'refused' if miss.refused else 'answered'}",
+    ]
+    for call in miss.calls:
+        refused = " (rejected)" if call.refused else ""
+        lines.append(f"      {call.app_id}/{call.skill_id} <- {call.input!r}{refused}")
+    lines.append(f"      final text: {miss.answer[:300]!r}")
+    return lines
+
+
+def render(routed: Sequence[Routed], *, model: str, how: str) -> str:
+    """The report: routing and answer accuracy overall and per part, per expected agent,
+    then every miss with the request, what was expected and what came back."""
+    agents = sorted({a for r in routed for a in r.case.expect | r.agents})
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        f"Answer evaluation: {len(routed)} requests, {how}, planner model {model}, {when}",
         "",
-        f"accuracy (exact agent set)  {accuracy(routed)}",
+        f"{'all':<28}{_both(routed)}",
     ]
     for part in Part:
-        lines.append(f"  {part.value:<26}{accuracy(r for r in routed if r.case.part is part)}")
-    lines += ["", "per agent: requests that need it, and calls it got that were not asked for"]
+        lines.append(f"{'  ' + part.value:<28}{_both([r for r in routed if r.case.part is part])}")
+    lines += ["", "per agent: the requests that need it; calls it got that were not asked for"]
     for agent in [*agents, ""]:
         needing = [r for r in routed if (agent in r.case.expect if agent else not r.case.expect)]
         extra = sum(1 for r in routed if agent and agent in r.agents - r.case.expect)
-        name = agent or REFUSAL
-        lines.append(f"  {name:<26}{accuracy(needing)}  unasked calls: {extra}")
-    misses = [r for r in routed if not r.right]
+        lines.append(f"  {agent or REFUSAL:<26}{_both(needing)}  unasked calls: {extra}")
+    misses = [r for r in routed if not r.answered_right]
     lines += ["", f"misses: {len(misses)}"]
     for miss in misses:
-        lines.append(f"- [{miss.case.part.value}] {miss.case.request!r}")
-        lines.append(f"    expected: {_names(miss.case.expect)}")
-        lines.append(f"    got:      {_names(miss.agents)}")
-        for call in miss.calls:
-            lines.append(f"      {call.app_id}/{call.skill_id} <- {call.input!r}")
-        if not miss.calls:
-            lines.append(f"      refused: {miss.answer!r}")
+        lines += _miss_lines(miss)
     return "\n".join(lines) + "\n"

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from agents.calculator.api import answer
 from agents.calculator.arithmetic import Limits
+from agents.calculator.models import ArithmeticArguments
 from agents.calculator.service import CalculatorService
 from agents.calculator.settings import CalculatorSettings
 from chassis.agent import (
@@ -36,6 +37,7 @@ AGENT = AgentDescription(
             ),
             tags=("math", "arithmetic", "calculate", "percent", "numbers", "sqrt"),
             examples=("2+3", "what is 17% of 240?", "(1 + 2) * 3", "what is 5 minus 3"),
+            arguments_model=ArithmeticArguments,
         ),
     ),
     evaluation=(

@@ -6,10 +6,14 @@ import functools
 import logging
 from datetime import datetime
 
+from pydantic import ValidationError
+
 from agents.calculator.arithmetic import ExpressionError, Limits, evaluate
+from agents.calculator.models import ArithmeticArguments
 from chassis.errors import UnprocessableError
 from chassis.skills import SkillAnswer, SkillRequest
 from chassis.work import WorkBudgetExceeded, WorkPort
+from phrasing.arithmetic import to_expression
 
 __all__ = ["CalculatorService", "NoArithmeticError"]
 
@@ -28,8 +32,16 @@ class CalculatorService:
 
     async def answer(self, request: SkillRequest, *, deadline: datetime | None) -> SkillAnswer:
         """'1000 + 1 = 1001'; a refusal with the reason when the input is not arithmetic it
-        understands, or when evaluating it runs past the work budget."""
-        job = functools.partial(evaluate, request.input, self._limits)
+        understands, or when evaluating it runs past the work budget. Arithmetic asked in
+        words ("multiply 23 by 19", "half of ninety eight") is read as its expression,
+        unless the caller gave the expression as the argument `expression`."""
+        expression = to_expression(request.input)
+        if "expression" in request.arguments:
+            try:
+                expression = ArithmeticArguments.model_validate(request.arguments).expression
+            except ValidationError as exc:
+                raise NoArithmeticError(f"arguments: {exc.errors()[0]['msg']}") from exc
+        job = functools.partial(evaluate, expression, self._limits)
         try:
             result = await self._work.run(job, deadline=deadline)
         except ExpressionError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from agents.summarizer.api import answer, router, subscribe
+from agents.summarizer.models import SummaryArguments
 from agents.summarizer.persistence import ActivityRepository
 from agents.summarizer.service import SummarizerService
 from agents.summarizer.settings import SummarizerSettings
@@ -33,6 +34,7 @@ AGENT = AgentDescription(
             ),
             tags=("text", "summary", "summarize", "fallback"),
             examples=("summarize: <text>", "tl;dr <text>"),
+            arguments_model=SummaryArguments,
         ),
     ),
     evaluation=(

@@ -1,13 +1,25 @@
-"""What the summarizer records about finished tasks."""
+"""What the summarizer takes (its skill's structured arguments) and records about finished tasks."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Activity", "ActivityView", "RecentTask"]
+from chassis.contract import MAX_INPUT_CHARS
+
+__all__ = ["Activity", "ActivityView", "RecentTask", "SummaryArguments"]
 
 RECENT_LIMIT = 20
 SEEN_LIMIT = 500
+
+
+class SummaryArguments(BaseModel):
+    """The summarize skill's arguments (a data part): the text alone, without the instruction."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(
+        min_length=1, max_length=MAX_INPUT_CHARS, description="The text to summarise, alone."
+    )
 
 
 class RecentTask(BaseModel):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from agents.summarizer.models import ActivityView, RecentTask
+from pydantic import ValidationError
+
+from agents.summarizer.models import ActivityView, RecentTask, SummaryArguments
 from agents.summarizer.persistence import ActivityRepository
 from agents.summarizer.summarize import summarize
 from chassis.contract import TaskCompleted
@@ -26,8 +28,15 @@ class SummarizerService:
         self._activity = activity
 
     def answer(self, request: SkillRequest) -> SkillAnswer:
-        """Summarize the task's text in at most two sentences."""
-        summary = summarize(request.input)
+        """Summarize the task's text in at most two sentences: the argument `text` when the
+        caller gave it, else the message's text less its instruction."""
+        text = request.input
+        if "text" in request.arguments:
+            try:
+                text = SummaryArguments.model_validate(request.arguments).text
+            except ValidationError as exc:
+                raise NothingToSummarizeError(f"arguments: {exc.errors()[0]['msg']}") from exc
+        summary = summarize(text)
         log.info("summarized %d chars", len(request.input), extra={"task_id": request.task_id})
         if not summary:
             raise NothingToSummarizeError("the input has no text to summarize")

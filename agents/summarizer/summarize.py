@@ -1,19 +1,25 @@
 """Extractive summaries: keep the sentences that carry the most frequent words.
 
-The knowledge layer of the summarizer: deterministic and offline, so the
-walking skeleton answers the same way on every machine.
+The knowledge layer of the summarizer: deterministic and offline, so it
+answers the same way on every machine. The instruction is set apart from the
+text first (`phrasing.instructions`: "shorten this: <text>"), and sentences
+are found by pysbd, a rule-based sentence splitter ("Dr. Smith" and "3.5 km"
+end no sentence), so a summary is whole sentences of the text only.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 
+import pysbd
+
+from phrasing.instructions import text_to_summarize
+
 __all__ = ["summarize"]
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _WORD = re.compile(r"[a-zA-Z][a-zA-Z'-]+")
-_PREFIX = re.compile(r"^\s*(summari[sz]e|tl;?dr)\s*[:,-]?\s*", re.IGNORECASE)
 _STOPWORDS = frozenset(
     {
         "a",
@@ -61,10 +67,15 @@ _STOPWORDS = frozenset(
 )
 
 
+@functools.cache
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False)
+
+
 def summarize(text: str, max_sentences: int = 2) -> str:
     """Return the `max_sentences` most informative sentences, in their original order."""
-    body = _PREFIX.sub("", text).strip()
-    sentences = [s.strip() for s in _SENTENCE_END.split(body) if s.strip()]
+    body = text_to_summarize(text)
+    sentences = [s.strip() for s in _segmenter().segment(body) if s.strip()]
     if len(sentences) <= max_sentences:
         return " ".join(sentences)
     frequency = Counter(w for w in (m.lower() for m in _WORD.findall(body)) if w not in _STOPWORDS)

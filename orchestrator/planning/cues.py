@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from orchestrator.ranking import tokens
+from phrasing.numbers import with_digits
 
 if TYPE_CHECKING:
     import pint
@@ -44,8 +45,11 @@ _ARITHMETIC = re.compile(
     rf"|{_NUMBER}\s+(?:squared|cubed)\b"
     # an operation named by its verb or noun, with its numbers
     rf"|\b(?:multiply|divide|subtract|add)\s+{_NUMBER}\s+(?:by|from|and|to)\s+{_NUMBER}"
-    rf"|\b(?:sum|product|difference|quotient|average)\s+of\s+{_NUMBER}"
-    rf"|\b(?:square|cube)\s+root\s+of\s+{_NUMBER}|\bsqrt\s*\(",
+    rf"|\b(?:sum|product|difference|quotient|average|mean|total)\s+of\s+{_NUMBER}"
+    rf"|\bdifference\s+between\s+{_NUMBER}\s+and\s+{_NUMBER}"
+    rf"|\b(?:square|cube)\s+root\s+of\s+{_NUMBER}|\bsqrt\s*\("
+    # a share or multiple of one number
+    rf"|\b(?:half|third|3rd|quarter|double|twice|triple)\s+(?:of\s+)?{_NUMBER}",
     re.I,
 )
 # An equation or an unknown (x^2, "= 0") is algebra, not arithmetic.
@@ -56,11 +60,15 @@ _IS_NUMBER = re.compile(rf"^[-+]?{_NUMBER}%?$")
 # In everyday text "25 C" and "77 F" are temperatures (to pint: coulombs and farads).
 _EVERYDAY = {"C": "degC", "F": "degF", "°C": "degC", "°F": "degF"}
 # What may name a unit: letters, with "/" between ("km/h"), a degree or micro sign.
-_UNIT_WORD = re.compile(r"^[°µA-Za-z]+(?:/[°µA-Za-z]+)?$")
+_UNIT_WORD = re.compile(r"^[°µA-Za-z_]+(?:/[°µA-Za-z]+)?$")
 # "kilometers per hour" is one unit: kilometers/hour.
 _PER = re.compile(r"\b([A-Za-z]+)\s+per\s+([A-Za-z]+)\b")
 # Unit names that are also common English words, or too short to mean a unit alone.
 _NOT_UNITS = frozenset({"in", "a", "at", "are", "as", "me", "am", "pm", "point", "line", "us"})
+# "how many grams in an ounce": one ounce.
+_ONE = re.compile(r"\b(?:an?|one)\s+(?=[A-Za-z°])", re.I)
+# Units of two words, as pint spells them ("light year" -> "light_year").
+_TWO_WORDS = re.compile(r"\b(light|nautical|square|cubic|metric|short|long)\s+([a-z]+)\b", re.I)
 
 
 def is_arithmetic(text: str) -> bool:
@@ -105,7 +113,8 @@ def _pint_errors() -> tuple[type[Exception], ...]:
 def is_conversion(text: str) -> bool:
     """Whether `text` converts a quantity: a number, a unit within the next two words,
     and another unit of the same kind elsewhere ("how many feet are in 3 meters")."""
-    words = [_EVERYDAY.get(w, w) for w in _TOKEN.findall(_PER.sub(r"\1/\2", text))]
+    text = _TWO_WORDS.sub(r"\1_\2", _ONE.sub("1 ", _PER.sub(r"\1/\2", text)))
+    words = [_EVERYDAY.get(w, w) for w in _TOKEN.findall(text)]
     units = [_unit(w) for w in words]
     for i, word in enumerate(words):
         if not _IS_NUMBER.match(word):
@@ -129,7 +138,8 @@ class Kind(StrEnum):
 
 
 def kinds(text: str) -> frozenset[Kind]:
-    """The kinds of task `text` shows."""
+    """The kinds of task `text` shows (number words read as numbers)."""
+    text = with_digits(text)
     found = set()
     if is_arithmetic(text):
         found.add(Kind.ARITHMETIC)

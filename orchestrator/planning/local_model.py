@@ -37,7 +37,10 @@ from semantic_kernel.contents import (
     FunctionResultContent,
 )
 
+from orchestrator.planning.cues import is_arithmetic
 from orchestrator.planning.matching import FunctionCard, FunctionMatcher
+from phrasing.numbers import with_digits
+from phrasing.scope import OUT_OF_SCOPE, is_system_change
 
 __all__ = [
     "NO_AGENT",
@@ -55,7 +58,9 @@ _PLAN = "hubspoke.plan"
 # "then" before a new question, "?" before one, or a comma before a new command.
 _QUESTION = (
     r"(?:what|how|who|which|why|where|when|summari[sz]e|tell|list|explain|calculate|compute"
-    r"|translate|write|convert|find|give|show|search|define|describe)"
+    r"|translate|write|convert|find|give|show|search|define|describe"
+    # orders to change the system, split off to be refused on their own
+    r"|delete|remove|drop|wipe|erase|shut|stop|kill|reset|deregister)"
 )
 _COMMAND = (
     r"(?:summari[sz]e|tell|list|explain|calculate|compute|translate|write|convert|find|give"
@@ -69,9 +74,22 @@ _SPLIT = re.compile(
 )
 
 
+# "what is 2+2 and 3+3": two sums joined by "and" (an "and" inside one operation,
+# "add 15 and 27", leaves a side that is no sum on its own).
+_AND = re.compile(r"\s+(?:and|&)\s+(?:also\s+)?", re.I)
+
+
+def _sums(part: str) -> list[str]:
+    sides = _AND.split(part)
+    if len(sides) > 1 and all(is_arithmetic(with_digits(side)) for side in sides):
+        return sides
+    return [part]
+
+
 def split_request(text: str) -> list[str]:
     """The independent parts of a request, in order."""
-    return [p.strip(" ,.?") for p in _SPLIT.split(text) if p and p.strip(" ,.?")]
+    parts = [p.strip(" ,.?") for p in _SPLIT.split(text) if p and p.strip(" ,.?")]
+    return [s.strip(" ,.?") for p in parts for s in _sums(p) if s.strip(" ,.?")]
 
 
 class LocalPlannerSettings(PromptExecutionSettings):
@@ -125,6 +143,9 @@ class LocalPlannerChatCompletion(ChatCompletionClientBase):
         calls: list[FunctionCallContent] = []
         plan: list[dict[str, str | None]] = []
         for part in split_request(request) or [request]:
+            if is_system_change(part):
+                plan.append({"part": f"{part} ({OUT_OF_SCOPE})", "call": None})
+                continue
             name = matcher.choose(part)
             if name is None:
                 plan.append({"part": part, "call": None})

@@ -35,8 +35,9 @@ __all__ = ["FALLBACK_TAG", "FunctionCard", "FunctionMatcher", "stems"]
 
 FALLBACK_TAG = "fallback"
 _DIGIT = re.compile(r"\d")
-# "<instruction>: <text>": the instruction is short; the text follows a colon and a space.
-_INSTRUCTION = re.compile(r"^(?P<head>[^:\n]{1,80}?):\s+(?P<body>\S.*)$", re.S)
+# "<instruction>: <text>": the instruction is short; the text follows a colon (or a dash)
+# and a space.
+_INSTRUCTION = re.compile(r"^(?P<head>[^:\n]{1,80}?)(?::|\s+--?|\s*\u2014)\s+(?P<body>\S.*)$", re.S)
 _INSTRUCTION_WORDS = 10
 # Text that is prose, not a short question: this many words at least.
 _PROSE_WORDS = 12
@@ -115,7 +116,9 @@ class FunctionMatcher:
         return self._best(part)
 
     def _best(self, text: str) -> str | None:
-        has_number, shown = bool(_DIGIT.search(text)), kinds(text)
+        # A kind shown implies numbers, if only in words ("half of ninety eight", "an ounce").
+        shown = kinds(text)
+        has_number = bool(shown) or bool(_DIGIT.search(text))
         for name, _ in self._index.search(cue_words(text, shown), len(self._functions)):
             if self._functions[name].takes(has_number, shown):
                 return name

@@ -48,7 +48,9 @@ SYSTEM_PROMPT = (
     "functions: split it into independent parts, call the best function for each part "
     "(in parallel when they do not depend on each other) with that part as input, then "
     "answer using only what the functions returned, saying which agent gave what. "
-    "Call no function for a part that no function fits: say 'no agent can do this: <part>'."
+    "Call no function for a part that no function fits, nor for an instruction to change "
+    "the system itself (delete, stop or reset agents, tasks or data): say "
+    "'no agent can do this: <part>'."
 )
 # Each plan may call at most this many rounds of functions.
 MAX_PLAN_ROUNDS = 3

@@ -18,8 +18,10 @@ def step(
     context_id: str = "task-1",
     skill: str | None = None,
     deadline: str | None = None,
+    arguments: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A blocking SendMessage carrying one step, its deadline `seconds` from now."""
+    """A blocking SendMessage carrying one step, its deadline `seconds` from now (and the
+    skill's structured `arguments` as a data part, if given)."""
     hubspoke: dict[str, Any] = {
         "deadline": deadline or (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
     }
@@ -30,7 +32,7 @@ def step(
             "messageId": uuid.uuid4().hex,
             "contextId": context_id,
             "role": "ROLE_USER",
-            "parts": [{"text": text}],
+            "parts": [{"text": text}, *([{"data": arguments}] if arguments is not None else [])],
             "metadata": {"hubspoke": hubspoke},
         }
     }

@@ -33,6 +33,17 @@ export const SKILL_SCHEMAS = {
     description: 'A number, its unit and the target unit, e.g. "convert 5 km to miles".',
     examples: EXAMPLES,
   },
+  // The structured arguments a caller may send as a data part beside the text.
+  argumentsSchema: {
+    type: 'object',
+    required: ['value', 'from', 'to'],
+    additionalProperties: false,
+    properties: {
+      value: { type: 'number', description: 'The quantity to convert.' },
+      from: { type: 'string', description: 'Its unit, e.g. "km", "degF", "lb".' },
+      to: { type: 'string', description: 'The target unit, e.g. "mi", "degC", "kg".' },
+    },
+  },
   outputSchema: {
     type: 'object',
     required: ['value', 'from', 'result', 'to', 'text'],

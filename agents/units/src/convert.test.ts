@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { ConversionRefused, convert } from './convert.ts';
+import { ConversionRefused, convert, convertQuantity } from './convert.ts';
 
 describe('convert', () => {
   it('converts kilometres to miles with mathjs factors', () => {
@@ -49,4 +49,43 @@ describe('convert', () => {
   it('never evaluates the text as an expression', () => {
     assert.throws(() => convert('convert 5 km to import("fs")'), ConversionRefused);
   });
+
+  it('reads conversions as people type them: questions, courtesy, number words, an article as one', () => {
+    const cases: [string, number, string][] = [
+      ['how many feet are in 3 meters?', 9.84252, 'feet'],
+      ['72 fahrenheit in celsius please', 22.2222, 'celsius'],
+      ['I ran 10 km, how many miles is that?', 6.21371, 'miles'],
+      ['how heavy is 5 pounds in kilograms', 2.26796, 'kilograms'],
+      ['how fast is 100 km/h in m/s', 27.7778, 'm/s'],
+      ['how many grams in an ounce', 28.3495, 'grams'],
+      ['convert 1 light year to kilometers', 9.46073e12, 'kilometers'],
+      ['convert ten miles to km', 16.0934, 'km'],
+      ['what is 3 metres in feet', 9.84252, 'feet'],
+      ['how many cups is 500 ml', 2.11338, 'cups'],
+      ['a marathon is 42.195 km: how long is that in miles?', 26.2188, 'miles'],
+      ['I weigh 150 lb, what is that in kg', 68.0389, 'kg'],
+      ['100 knots in kilometers per hour', 185.2, 'kilometers/hour'],
+      ['what is the temperature 25 C in F', 77, 'degF'],
+      ['and in kilograms, how much is 20 pounds?', 9.07185, 'kilograms'],
+    ];
+    for (const [input, result, to] of cases) {
+      const answer = convert(input);
+      assert.ok(Math.abs(answer.result - result) / result < 1e-5, `${input}: ${answer.result}`);
+      assert.equal(answer.to, to, input);
+    }
+  });
+
+  it('refuses a sentence with two quantities rather than guessing which is meant', () => {
+    assert.throws(() => convert('I ran 10 km in 50 minutes, how many miles is that'), ConversionRefused);
+  });
+
+  it('refuses spoons, whose size differs between metric and US measures', () => {
+    assert.throws(() => convert('how many tablespoons in a cup'), /15 ml \(metric\) or 14.79 ml/);
+  });
+
+  it('converts structured arguments, refusing a value that is not finite', () => {
+    assert.equal(convertQuantity(1, 'km', 'm').result, 1000);
+    assert.throws(() => convertQuantity(Number.NaN, 'km', 'm'), ConversionRefused);
+  });
 });
+

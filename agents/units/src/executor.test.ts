@@ -86,4 +86,19 @@ describe('UnitsExecutor through the SDK request handler', () => {
     const malformed = await send(step('convert 5 km to miles', { deadline: 'tomorrow' }));
     assert.equal(malformed.status?.state, TaskState.TASK_STATE_REJECTED);
   });
+
+  it('converts the structured arguments of a data part rather than reading the text', async () => {
+    const message = step('how far is that?');
+    message.parts.push({
+      content: { $case: 'data', value: { value: 3, from: 'm', to: 'ft' } },
+      metadata: undefined,
+      filename: '',
+      mediaType: 'application/json',
+    });
+    const task = await send(message);
+    assert.equal(task.status?.state, TaskState.TASK_STATE_COMPLETED);
+    const data = task.artifacts[0]?.parts[1]?.content;
+    assert.ok(data?.$case === 'data');
+    assert.ok(Math.abs(Number(data.value.result) - 9.84252) < 1e-5);
+  });
 });

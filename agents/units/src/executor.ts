@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 
 import { SKILL_ID } from './card.ts';
-import { ConversionRefused, convert, type Conversion } from './convert.ts';
+import { ConversionRefused, convert, convertQuantity, type Conversion } from './convert.ts';
 
 export const DEADLINE_PASSED = 'deadline passed';
 
@@ -56,6 +56,18 @@ export function messageText(message: Message): string {
     .join('\n');
 }
 
+/** The skill's structured arguments, if a data part carries them: `{value, from, to}`. */
+export function messageArguments(message: Message): { value: number; from: string; to: string } | undefined {
+  for (const part of message.parts) {
+    if (part.content?.$case !== 'data') continue;
+    const { value, from, to } = (part.content.value ?? {}) as Record<string, unknown>;
+    if (typeof value === 'number' && typeof from === 'string' && typeof to === 'string') {
+      return { value, from, to };
+    }
+  }
+  return undefined;
+}
+
 function textPart(text: string): Part {
   return { content: { $case: 'text', value: text }, metadata: undefined, filename: '', mediaType: 'text/plain' };
 }
@@ -93,7 +105,9 @@ export class UnitsExecutor implements AgentExecutor {
       return { state: TaskState.TASK_STATE_REJECTED, reason: `unknown skill ${JSON.stringify(orders.skill)}; this agent has ${SKILL_ID}` };
     }
     try {
-      const conversion = convert(messageText(message));
+      // Arguments a planner filled (a data part) win over reading them from the text.
+      const args = messageArguments(message);
+      const conversion = args ? convertQuantity(args.value, args.from, args.to) : convert(messageText(message));
       // The work is bounded (500 characters, one unit conversion); checked again after it.
       if (passed()) return { state: TaskState.TASK_STATE_FAILED, reason: DEADLINE_PASSED };
       return { state: TaskState.TASK_STATE_COMPLETED, conversion };

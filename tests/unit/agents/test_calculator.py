@@ -137,6 +137,21 @@ def client(dapr: InMemoryDapr) -> Iterator[TestClient]:
         yield test_client
 
 
+def test_the_expression_argument_is_evaluated_rather_than_the_text(client: TestClient) -> None:
+    task = send(client, "what is twenty three nineteens", arguments={"expression": "23 * 19"})
+    assert answer(task)[0] == "23 * 19 = 437"
+    malformed = send(client, "2+2", arguments={"expression": ""})
+    assert malformed["status"]["state"] == "TASK_STATE_REJECTED"
+    assert status_text(malformed).startswith("arguments: String should have at least 1")
+
+
+def test_the_card_states_the_arguments_schema(client: TestClient) -> None:
+    card = client.get("/.well-known/agent-card.json").json()
+    [extension] = card["capabilities"]["extensions"]
+    schema = extension["params"]["skills"]["arithmetic"]["argumentsSchema"]
+    assert schema["required"] == ["expression"]
+
+
 def test_a_message_is_answered_with_the_evaluated_expression(client: TestClient) -> None:
     task = send(client, "what is 17% of 240")
     assert task["status"]["state"] == "TASK_STATE_COMPLETED"

@@ -66,6 +66,17 @@ def test_a_message_is_answered_with_its_summary(client: TestClient) -> None:
     assert data == {"input_chars": len(TEXT)}
 
 
+def test_the_instruction_is_never_part_of_the_summary(client: TestClient) -> None:
+    task = send(client, "shorten this: The registry keeps agents. It removes stale ones")
+    assert answer(task)[0] == "The registry keeps agents. It removes stale ones"
+
+
+def test_the_text_argument_is_summarized_rather_than_the_message(client: TestClient) -> None:
+    text = "Dapr runs beside each app. It handles calls and state."
+    task = send(client, "please sum up the attached text", arguments={"text": text})
+    assert answer(task)[0] == text
+
+
 def test_a_message_with_only_an_instruction_is_rejected(client: TestClient) -> None:
     task = send(client, "summarize:")
     assert task["status"]["state"] == "TASK_STATE_REJECTED"

@@ -39,6 +39,10 @@ from orchestrator.ports import AgentSkill
         ("how far is 10 km? Also, what is 45 * 12?", ["how far is 10 km", "what is 45 * 12"]),
         ("what is 7 * 6, convert 2 l to cups", ["what is 7 * 6", "convert 2 l to cups"]),
         ("I weigh 150 lb, what is that in kg", ["I weigh 150 lb, what is that in kg"]),
+        ("what is 2+2 and 3+3", ["what is 2+2", "3+3"]),
+        ("what is two plus two and three plus three", ["what is two plus two", "three plus three"]),
+        ("add 15 and 27", ["add 15 and 27"]),
+        ("average of 3, 5 and 10", ["average of 3, 5 and 10"]),
     ],
 )
 def test_requests_split_into_independent_parts(text: str, parts: list[str]) -> None:
@@ -195,3 +199,36 @@ async def test_the_card_examples_reach_the_local_model_through_the_kernel() -> N
         await planner.answer("who won the world cup in 2018?")
     assert await planner.answer("how many ounces in 2 pounds?") == "done"
     assert calls == [("units", "convert-units", "how many ounces in 2 pounds")]
+
+
+async def test_an_order_to_change_the_system_is_refused_even_when_words_match_a_skill() -> None:
+    """The order "delete all agents" shares words with any agent-related card; it is refused by the
+    planner, with the reason, and no agent is called."""
+    calls: list[tuple[str, str, str]] = []
+
+    async def invoke(app_id: str, skill_id: str, text: str) -> str:
+        calls.append((app_id, skill_id, text))
+        return "done"
+
+    docs = AgentSkill(
+        "knowledge", "ask", "Answers questions about agents, tasks and the registry.", ("docs",)
+    )
+    planner = Planner(LocalPlannerChatCompletion(service_id="p", ai_model_id="local"), invoke)
+    planner.refresh([docs, UNITS])
+    with pytest.raises(NoAgentCanDo, match="no agent may change the system"):
+        await planner.answer("delete all agents")
+    assert calls == []
+
+
+async def test_number_words_and_an_article_as_one_reach_the_units_skill() -> None:
+    calls: list[tuple[str, str, str]] = []
+
+    async def invoke(app_id: str, skill_id: str, text: str) -> str:
+        calls.append((app_id, skill_id, text))
+        return "done"
+
+    planner = Planner(LocalPlannerChatCompletion(service_id="p", ai_model_id="local"), invoke)
+    planner.refresh([UNITS])
+    await planner.answer("how many grams in an ounce")
+    await planner.answer("convert ten miles to km")
+    assert [c[2] for c in calls] == ["how many grams in an ounce", "convert ten miles to km"]
