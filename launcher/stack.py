@@ -27,7 +27,14 @@ from launcher.observability import LocalTracing
 from launcher.private_files import make_private_dir
 from launcher.processes import ManagedProcess, StartupError, Supervisor, wait_until_ready
 from launcher.runfile import AppSpec, RunFile, load_runfile
-from launcher.security import TRUST_DOMAIN, AppTokens, RedisUsers, Sentry, new_api_key
+from launcher.security import (
+    TRUST_DOMAIN,
+    AppTokens,
+    RedisUsers,
+    Sentry,
+    new_api_key,
+    new_step_id_key,
+)
 from launcher.stackfile import write_stack_file
 from launcher.toolchain import REPO_ROOT, daprd_path, redis_server_path
 
@@ -145,6 +152,7 @@ class LocalStack:
         self.endpoints = self._plan_ports()
         self.tokens = {app.app_id: AppTokens() for app in self.runfile.apps}
         self.api_key = self.options.api_key or new_api_key()
+        self.step_id_key = new_step_id_key()
         self.redis_users = RedisUsers.new(
             self.run_dir / "secrets", [app.app_id for app in self.runfile.apps], PUBLIC_APP
         )
@@ -457,6 +465,7 @@ class LocalStack:
         if app.app_id == PUBLIC_APP:
             keys = [f"{OPERATOR}={self.api_key}", *self.options.extra_api_keys]
             env["ORCHESTRATOR_API_KEYS"] = ",".join(keys)
+            env["ORCHESTRATOR_STEP_ID_KEY"] = self.step_id_key  # shared by its replicas
             # The receiver answers GET /traces/<id>: the console's trace waterfall.
             env.setdefault("ORCHESTRATOR_TRACE_QUERY_URL", self.tracing.endpoint)
         env.pop(SECRETS_VARIABLE, None)  # for the orchestrator's sidecar only, never an app

@@ -43,6 +43,13 @@ class OrchestratorSettings(ServiceSettings):
     pubsub: str = "pubsub"
     # The queue of accepted asynchronous tasks (a pub/sub component of its own).
     task_queue: str = "taskqueue"
+    # The agents that take asynchronous work: their results and dead-letter topics
+    # (agent.results.<id>, tasks.deadletter.<id>) are subscribed to, comma-separated;
+    # the same names as in the pub/sub component's topic lists.
+    pubsub_agents: str = "calculator,summarizer,knowledge,units"
+    # The secret step ids are derived with (TaskPolicy.step_id_key); every replica
+    # needs the same one. Unset: each process makes its own.
+    step_id_key: SecretStr | None = None
     # Registry liveness: agents heartbeat every HUBSPOKE_HEARTBEAT_SECONDS (5 s);
     # an agent is unhealthy after `unhealthy_after_seconds` without a sign of
     # life and removed after `remove_after_seconds`.
@@ -117,6 +124,9 @@ class OrchestratorSettings(ServiceSettings):
     def public_base_url(self) -> str:
         """The public edge's base URL, without a trailing slash."""
         return (self.public_url or f"http://127.0.0.1:{self.app_port}").rstrip("/")
+
+    def pubsub_agent_list(self) -> list[str]:
+        return [a.strip() for a in self.pubsub_agents.split(",") if a.strip()]
 
     def approval_tag_set(self) -> frozenset[str]:
         return frozenset(t.strip() for t in self.approval_tags.split(",") if t.strip())
