@@ -75,7 +75,8 @@ class StackOptions:
     redis_port: int = 6390
     log_level: str = "info"
     env: Mapping[str, str] = field(default_factory=dict)
-    # Apps to run besides those of the run file (tests add agents of their own).
+    # Apps to run besides those of the run file (tests add agents of their own); one
+    # with the app-id of a run-file app runs instead of it.
     extra_apps: tuple[AppSpec, ...] = ()
     # Resource folders loaded by every sidecar besides the run file's (e.g. a test's policy).
     extra_resources: tuple[Path, ...] = ()
@@ -141,8 +142,10 @@ class LocalStack:
     def __init__(self, options: StackOptions | None = None) -> None:
         self.options = options or StackOptions()
         runfile = load_runfile(self.options.runfile)
+        replaced = {app.app_id for app in self.options.extra_apps}
+        kept = [app for app in runfile.apps if app.app_id not in replaced]
         self.runfile: RunFile = runfile.model_copy(
-            update={"apps": [*runfile.apps, *self.options.extra_apps]}
+            update={"apps": [*kept, *self.options.extra_apps]}
         )
         self.run_dir = self.options.run_dir.resolve()
         self.supervisor = Supervisor(
@@ -227,6 +230,7 @@ class LocalStack:
         named = [entry.partition("=")[2] for entry in self.options.extra_api_keys]
         return [
             self.api_key,
+            self.step_id_key,
             *named,
             *(token for pair in tokens for token in pair),
             *redis,
