@@ -94,7 +94,8 @@ TASK_COMPLETED_TOPIC = "task.completed"
 REGISTRY_TOPIC = "agents.registry"
 # Asynchronous tasks: the orchestrator's own queue, per-agent work, results, poison.
 TASKS_REQUESTED_TOPIC = "tasks.requested"
-# The orchestrator's own dead letters (it alone writes them); agents have their own.
+# The dead letters of the orchestrator's task queue (it alone writes them); on pubsub,
+# every app has its own: agent_dead_letter_topic(app_id).
 DEAD_LETTER_TOPIC = "tasks.deadletter"
 # Other routes (not A2A: its deadline is metadata.hubspoke.deadline) may carry a deadline here.
 DEADLINE_HEADER = "Hubspoke-Deadline"
@@ -125,7 +126,7 @@ def agent_results_topic(app_id: str) -> str:
 
 
 def agent_dead_letter_topic(app_id: str) -> str:
-    """Where an agent's sidecar moves work it gave up on (only it may publish there)."""
+    """Where an app's sidecar moves pubsub messages it gave up on (only it may publish there)."""
     return f"tasks.deadletter.{app_id}"
 
 

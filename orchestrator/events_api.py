@@ -5,8 +5,12 @@
 - `tasks.deadletter.<agent>`: work an agent's sidecar gave up on, or the agent
   itself (`WorkGivenUp`); logged (GET /v1/dead-letters), and the step fails
   with the reason if it is a step of that agent.
-- `tasks.deadletter` (both components): what the orchestrator's own sidecar
-  gave up on; logged, and a task of the queue fails with the reason.
+- `tasks.deadletter` (task queue) and `tasks.deadletter.<orchestrator>`
+  (pubsub): what the orchestrator's own sidecar gave up on; logged, and a
+  task of the queue fails with the reason. Two names, not one: both
+  components keep a topic in the Redis stream of that name, read by the
+  same consumer group, so a shared name would let a pubsub dead letter
+  arrive through the task queue's subscription.
 
 Who produced a message is the topic it arrived on (only that app's sidecar
 may publish there, only its Redis user may append to the stream), never a
@@ -213,9 +217,12 @@ async def _fail_task(service: TaskService, task_id: str, letter: DeadLetter) -> 
         log.warning("dead letter %s names unknown task %s", letter.message_id, task_id)
 
 
-def subscribe(app: FastAPI, *, pubsub: str, task_queue: str, agents: list[str]) -> None:
+def subscribe(
+    app: FastAPI, *, app_id: str, pubsub: str, task_queue: str, agents: list[str]
+) -> None:
     """Serve the task queue, each of `agents`' results and dead letters, and the
-    orchestrator's own dead letters to Dapr."""
+    orchestrator's (`app_id`) own dead letters to Dapr."""
+    own_dead_letters = agent_dead_letter_topic(app_id)
     dapr = subscriptions(app)
     dapr.subscribe(
         pubsub=task_queue, topic=TASKS_REQUESTED_TOPIC, dead_letter_topic=DEAD_LETTER_TOPIC
@@ -223,12 +230,12 @@ def subscribe(app: FastAPI, *, pubsub: str, task_queue: str, agents: list[str]) 
     dapr.subscribe(pubsub=task_queue, topic=DEAD_LETTER_TOPIC)(
         _own_dead_letter_handler(fails_tasks=True)
     )
-    dapr.subscribe(pubsub=pubsub, topic=DEAD_LETTER_TOPIC)(
+    dapr.subscribe(pubsub=pubsub, topic=own_dead_letters)(
         _own_dead_letter_handler(fails_tasks=False)
     )
     for agent in agents:
         dapr.subscribe(
-            pubsub=pubsub, topic=agent_results_topic(agent), dead_letter_topic=DEAD_LETTER_TOPIC
+            pubsub=pubsub, topic=agent_results_topic(agent), dead_letter_topic=own_dead_letters
         )(_result_handler(agent))
         dapr.subscribe(pubsub=pubsub, topic=agent_dead_letter_topic(agent))(
             _agent_dead_letter_handler(agent)

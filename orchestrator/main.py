@@ -236,6 +236,7 @@ def build_app(
     agents_api.subscribe(app, settings.pubsub)
     events_api.subscribe(
         app,
+        app_id=settings.app_id,
         pubsub=settings.pubsub,
         task_queue=settings.task_queue,
         agents=settings.pubsub_agent_list(),

@@ -250,7 +250,7 @@ def test_message_with_sampled_out_context_is_recorded_and_so_is_its_dead_letter(
         trace_id,
         lambda spans: (
             any(is_delivery(s, "agent.results.calculator") for s in spans)
-            and any(is_delivery(s, "tasks.deadletter") for s in spans)
+            and any(is_delivery(s, "tasks.deadletter.orchestrator") for s in spans)
             and any((s["service"], s["process"]) == ("orchestrator", "daprd") for s in spans)
         ),
     )

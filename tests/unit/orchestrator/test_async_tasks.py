@@ -311,7 +311,7 @@ def test_the_orchestrators_own_pubsub_dead_letters_fail_no_task(client: TestClie
     """Only the task queue's dead letters may fail a task (they name it themselves)."""
     task_id = client.post("/v1/tasks", json={"input": "2+3", "mode": "async"}).json()["id"]
     forged = cloud_event("forged", "orchestrator", {"task_id": task_id})
-    assert client.post(f"/events/pubsub/{DEAD_LETTER_TOPIC}", json=forged).json() == {
+    assert client.post("/events/pubsub/tasks.deadletter.orchestrator", json=forged).json() == {
         "status": "SUCCESS"
     }
     assert client.get(f"/v1/tasks/{task_id}").json()["status"] == "queued"
