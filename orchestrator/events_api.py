@@ -147,6 +147,13 @@ def _letter(body: dict[str, Any], task_id: str | None, source: str, reason: str)
     )
 
 
+def _parts(event: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A delivered dead letter's envelope and data, as objects (empty if they are not)."""
+    body = event if isinstance(event, dict) else {"data": event}
+    raw = body.get("data")
+    return body, raw if isinstance(raw, dict) else {}
+
+
 def _named_task(data: dict[str, Any]) -> str | None:
     # Our messages name the task in camelCase (the A2A binding); the queue's in snake_case.
     named = data.get("taskId", data.get("task_id"))
@@ -159,9 +166,7 @@ def _agent_dead_letter_handler(agent: str) -> Handler:
     async def on_dead_letter(
         results: StepResultsDep, letters: DeadLetterLogDep, event: Annotated[Any, Body()]
     ) -> dict[str, str]:
-        body = event if isinstance(event, dict) else {"data": event}
-        raw = body.get("data")
-        data: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        body, data = _parts(event)
         try:
             reason = f"{agent} gave up: {WorkGivenUp.model_validate(data).reason}"
         except ValidationError:  # a work message Dapr moved here: no reason of its own
@@ -191,9 +196,7 @@ def _own_dead_letter_handler(*, fails_tasks: bool) -> Handler:
     async def on_dead_letter(
         service: TaskServiceDep, letters: DeadLetterLogDep, event: Annotated[Any, Body()]
     ) -> dict[str, str]:
-        body = event if isinstance(event, dict) else {"data": event}
-        raw = body.get("data")
-        data: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        body, data = _parts(event)
         reason = "dropped by its subscriber, or not deliverable after retries"
         letter = _letter(body, _named_task(data), "orchestrator", reason)
         try:
