@@ -29,7 +29,7 @@ __all__ = ["ClientResult", "SidecarAccess", "compare_clients"]
 STORE = "statestore"
 PUBSUB = "pubsub"
 # Published by the orchestrator's app id and subscribed by nobody in the floor setup.
-TOPIC = "tasks.deadletter"
+TOPIC = "tasks.deadletter.orchestrator"
 VALUE = b'{"record": "' + b"x" * 1500 + b'"}'  # about a task record
 
 

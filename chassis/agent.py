@@ -41,8 +41,8 @@ from chassis.card import (
 )
 from chassis.contract import (
     CONTRACT_VERSION,
-    DEAD_LETTER_TOPIC,
     MAX_INPUT_CHARS,
+    agent_dead_letter_topic,
     agent_requests_topic,
 )
 from chassis.dapr import DaprPort, open_sidecar
@@ -299,5 +299,5 @@ def _subscribe_inbox(app: FastAPI, settings: AgentSettings) -> None:
     subscriptions(app).subscribe(
         pubsub=settings.pubsub,
         topic=agent_requests_topic(settings.app_id),
-        dead_letter_topic=DEAD_LETTER_TOPIC,
+        dead_letter_topic=agent_dead_letter_topic(settings.app_id),
     )(on_work)

@@ -32,17 +32,23 @@ Asynchronous work uses our custom A2A binding, named in the card's
   that agent may subscribe) a CloudEvent whose `id` is the step id and whose
   data is `AgentWork`: `{"taskId", "stepId", "agent": <app-id>,
   "deadline": <RFC 3339>, "request": <A2A SendMessageRequest, proto JSON>}`;
-  Dapr drops it (to `tasks.deadletter`) once its TTL, the deadline, passes.
+  Dapr drops it (to the agent's `tasks.deadletter.<app-id>`) once its TTL,
+  the deadline, passes.
 - response: the agent handles `request` exactly as a SendMessage on
-  `POST /a2a`, then publishes on `agent.results` an `AgentResult`:
-  `{"taskId", "stepId", "agent", "task": <A2A Task, proto JSON>}`, with the
-  work's CloudEvent id as its own. Delivery is at-least-once: the agent
-  answers each step id once (a redelivery gets the stored answer again) and
-  the orchestrator keeps the first result per step id; a result whose
-  CloudEvent `source` (set by Dapr to the publishing app) is not `agent` is
-  dropped.
-- poison: a message either side cannot read is answered DROP and Dapr moves
-  it to `tasks.deadletter`; the step it named fails at once.
+  `POST /a2a`, then publishes on its own `agent.results.<app-id>` an
+  `AgentResult`: `{"taskId", "stepId", "agent", "task": <A2A Task, proto
+  JSON>}`, with the work's CloudEvent id as its own. Delivery is
+  at-least-once: the agent answers each step id once (a redelivery gets the
+  stored answer again) and the orchestrator keeps the first result per
+  (agent, step id).
+- poison: a message an agent cannot read is answered DROP and Dapr moves it
+  to the agent's `tasks.deadletter.<app-id>`; the step it named fails at
+  once, if it is a step of that agent.
+- provenance: the producer of a message is the app whose topic it arrived
+  on, never a field of the message (a CloudEvent `source` is whatever the
+  publisher wrote). Only that app's sidecar may publish there
+  (`publishingScopes`) and only its Redis user may append to the stream
+  (`launcher.security`).
 
 The orchestrator publishes `TaskCompleted` on `task.completed`. Changing a
 field here is a contract change.
@@ -59,7 +65,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 __all__ = [
-    "AGENT_RESULTS_TOPIC",
     "ANSWER_ARTIFACT",
     "CONTRACT_VERSION",
     "DEADLINE_HEADER",
@@ -74,7 +79,10 @@ __all__ = [
     "RegistrationKind",
     "RegistrationMessage",
     "TaskCompleted",
+    "WorkGivenUp",
+    "agent_dead_letter_topic",
     "agent_requests_topic",
+    "agent_results_topic",
     "deadline_headers",
     "remaining_seconds",
 ]
@@ -86,7 +94,8 @@ TASK_COMPLETED_TOPIC = "task.completed"
 REGISTRY_TOPIC = "agents.registry"
 # Asynchronous tasks: the orchestrator's own queue, per-agent work, results, poison.
 TASKS_REQUESTED_TOPIC = "tasks.requested"
-AGENT_RESULTS_TOPIC = "agent.results"
+# The dead letters of the orchestrator's task queue (it alone writes them); on pubsub,
+# every app has its own: agent_dead_letter_topic(app_id).
 DEAD_LETTER_TOPIC = "tasks.deadletter"
 # Other routes (not A2A: its deadline is metadata.hubspoke.deadline) may carry a deadline here.
 DEADLINE_HEADER = "Hubspoke-Deadline"
@@ -111,6 +120,16 @@ def agent_requests_topic(app_id: str) -> str:
     return f"agent.requests.{app_id}"
 
 
+def agent_results_topic(app_id: str) -> str:
+    """The topic an agent publishes its results on (only it may publish there)."""
+    return f"agent.results.{app_id}"
+
+
+def agent_dead_letter_topic(app_id: str) -> str:
+    """Where an app's sidecar moves pubsub messages it gave up on (only it may publish there)."""
+    return f"tasks.deadletter.{app_id}"
+
+
 class _Wire(BaseModel):
     """camelCase on the wire, as A2A's own JSON is."""
 
@@ -131,8 +150,18 @@ class AgentWork(_Wire):
     request: dict[str, Any] = Field(description="An A2A SendMessageRequest, as proto JSON.")
 
 
+class WorkGivenUp(_Wire):
+    """What an agent publishes on its dead-letter topic for work it gave up on itself
+    (e.g. a result too large to publish): the step fails at once, with `reason`."""
+
+    task_id: str = Field(min_length=1, max_length=64)
+    step_id: str = Field(pattern=r"^[0-9a-f]{32,64}$")
+    agent: str
+    reason: str = Field(max_length=500)
+
+
 class AgentResult(_Wire):
-    """An agent's answer to `AgentWork` on `agent.results`: the A2A Task it ended in."""
+    """An agent's answer to `AgentWork` on `agent.results.<app-id>`: the A2A Task it ended in."""
 
     task_id: str
     step_id: str

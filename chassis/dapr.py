@@ -16,7 +16,8 @@ Exception tree (all `DaprError`):
     DaprError
     ├── SidecarUnavailable     the sidecar did not answer (down, timed out)
     ├── InvocationFailed       the target app, or Dapr on the way (`FailedHop`), answered non-2xx
-    └── EtagMismatch           a state write lost an optimistic-concurrency race
+    ├── EtagMismatch           a state write lost an optimistic-concurrency race
+    └── MessageTooLarge        an event too large for its subscriber, refused before publishing
 """
 
 from __future__ import annotations
@@ -36,15 +37,18 @@ from dapr.conf import settings as dapr_settings
 from chassis.paths import method_ambiguity
 
 __all__ = [
+    "MAX_MESSAGE_BYTES",
     "DaprError",
     "DaprPort",
     "DaprSidecar",
     "EtagMismatch",
     "FailedHop",
     "InvocationFailed",
+    "MessageTooLarge",
     "SidecarUnavailable",
     "StateItem",
     "StateWrite",
+    "check_message_size",
     "open_sidecar",
     "pooled_session",
     "sidecar_address",
@@ -52,6 +56,12 @@ __all__ = [
 
 
 _JSON_HEADERS = {"content-type": "application/json"}
+
+# The largest event data any app publishes. Every subscriber refuses request
+# bodies over 1 MiB (HUBSPOKE_MAX_REQUEST_BYTES), and Dapr delivers the data
+# wrapped in a CloudEvent (ids, topic, trace context: well under 64 KiB); a
+# larger message would be retried until Dapr gave it up, so it is refused here.
+MAX_MESSAGE_BYTES = 1_048_576 - 65_536
 
 
 class DaprError(Exception):
@@ -110,6 +120,22 @@ class InvocationFailed(DaprError):
         if self.status == 403 or "permissiondenied" in message.replace(" ", ""):
             return FailedHop.DENIED
         return FailedHop.UNREACHABLE
+
+
+class MessageTooLarge(DaprError):
+    """An event's data exceeds `MAX_MESSAGE_BYTES`; nothing was published."""
+
+    def __init__(self, topic: str, size: int, limit: int = MAX_MESSAGE_BYTES) -> None:
+        super().__init__(
+            f"a message of {size} bytes for {topic} exceeds the limit of {limit} bytes"
+        )
+        self.topic, self.size, self.limit = topic, size, limit
+
+
+def check_message_size(topic: str, data: bytes) -> None:
+    """Raise `MessageTooLarge` if `data` is too large to be delivered to any subscriber."""
+    if len(data) > MAX_MESSAGE_BYTES:
+        raise MessageTooLarge(topic, len(data), MAX_MESSAGE_BYTES)
 
 
 class EtagMismatch(DaprError):
@@ -206,7 +232,8 @@ class DaprPort(Protocol):
 
         `metadata` goes to Dapr as is: `cloudevent.id` sets the message id
         (subscribers dedupe by it), `ttlInSeconds` makes Dapr drop the message
-        once stale.
+        once stale. Raises `MessageTooLarge` (before sending anything) for
+        data over `MAX_MESSAGE_BYTES`.
         """
         ...
 
@@ -418,6 +445,7 @@ class DaprSidecar:
     async def publish(
         self, pubsub: str, topic: str, data: bytes, *, metadata: Mapping[str, str] | None = None
     ) -> None:
+        check_message_size(topic, data)
         params = {f"metadata.{key}": value for key, value in (metadata or {}).items()}
         reply = await self._send(
             "POST",

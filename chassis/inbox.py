@@ -1,4 +1,4 @@
-"""Asynchronous work for an agent: `agent.requests.<app-id>` in, `agent.results` out.
+"""Asynchronous work for an agent: `agent.requests.<app-id>` in, `agent.results.<app-id>` out.
 
 The agent's side of our A2A pub/sub binding (see `chassis.contract`). Each
 work message carries an A2A SendMessageRequest; it is sent, in-process, to
@@ -15,7 +15,10 @@ result is kept under the message id (with a TTL) before it is published, so a
 message delivered or sent again, even to another replica, is answered with
 the same result without being worked on again; the result carries the work's
 message id, so the orchestrator keeps only the first copy. A message that
-does not parse is answered DROP, and Dapr moves it to the dead-letter topic.
+does not parse is answered DROP, and Dapr moves it to the agent's dead-letter
+topic. A result too large to publish is given up here: a `WorkGivenUp` with
+the reason goes to the same dead-letter topic, and the orchestrator fails the
+step with it.
 """
 
 from __future__ import annotations
@@ -31,8 +34,15 @@ from starlette.types import ASGIApp
 from chassis.a2a_server import failed_task
 from chassis.card import A2A_PATH
 from chassis.claims import WorkClaims
-from chassis.contract import AGENT_RESULTS_TOPIC, AgentResult, AgentWork, CloudEvent
-from chassis.dapr import DaprError, DaprPort
+from chassis.contract import (
+    AgentResult,
+    AgentWork,
+    CloudEvent,
+    WorkGivenUp,
+    agent_dead_letter_topic,
+    agent_results_topic,
+)
+from chassis.dapr import DaprError, DaprPort, MessageTooLarge
 
 __all__ = ["WorkInbox"]
 
@@ -97,16 +107,32 @@ class WorkInbox:
                 # answer again with what was answered, without working on it again.
                 log.info("work message %s answered already; sending the answer again", envelope.id)
                 result = AgentResult.model_validate_json(stored.data)
-            await self._dapr.publish(
-                self._pubsub,
-                AGENT_RESULTS_TOPIC,
-                result.model_dump_json().encode(),
-                metadata={"cloudevent.id": envelope.id},
-            )
+            try:
+                await self._dapr.publish(
+                    self._pubsub,
+                    agent_results_topic(self._app_id),
+                    result.model_dump_json().encode(),
+                    metadata={"cloudevent.id": envelope.id},
+                )
+            except MessageTooLarge as exc:
+                await self._give_up(envelope.data, f"the result was not published: {exc}")
+                return "SUCCESS"
         except DaprError as exc:
             log.warning("work message %s not answered yet: %s", envelope.id, exc)
             return "RETRY"
         return "SUCCESS"
+
+    async def _give_up(self, work: AgentWork, reason: str) -> None:
+        """Record on our dead-letter topic why this work ends without a result."""
+        log.warning("giving up work %s: %s", work.step_id, reason)
+        notice = WorkGivenUp(
+            task_id=work.task_id, step_id=work.step_id, agent=self._app_id, reason=reason
+        )
+        await self._dapr.publish(
+            self._pubsub,
+            agent_dead_letter_topic(self._app_id),
+            notice.model_dump_json().encode(),
+        )
 
     async def _answer(self, work: AgentWork) -> AgentResult:
         rpc = {

@@ -31,6 +31,7 @@ from chassis.dapr import (
     SidecarUnavailable,
     StateItem,
     StateWrite,
+    check_message_size,
 )
 from chassis.errors import UnprocessableError
 from chassis.paths import method_ambiguity
@@ -156,6 +157,7 @@ class InMemoryDapr:
     ) -> None:
         if self.publish_fails:
             raise SidecarUnavailable("the broker is down (injected)")
+        check_message_size(topic, data)
         event = json.loads(data)
         self.published.append((pubsub, topic, event))
         self.publish_metadata.append(dict(metadata or {}))

@@ -3,7 +3,7 @@
 `python -m conformance <app-id>` checks an agent of a running stack from the
 outside, with the orchestrator's identity and nothing else: its card through
 the orchestrator's daprd, A2A SendMessage through the same sidecar, work over
-pub/sub, results counted in the `agent.results` stream, its registration in
+pub/sub, results counted in the agent's `agent.results.<app-id>` stream, its registration in
 the orchestrator's registry. It never calls the agent's own port, so what it
 checks is what the orchestrator will meet.
 

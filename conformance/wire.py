@@ -8,7 +8,6 @@ from __future__ import annotations
 
 __all__ = [
     "A2A_METHOD",
-    "AGENT_RESULTS_TOPIC",
     "CALLER_DAPR_PORT",
     "CARD_PATH",
     "CONTRACT_VERSION",
@@ -21,6 +20,7 @@ __all__ = [
     "jsonrpc_interface_url",
     "pubsub_interface_url",
     "requests_topic",
+    "results_topic",
 ]
 
 CONTRACT_VERSION = "hubspoke.agent/v2"
@@ -34,7 +34,6 @@ CARD_PATH = ".well-known/agent-card.json"
 HEALTH_METHOD = "healthz"
 # A card's JSON-RPC URL is on the caller's own sidecar, at Dapr's default HTTP port.
 CALLER_DAPR_PORT = 3500
-AGENT_RESULTS_TOPIC = "agent.results"
 REGISTRY_TOPIC = "agents.registry"
 # The longest step input the design lets an agent take (chassis MAX_INPUT_CHARS).
 MAX_INPUT_CHARS = 20_000
@@ -43,6 +42,11 @@ MAX_INPUT_CHARS = 20_000
 def jsonrpc_interface_url(app_id: str) -> str:
     """The one JSONRPC interface URL a card of `app_id` may give."""
     return f"http://localhost:{CALLER_DAPR_PORT}/v1.0/invoke/{app_id}/method/{A2A_METHOD}"
+
+
+def results_topic(app_id: str) -> str:
+    """The topic an agent publishes its results on (only it may publish there)."""
+    return f"agent.results.{app_id}"
 
 
 def requests_topic(app_id: str) -> str:

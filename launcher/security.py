@@ -9,8 +9,13 @@
 - Redis refuses every client that does not log in (its default user is off).
   Each sidecar logs in as a Redis ACL user of its own (named after its
   app-id, a random password per run) that reaches only its own state keys
-  and the streams of the topics its role uses. Sidecars read the credentials
+  and the streams of the topics its role uses: an agent may append (XADD)
+  only to the streams it produces (`agent.results.<id>`,
+  `tasks.deadletter.<id>`, `agents.registry`), and may only read and
+  acknowledge the streams it consumes. Sidecars read the credentials
   from a secret-store file of their own (mode 0600); apps never see them.
+- The orchestrator derives step ids with a random key (ORCHESTRATOR_STEP_ID_KEY),
+  the same for all its replicas.
 Nothing here is written to the repository; on AKS they come from secrets.
 """
 
@@ -27,12 +32,16 @@ from launcher.private_files import make_private_dir
 from launcher.processes import ManagedProcess, Supervisor, http_ok, wait_until_ready
 from launcher.toolchain import REPO_ROOT, sentry_path
 
-__all__ = ["AppTokens", "RedisUsers", "Sentry", "new_api_key"]
+__all__ = ["AppTokens", "RedisUsers", "Sentry", "new_api_key", "new_step_id_key"]
 
 TRUST_DOMAIN = "localhost"  # sentry's --trust-domain = daprd's --control-plane-trust-domain
 
 
 def new_api_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def new_step_id_key() -> str:
     return secrets.token_urlsafe(32)
 
 
@@ -42,15 +51,37 @@ class AppTokens:
     dapr_api_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
 
-# Streams (one per topic, named after it) that every role may touch; each app
-# also gets its own work topic and the keys of its own state (Dapr prefixes
-# them "<app-id>||"). Publishing and subscribing scopes in
-# components/common/pubsub.yaml narrow this further per app.
-_SHARED_STREAMS = ("agents.registry", "agent.results", "tasks.deadletter", "task.completed")
-_ORCHESTRATOR_STREAMS = ("tasks.requested", "agent.requests.*")
+# Streams are named after their topics. The orchestrator (the hub, trusted with
+# every task) may use every stream of ours; an agent only these, and
+# Dapr's `publishingScopes` and `subscriptionScopes` (components/common/
+# pubsub.yaml) narrow its sidecar further to the same topics.
+_ORCHESTRATOR_STREAMS = (
+    "tasks.requested",
+    "tasks.deadletter*",
+    "agent.requests.*",
+    "agent.results.*",
+    "agents.registry",
+    "task.completed",
+)
+# Streams an agent consumes (besides its agent.requests.<app-id>), by app-id.
+_CONSUMED = {"summarizer": ("task.completed",)}
 # What Dapr's Redis components send: streams, hashes, Lua scripts for ETags,
 # INFO at start-up (state.redis asks for replicas). No administration.
 _COMMANDS = "+@all -@dangerous +info"
+# A consumer group's work on a stream: create the group, read, acknowledge,
+# claim what a dead consumer left pending. Acknowledging and claiming change
+# only the group's pending list, never an entry: no XADD, XDEL, XTRIM, XSETID,
+# nor destroying or moving a group.
+_CONSUMER = "+@read +xreadgroup +xack +xclaim +xautoclaim +xgroup|create +xgroup|createconsumer"
+# Publishing through Dapr is one XADD per message.
+_PRODUCER = "+xadd"
+
+
+def agent_streams(app_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The streams an agent consumes and those it produces (appends to)."""
+    consumed = (f"agent.requests.{app_id}", *_CONSUMED.get(app_id, ()))
+    produced = (f"agent.results.{app_id}", f"tasks.deadletter.{app_id}", "agents.registry")
+    return consumed, produced
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -99,12 +130,24 @@ class RedisUsers:
     def _acl(self) -> str:
         lines = ["user default off"]
         for app_id, password in self.passwords.items():
-            own = (f"agent.requests.{app_id}",) if app_id != self.orchestrator else ()
-            extra = _ORCHESTRATOR_STREAMS if app_id == self.orchestrator else own
-            keys = " ".join(f"~{k}" for k in (f"{app_id}||*", *_SHARED_STREAMS, *extra))
             digest = hashlib.sha256(password.encode()).hexdigest()
-            lines.append(f"user {app_id} on #{digest} resetchannels {keys} {_COMMANDS}")
+            user = f"user {app_id} on #{digest} resetchannels"
+            if app_id == self.orchestrator:
+                keys = _keys(f"{app_id}||*", *_ORCHESTRATOR_STREAMS)
+                lines.append(f"{user} {keys} {_COMMANDS}")
+                continue
+            # Its own state keys take every data command; each stream only what its
+            # role needs, in a selector (Redis 7: the commands apply to its keys only).
+            consumed, produced = agent_streams(app_id)
+            lines.append(
+                f"{user} {_keys(f'{app_id}||*')} {_COMMANDS}"
+                f" ({_keys(*consumed)} {_CONSUMER}) ({_keys(*produced)} {_PRODUCER})"
+            )
         return "\n".join(lines) + "\n"
+
+
+def _keys(*patterns: str) -> str:
+    return " ".join(f"~{p}" for p in patterns)
 
 
 @dataclass

@@ -28,7 +28,14 @@ from launcher.observability import LocalTracing
 from launcher.private_files import make_private_dir
 from launcher.processes import ManagedProcess, StartupError, Supervisor, wait_until_ready
 from launcher.runfile import AppSpec, RunFile, load_runfile
-from launcher.security import TRUST_DOMAIN, AppTokens, RedisUsers, Sentry, new_api_key
+from launcher.security import (
+    TRUST_DOMAIN,
+    AppTokens,
+    RedisUsers,
+    Sentry,
+    new_api_key,
+    new_step_id_key,
+)
 from launcher.stackfile import write_stack_file
 from launcher.toolchain import REPO_ROOT, daprd_path, redis_server_path
 
@@ -69,7 +76,8 @@ class StackOptions:
     redis_port: int = 6390
     log_level: str = "info"
     env: Mapping[str, str] = field(default_factory=dict)
-    # Apps to run besides those of the run file (tests add agents of their own).
+    # Apps to run besides those of the run file (tests add agents of their own); one
+    # with the app-id of a run-file app runs instead of it.
     extra_apps: tuple[AppSpec, ...] = ()
     # Resource folders loaded by every sidecar besides the run file's (e.g. a test's policy).
     extra_resources: tuple[Path, ...] = ()
@@ -138,8 +146,10 @@ class LocalStack:
     def __init__(self, options: StackOptions | None = None) -> None:
         self.options = options or StackOptions()
         runfile = load_runfile(self.options.runfile)
+        replaced = {app.app_id for app in self.options.extra_apps}
+        kept = [app for app in runfile.apps if app.app_id not in replaced]
         self.runfile: RunFile = runfile.model_copy(
-            update={"apps": [*runfile.apps, *self.options.extra_apps]}
+            update={"apps": [*kept, *self.options.extra_apps]}
         )
         self.run_dir = self.options.run_dir.resolve()
         self.supervisor = Supervisor(
@@ -149,6 +159,7 @@ class LocalStack:
         self.endpoints = self._plan_ports()
         self.tokens = {app.app_id: AppTokens() for app in self.runfile.apps}
         self.api_key = self.options.api_key or new_api_key()
+        self.step_id_key = new_step_id_key()
         self.redis_users = RedisUsers.new(
             self.run_dir / "secrets", [app.app_id for app in self.runfile.apps], PUBLIC_APP
         )
@@ -223,6 +234,7 @@ class LocalStack:
         named = [entry.partition("=")[2] for entry in self.options.extra_api_keys]
         return [
             self.api_key,
+            self.step_id_key,
             *named,
             *(token for pair in tokens for token in pair),
             *redis,
@@ -463,6 +475,7 @@ class LocalStack:
             env["ORCHESTRATOR_API_KEYS"] = ",".join(keys)
             roles = {name: ["operator"] for name in self.options.operators}
             env["ORCHESTRATOR_API_KEY_ROLES"] = json.dumps(roles)
+            env["ORCHESTRATOR_STEP_ID_KEY"] = self.step_id_key  # shared by its replicas
             # The receiver answers GET /traces/<id>: the console's trace waterfall.
             env.setdefault("ORCHESTRATOR_TRACE_QUERY_URL", self.tracing.endpoint)
         env.pop(SECRETS_VARIABLE, None)  # for the orchestrator's sidecar only, never an app

@@ -76,7 +76,10 @@ def write_stack_file(stack: LocalStack, orchestrator: str) -> Path:
 
 
 def _labelled_secrets(stack: LocalStack) -> dict[str, str]:
-    labelled = {"the orchestrator's public API key": stack.api_key}
+    labelled = {
+        "the orchestrator's public API key": stack.api_key,
+        "the orchestrator's step-id key": stack.step_id_key,
+    }
     for app_id, tokens in stack.tokens.items():
         labelled[f"{app_id}'s app API token"] = tokens.app_api_token
         labelled[f"{app_id}'s Dapr API token"] = tokens.dapr_api_token

@@ -1,9 +1,20 @@
 """Asynchronous tasks over pub/sub: the orchestrator's subscriptions, and the dead letters.
 
 - `tasks.requested`: the queue of accepted tasks; any replica runs one.
-- `agent.results`: agents' answers to work, stored by step id.
-- `tasks.deadletter`: what a subscriber dropped or Dapr could not deliver;
-  logged (GET /v1/dead-letters), and the task it belonged to fails with the reason.
+- `agent.results.<agent>`: each agent's answers to work, stored by (agent, step id).
+- `tasks.deadletter.<agent>`: work an agent's sidecar gave up on, or the agent
+  itself (`WorkGivenUp`); logged (GET /v1/dead-letters), and the step fails
+  with the reason if it is a step of that agent.
+- `tasks.deadletter` (task queue) and `tasks.deadletter.<orchestrator>`
+  (pubsub): what the orchestrator's own sidecar gave up on; logged, and a
+  task of the queue fails with the reason. Two names, not one: both
+  components keep a topic in the Redis stream of that name, read by the
+  same consumer group, so a shared name would let a pubsub dead letter
+  arrive through the task queue's subscription.
+
+Who produced a message is the topic it arrived on (only that app's sidecar
+may publish there, only its Redis user may append to the stream), never a
+field of the message: a CloudEvent `source` is whatever its publisher wrote.
 
 Handlers answer Dapr SUCCESS, RETRY (try again: the state store or broker
 hiccupped) or DROP (poison: Dapr moves it to the dead-letter topic).
@@ -21,11 +32,13 @@ from pydantic import ValidationError
 
 from chassis.a2a_server import failed_task
 from chassis.contract import (
-    AGENT_RESULTS_TOPIC,
     DEAD_LETTER_TOPIC,
     TASKS_REQUESTED_TOPIC,
     AgentResult,
     CloudEvent,
+    WorkGivenUp,
+    agent_dead_letter_topic,
+    agent_results_topic,
 )
 from chassis.dapr import DaprError
 from chassis.problems import problem_responses
@@ -40,7 +53,6 @@ from orchestrator.deps import (
 from orchestrator.errors import TaskNotFound
 from orchestrator.tasks.models import DeadLetter, DeadLetterList, QueuedTask
 from orchestrator.tasks.service import TaskService
-from orchestrator.tasks.step_results import StepResults
 from orchestrator.tasks.store import DeadLetterLog
 
 __all__ = ["router", "subscribe"]
@@ -108,53 +120,77 @@ async def on_task_requested(
     return SUCCESS
 
 
-async def on_agent_result(
-    results: StepResultsDep, letters: DeadLetterLogDep, event: Annotated[Any, Body()]
-) -> dict[str, str]:
-    try:
-        envelope = CloudEvent[AgentResult].model_validate(event)
-    except ValidationError as exc:
-        return await _drop(letters, event, AGENT_RESULTS_TOPIC, f"malformed: {_describe(exc)}")
-    if envelope.source != envelope.data.agent:
-        # Dapr sets the source to the publishing app: an agent cannot answer for another.
-        reason = f"result for {envelope.data.agent!r} published by {envelope.source!r}"
-        return await _drop(letters, event, AGENT_RESULTS_TOPIC, reason)
-    try:
-        await results.deliver(envelope.data)
-    except DaprError:
-        return RETRY
-    return SUCCESS
+Handler = Callable[..., Coroutine[Any, Any, dict[str, str]]]
 
 
-def _dead_letter_handler(
-    *, fails_tasks: bool
-) -> Callable[..., Coroutine[Any, Any, dict[str, str]]]:
-    """A dead-letter subscriber. Only the task queue's may fail a whole task: agents may
-    publish on pubsub's tasks.deadletter, and must not be able to fail tasks there."""
+def _result_handler(agent: str) -> Handler:
+    """The subscriber of `agent.results.<agent>`: every result there is `agent`'s."""
+    topic = agent_results_topic(agent)
+
+    async def on_agent_result(
+        results: StepResultsDep, letters: DeadLetterLogDep, event: Annotated[Any, Body()]
+    ) -> dict[str, str]:
+        try:
+            envelope = CloudEvent[AgentResult].model_validate(event)
+        except ValidationError as exc:
+            return await _drop(letters, event, topic, f"malformed: {_describe(exc)}")
+        if envelope.data.agent != agent:
+            reason = f"result for {envelope.data.agent!r} published on {agent!r}'s topic"
+            return await _drop(letters, event, topic, reason)
+        try:
+            await results.deliver(envelope.data)
+        except DaprError:
+            return RETRY
+        return SUCCESS
+
+    return on_agent_result
+
+
+def _letter(body: dict[str, Any], task_id: str | None, source: str, reason: str) -> DeadLetter:
+    return DeadLetter(
+        message_id=str(body.get("id", "unknown")),
+        source=source,
+        task_id=task_id,
+        reason=reason,
+        arrived=True,
+        received_at=datetime.now(UTC),
+    )
+
+
+def _parts(event: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A delivered dead letter's envelope and data, as objects (empty if they are not)."""
+    body = event if isinstance(event, dict) else {"data": event}
+    raw = body.get("data")
+    return body, raw if isinstance(raw, dict) else {}
+
+
+def _named_task(data: dict[str, Any]) -> str | None:
+    # Our messages name the task in camelCase (the A2A binding); the queue's in snake_case.
+    named = data.get("taskId", data.get("task_id"))
+    return named if isinstance(named, str) else None
+
+
+def _agent_dead_letter_handler(agent: str) -> Handler:
+    """The subscriber of `tasks.deadletter.<agent>`: it may fail `agent`'s steps only."""
 
     async def on_dead_letter(
-        service: TaskServiceDep,
-        results: StepResultsDep,
-        letters: DeadLetterLogDep,
-        event: Annotated[Any, Body()],
+        results: StepResultsDep, letters: DeadLetterLogDep, event: Annotated[Any, Body()]
     ) -> dict[str, str]:
-        body = event if isinstance(event, dict) else {"data": event}
-        raw = body.get("data")
-        data: dict[str, Any] = raw if isinstance(raw, dict) else {}
-        # Our messages name the task in camelCase (the A2A binding); the queue's in snake_case.
-        named = data.get("taskId", data.get("task_id"))
-        task_id = named if isinstance(named, str) else None
-        letter = DeadLetter(
-            message_id=str(body.get("id", "unknown")),
-            source=body.get("source") if isinstance(body.get("source"), str) else None,
-            task_id=task_id,
-            reason="dropped by its subscriber, or not deliverable after retries",
-            arrived=True,
-            received_at=datetime.now(UTC),
-        )
+        body, data = _parts(event)
+        try:
+            reason = f"{agent} gave up: {WorkGivenUp.model_validate(data).reason}"
+        except ValidationError:  # a work message Dapr moved here: no reason of its own
+            reason = f"{agent}'s sidecar gave the message up (dropped, or not deliverable)"
+        letter = _letter(body, _named_task(data), agent, reason)
+        step_id = data.get("stepId")
         try:
             noted = await letters.note(letter)
-            await _fail_owner(service, results, data, noted, fails_tasks=fails_tasks)
+            if noted.task_id is not None and isinstance(step_id, str):
+                why = f"message {noted.message_id} was dead-lettered: {noted.reason}"
+                task = failed_task(task_id=step_id, context_id=noted.task_id, reason=why)
+                await results.deliver(
+                    AgentResult(task_id=noted.task_id, step_id=step_id, agent=agent, task=task)
+                )
         except DaprError:
             return RETRY
         return SUCCESS
@@ -162,40 +198,58 @@ def _dead_letter_handler(
     return on_dead_letter
 
 
-async def _fail_owner(
-    service: TaskService,
-    results: StepResults,
-    data: dict[str, Any],
-    letter: DeadLetter,
-    *,
-    fails_tasks: bool,
-) -> None:
-    """The step or task the dead letter belonged to fails now instead of waiting it out."""
-    task_id, step_id, agent = letter.task_id, data.get("stepId"), data.get("agent")
-    if task_id is None:
-        return
-    reason = f"message {letter.message_id} was dead-lettered: {letter.reason}"
-    if isinstance(step_id, str) and isinstance(agent, str):
-        task = failed_task(task_id=step_id, context_id=task_id, reason=reason)
-        failed = AgentResult(task_id=task_id, step_id=step_id, agent=agent, task=task)
-        await results.deliver(failed)
-    elif fails_tasks:
+def _own_dead_letter_handler(*, fails_tasks: bool) -> Handler:
+    """The subscriber of the orchestrator's own dead letters. Only the task queue's may
+    fail a whole task; neither fails a step: a result dropped here was published by an
+    agent, and the step ids and agent names in it are that agent's claims."""
+
+    async def on_dead_letter(
+        service: TaskServiceDep, letters: DeadLetterLogDep, event: Annotated[Any, Body()]
+    ) -> dict[str, str]:
+        body, data = _parts(event)
+        reason = "dropped by its subscriber, or not deliverable after retries"
+        letter = _letter(body, _named_task(data), "orchestrator", reason)
         try:
-            await service.fail(task_id, reason)
-        except TaskNotFound:
-            log.warning("dead letter %s names unknown task %s", letter.message_id, task_id)
+            noted = await letters.note(letter)
+            if fails_tasks and noted.task_id is not None:
+                await _fail_task(service, noted.task_id, noted)
+        except DaprError:
+            return RETRY
+        return SUCCESS
+
+    return on_dead_letter
 
 
-def subscribe(app: FastAPI, *, pubsub: str, task_queue: str) -> None:
-    """Serve the task queue, agents' results and the dead letters (of both) to Dapr."""
+async def _fail_task(service: TaskService, task_id: str, letter: DeadLetter) -> None:
+    """The queued task the dead letter belonged to fails now instead of waiting it out."""
+    try:
+        await service.fail(
+            task_id, f"message {letter.message_id} was dead-lettered: {letter.reason}"
+        )
+    except TaskNotFound:
+        log.warning("dead letter %s names unknown task %s", letter.message_id, task_id)
+
+
+def subscribe(
+    app: FastAPI, *, app_id: str, pubsub: str, task_queue: str, agents: list[str]
+) -> None:
+    """Serve the task queue, each of `agents`' results and dead letters, and the
+    orchestrator's (`app_id`) own dead letters to Dapr."""
+    own_dead_letters = agent_dead_letter_topic(app_id)
     dapr = subscriptions(app)
     dapr.subscribe(
         pubsub=task_queue, topic=TASKS_REQUESTED_TOPIC, dead_letter_topic=DEAD_LETTER_TOPIC
     )(on_task_requested)
     dapr.subscribe(pubsub=task_queue, topic=DEAD_LETTER_TOPIC)(
-        _dead_letter_handler(fails_tasks=True)
+        _own_dead_letter_handler(fails_tasks=True)
     )
-    dapr.subscribe(pubsub=pubsub, topic=AGENT_RESULTS_TOPIC, dead_letter_topic=DEAD_LETTER_TOPIC)(
-        on_agent_result
+    dapr.subscribe(pubsub=pubsub, topic=own_dead_letters)(
+        _own_dead_letter_handler(fails_tasks=False)
     )
-    dapr.subscribe(pubsub=pubsub, topic=DEAD_LETTER_TOPIC)(_dead_letter_handler(fails_tasks=False))
+    for agent in agents:
+        dapr.subscribe(
+            pubsub=pubsub, topic=agent_results_topic(agent), dead_letter_topic=own_dead_letters
+        )(_result_handler(agent))
+        dapr.subscribe(pubsub=pubsub, topic=agent_dead_letter_topic(agent))(
+            _agent_dead_letter_handler(agent)
+        )

@@ -115,9 +115,16 @@ def build_task_service(
             async_deadline_s=settings.async_task_deadline_seconds,
             max_deadline_s=settings.max_task_deadline_seconds,
             approval_tags=settings.approval_tag_set(),
+            **_step_id_key(settings),
         ),
         on_pause=None if approvals is None else approvals.note,
     )
+
+
+def _step_id_key(settings: OrchestratorSettings) -> dict[str, bytes]:
+    """The configured step-id key, if any (else TaskPolicy makes one)."""
+    key = settings.step_id_key
+    return {} if key is None else {"step_id_key": key.get_secret_value().encode()}
 
 
 def _agent_invoker(given: httpx.AsyncClient | None, timeout_s: float) -> A2AInvoker:
@@ -239,5 +246,11 @@ def build_app(
     )
     a2a_api.install(app, settings, version)  # the hub as an A2A agent
     agents_api.subscribe(app, settings.pubsub)
-    events_api.subscribe(app, pubsub=settings.pubsub, task_queue=settings.task_queue)
+    events_api.subscribe(
+        app,
+        app_id=settings.app_id,
+        pubsub=settings.pubsub,
+        task_queue=settings.task_queue,
+        agents=settings.pubsub_agent_list(),
+    )
     return app

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from chassis.contract import MAX_INPUT_CHARS
 from chassis.paths import method_ambiguity
@@ -136,3 +137,7 @@ class TaskPolicy(BaseModel):
     # Calls of skills with any of these tags need a person's approval (besides the
     # skills whose card says so).
     approval_tags: frozenset[str] = frozenset()
+    # The secret step ids are derived with (HMAC-SHA256): agents cannot compute another
+    # agent's step ids from a task id and an input. Replicas share it (so a task run
+    # again elsewhere reuses its steps' answers); a process without one makes its own.
+    step_id_key: bytes = Field(default_factory=lambda: secrets.token_bytes(32), repr=False)

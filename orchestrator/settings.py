@@ -56,6 +56,17 @@ class OrchestratorSettings(ServiceSettings):
         default="taskqueue",
         description="Dapr pub/sub component of the queue of accepted asynchronous tasks.",
     )
+    pubsub_agents: str = Field(
+        default="calculator,summarizer,knowledge,units",
+        description="Agents taking asynchronous work, comma-separated: their "
+        "agent.results.<id> and tasks.deadletter.<id> topics are subscribed to "
+        "(the same names as the pub/sub component's topic lists).",
+    )
+    step_id_key: SecretStr | None = Field(
+        default=None,
+        description="Secret the step ids are derived with; every replica needs the same one "
+        "(the launcher makes one per run). Unset: each process makes its own.",
+    )
     # Agents heartbeat every HUBSPOKE_HEARTBEAT_SECONDS (5 s).
     registry_sweep_seconds: float = Field(
         default=2.0,
@@ -219,6 +230,9 @@ class OrchestratorSettings(ServiceSettings):
     def public_base_url(self) -> str:
         """The public edge's base URL, without a trailing slash."""
         return (self.public_url or f"http://127.0.0.1:{self.app_port}").rstrip("/")
+
+    def pubsub_agent_list(self) -> list[str]:
+        return [a.strip() for a in self.pubsub_agents.split(",") if a.strip()]
 
     def approval_tag_set(self) -> frozenset[str]:
         return frozenset(t.strip() for t in self.approval_tags.split(",") if t.strip())

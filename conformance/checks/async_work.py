@@ -1,7 +1,7 @@
 """Asynchronous work over the design's dapr-pubsub binding, answered once per stepId.
 
 `async.once`: the kit publishes one work message on `agent.requests.<app-id>`
-through the orchestrator's sidecar, waits for its result on `agent.results`,
+through the orchestrator's sidecar, waits for its result on `agent.results.<app-id>`,
 then publishes the very same message again (a redelivery, or an orchestrator
 that ran the step again after a restart). Passing: one result for the
 stepId, or several that carry the SAME task (the answer sent again, as the
@@ -50,12 +50,12 @@ def _work(app_id: str, text: str, skill: str | None, budget: timedelta) -> dict[
 
 
 async def _results_for(
-    bus: WorkBus, mark: str, step_id: str, at_least: int, wait_s: float
+    bus: WorkBus, app_id: str, mark: str, step_id: str, at_least: int, wait_s: float
 ) -> list[dict[str, Any]]:
     """Results for `step_id` after `mark`, once `at_least` came or `wait_s` passed."""
     end = time.monotonic() + wait_s
     while True:
-        results = await bus.stream_since(wire.AGENT_RESULTS_TOPIC, mark)
+        results = await bus.stream_since(wire.results_topic(app_id), mark)
         found = [r for r in results if r.get("stepId") == step_id]
         if len(found) >= at_least or time.monotonic() >= end:
             return found
@@ -92,7 +92,8 @@ async def check_async_work(
         )
     skill, text = example or (None, "conformance: asynchronous work")
     work = _work(app_id, text, skill, wait)
-    mark = await bus.stream_mark(wire.AGENT_RESULTS_TOPIC)
+    topic = wire.results_topic(app_id)
+    mark = await bus.stream_mark(topic)
     sent = await bus.publish_work(app_id, work, event_id=work["stepId"])
     if sent.status not in (200, 204):
         return failed(
@@ -102,21 +103,21 @@ async def check_async_work(
             "components/common/pubsub.yaml (allowedTopics, protectedTopics, the orchestrator's "
             "publishingScopes, the agent's subscriptionScopes) and the agent to its scopes",
         )
-    first = await _results_for(bus, mark, work["stepId"], 1, wait.total_seconds())
+    first = await _results_for(bus, app_id, mark, work["stepId"], 1, wait.total_seconds())
     if not first:
         return failed(
             NAME,
-            f"no result for stepId {work['stepId']} on {wire.AGENT_RESULTS_TOPIC} within "
+            f"no result for stepId {work['stepId']} on {topic} within "
             f"{wait.total_seconds():.0f}s: subscribe to {wire.requests_topic(app_id)} and publish "
-            "{taskId, stepId, agent, task} on agent.results",
+            "{taskId, stepId, agent, task} on agent.results.<app-id>",
         )
     problem = _shape_problem(first[0], work)
     if problem is not None:
         return failed(NAME, problem)
     await bus.publish_work(app_id, work, event_id=work["stepId"])
-    every = await _results_for(bus, mark, work["stepId"], 2, settle.total_seconds())
+    every = await _results_for(bus, app_id, mark, work["stepId"], 2, settle.total_seconds())
     for result in every:  # what the agent said over pub/sub goes to the secrets check too
-        transcript.record(f"work {work['stepId']} (result on agent.results)", json.dumps(result))
+        transcript.record(f"work {work['stepId']} (result on {topic})", json.dumps(result))
     return _verdict(work["stepId"], every)
 
 

@@ -8,6 +8,7 @@ would not pass on.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ class TaskRun:
     task_id: str
     deadline: datetime
     transport: AgentTransport
+    step_key: bytes = field(repr=False)  # TaskPolicy.step_id_key
     emit: EventSink = _ignore
     steps: list[Outcome] = field(default_factory=list)
     started: int = 0  # calls started so far: a step's place in the plan
@@ -67,11 +69,13 @@ class TaskRun:
             self.emit("plan", {"round": round_, "calls": calls})
 
     def step_id(self, app_id: str, skill: str | None, text: str) -> str:
-        """The same id for the same call when a task is run again, so its answer is reused."""
+        """The same id for the same call when a task is run again, so its answer is reused;
+        32 hex digits no one without `step_key` can derive (an agent sees only its own)."""
         call = f"{self.task_id}\n{app_id}\n{skill or ''}\n{text}"
         seen = self._seen_calls.get(call, 0)
         self._seen_calls[call] = seen + 1
-        return hashlib.sha256(f"{call}\n{seen}".encode()).hexdigest()[:32]
+        message = f"{call}\n{seen}".encode()
+        return hmac.new(self.step_key, message, hashlib.sha256).hexdigest()[:32]
 
     def record(self, position: int, outcome: Outcome) -> None:
         """Keep steps in plan order, not finishing order."""

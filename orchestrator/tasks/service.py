@@ -235,6 +235,7 @@ class TaskService:
             task.id,
             deadline,
             self._transports[task.mode],
+            self._policy.step_id_key,
             answered={s.id: s for s in task.steps if s.id and s.status is StepStatus.COMPLETED},
             approvals={a.step_id: a for a in task.approvals},
         )

@@ -1,9 +1,14 @@
-"""Agents' answers to asynchronous work, kept in the state store and awaited by step id.
+"""Agents' answers to asynchronous work, kept in the state store and awaited by
+(agent, step id).
 
 A result may reach any orchestrator replica (one consumer group per app), so
-it is stored first, create-only under its step id: a duplicate delivery or
-a second publication changes nothing. The replica running the task wakes at
-once if the result reached it, else finds it in the store at its next look.
+it is stored first, create-only under its agent and step id: a duplicate
+delivery or a second publication changes nothing. The agent is part of the
+key, so an answer another app publishes for a step it was not sent is stored
+where nobody looks: `deliver` must only be given results whose `agent` is
+the app that produced them (the topic they arrived on says so). The replica
+running the task wakes at once if the result reached it, else finds it in
+the store at its next look.
 A result can also come late: one that reached a sidecar while its app was
 restarting is handed out again only after the pub/sub processingTimeout.
 
@@ -33,9 +38,9 @@ class StepResults:
         self._poll_s = poll_s
         self._waiting: dict[str, asyncio.Future[AgentResult]] = {}
 
-    async def lookup(self, step_id: str) -> AgentResult | None:
-        """The stored result of a step, if any."""
-        item = await self._dapr.get_state(self._store, _key(step_id))
+    async def lookup(self, agent: str, step_id: str) -> AgentResult | None:
+        """The stored result `agent` gave for a step, if any."""
+        item = await self._dapr.get_state(self._store, _key(agent, step_id))
         return None if item is None else AgentResult.model_validate_json(item.data)
 
     async def sent(self, step_id: str) -> bool:
@@ -47,18 +52,25 @@ class StepResults:
         await self._dapr.save_state(self._store, f"sent-{step_id}", b"{}", ttl_s=RESULT_TTL_S)
 
     async def wait(
-        self, step_id: str, timeout_s: float, *, give_up: Callable[[], bool] = lambda: False
+        self,
+        agent: str,
+        step_id: str,
+        timeout_s: float,
+        *,
+        give_up: Callable[[], bool] = lambda: False,
     ) -> AgentResult | None:
-        """The step's result, or None if none came within `timeout_s` or `give_up()` said so.
+        """The step's result from `agent`, or None if none came within `timeout_s`
+        or `give_up()` said so.
 
         A result that arrived before this call is in the store already:
         `deliver` stores before it wakes anyone.
         """
-        future = self._waiting.setdefault(step_id, asyncio.get_running_loop().create_future())
+        key = _key(agent, step_id)
+        future = self._waiting.setdefault(key, asyncio.get_running_loop().create_future())
         end = time.monotonic() + timeout_s
         try:
             while True:
-                stored = await self.lookup(step_id)
+                stored = await self.lookup(agent, step_id)
                 if stored is not None:
                     return stored
                 left = end - time.monotonic()
@@ -69,25 +81,27 @@ class StepResults:
                 except TimeoutError:
                     continue
         finally:
-            self._waiting.pop(step_id, None)
+            self._waiting.pop(key, None)
 
     async def deliver(self, result: AgentResult) -> bool:
-        """Store a result (False if this step had one already) and wake its waiter here."""
+        """Store a result under its agent (False if that agent's step had one already)
+        and wake its waiter here."""
+        key = _key(result.agent, result.step_id)
         try:
             await self._dapr.save_state(
                 self._store,
-                _key(result.step_id),
+                key,
                 result.model_dump_json().encode(),
                 create_only=True,
                 ttl_s=RESULT_TTL_S,
             )
         except EtagMismatch:
             return False
-        future = self._waiting.get(result.step_id)
+        future = self._waiting.get(key)
         if future is not None and not future.done():
             future.set_result(result)
         return True
 
 
-def _key(step_id: str) -> str:
-    return f"result-{step_id}"
+def _key(agent: str, step_id: str) -> str:
+    return f"result-{agent}-{step_id}"

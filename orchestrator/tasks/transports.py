@@ -186,7 +186,7 @@ class InvocationTransport:
 
 
 class PubSubTransport:
-    """Work published on the agent's own topic; the answer comes back on `agent.results`
+    """Work published on the agent's own topic; the answer comes back on its `agent.results.<id>`
     (our A2A pub/sub binding: an A2A SendMessageRequest out, an A2A Task back).
 
     The answer is awaited until the task's deadline, not a shorter per-call
@@ -222,7 +222,7 @@ class PubSubTransport:
     async def call(self, call: AgentCall) -> AgentAnswer:
         if not self._takes_work(call.app_id):
             return await self._fallback.call(call)
-        result = await self._results.lookup(call.step_id)
+        result = await self._results.lookup(call.app_id, call.step_id)
         if result is None:
             result = await self._send_and_wait(call, _budget(call, math.inf))
         if result.agent != call.app_id:
@@ -240,7 +240,7 @@ class PubSubTransport:
         if not await self._results.sent(call.step_id):
             await self._publish(call, budget_s)
         result = await self._results.wait(
-            call.step_id, budget_s, give_up=lambda: self._undeliverable(call.app_id)
+            call.app_id, call.step_id, budget_s, give_up=lambda: self._undeliverable(call.app_id)
         )
         if result is not None:
             return result

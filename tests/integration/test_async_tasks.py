@@ -94,7 +94,9 @@ def test_malformed_work_dropped_by_an_agent_lands_in_the_dead_letters(stack: Loc
     message_id = f"poison-{uuid.uuid4().hex}"
     publish(stack, "pubsub", "agent.requests.calculator", {"input": "2+3"}, message_id)
     letter = wait_dead_letter(stack, message_id)
-    assert letter["source"] == "orchestrator"
+    # Recorded as the calculator's: its sidecar gave the work up, on its own dead letters.
+    assert letter["source"] == "calculator"
+    assert "calculator's sidecar gave the message up" in letter["reason"]
 
 
 def test_an_agent_may_not_queue_tasks(stack: LocalStack) -> None:

@@ -242,7 +242,7 @@ ROLE_APIS = {
 API_PROBES = {
     "invoke": ("POST", "/v1.0/invoke/legacy/method/a2a"),
     "state": ("GET", "/v1.0/state/statestore/probe"),
-    "publish": ("POST", "/v1.0/publish/pubsub/tasks.deadletter"),
+    "publish": ("POST", "/v1.0/publish/pubsub/tasks.deadletter.{role}"),  # each its own
     "secrets": ("GET", "/v1.0/secrets/sidecar-secrets/redis-password"),
     "bulk secrets": ("GET", "/v1.0/secrets/sidecar-secrets/bulk"),
     "metadata": ("GET", "/v1.0/metadata"),
@@ -263,7 +263,7 @@ def test_each_role_sidecar_serves_only_the_apis_it_uses(stack: LocalStack, role:
     with stack.client(role, sidecar=True) as sidecar:
         for api, (verb, path) in API_PROBES.items():
             body = None if verb == "GET" else {"task_id": "probe", "input": "1"}
-            response = sidecar.request(verb, path, json=body)
+            response = sidecar.request(verb, path.format(role=role), json=body)
             if api in ROLE_APIS[role]:
                 assert response.status_code < 300, (api, response.status_code, response.text)
             else:

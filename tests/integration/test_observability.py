@@ -212,13 +212,13 @@ def is_delivery(span: Span, topic: str) -> bool:
 
 def test_message_without_trace_context_is_recorded_on_delivery(stack: LocalStack) -> None:
     message_id = f"no-context-{secrets.token_hex(4)}"
-    publish_raw(stack, "calculator", "agent.results", malformed_result(message_id))
+    publish_raw(stack, "calculator", "agent.results.calculator", malformed_result(message_id))
     trace_id = log_line_about(stack, "orchestrator", f"dropping message {message_id}")["trace_id"]
     spans = spans_until(
         stack,
         trace_id,
         lambda spans: (
-            any(is_delivery(s, "agent.results") for s in spans)
+            any(is_delivery(s, "agent.results.calculator") for s in spans)
             and any(s["process"] == "daprd" for s in spans)
         ),
     )
@@ -226,7 +226,7 @@ def test_message_without_trace_context_is_recorded_on_delivery(stack: LocalStack
     # daprd 1.18 starts no delivery span for a CloudEvent without trace fields: the
     # app's span is the root, and the sidecar records the work the delivery causes.
     assert [s for s in spans if not s["parent_span_id"]] == [
-        s for s in spans if is_delivery(s, "agent.results")
+        s for s in spans if is_delivery(s, "agent.results.calculator")
     ]
 
 
@@ -236,7 +236,10 @@ def test_message_with_sampled_out_context_is_recorded_and_so_is_its_dead_letter(
     trace_id, traceparent = sampled_out_traceparent()
     message_id = f"sampled-out-{secrets.token_hex(4)}"
     publish_raw(
-        stack, "calculator", "agent.results", malformed_result(message_id, traceparent=traceparent)
+        stack,
+        "calculator",
+        "agent.results.calculator",
+        malformed_result(message_id, traceparent=traceparent),
     )
     assert (
         log_line_about(stack, "orchestrator", f"dropping message {message_id}")["trace_id"]
@@ -246,8 +249,8 @@ def test_message_with_sampled_out_context_is_recorded_and_so_is_its_dead_letter(
         stack,
         trace_id,
         lambda spans: (
-            any(is_delivery(s, "agent.results") for s in spans)
-            and any(is_delivery(s, "tasks.deadletter") for s in spans)
+            any(is_delivery(s, "agent.results.calculator") for s in spans)
+            and any(is_delivery(s, "tasks.deadletter.orchestrator") for s in spans)
             and any((s["service"], s["process"]) == ("orchestrator", "daprd") for s in spans)
         ),
     )

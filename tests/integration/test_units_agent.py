@@ -179,7 +179,7 @@ def work_message(text: str, step_id: str, task_id: str) -> dict[str, Any]:
     }
 
 
-def test_async_work_is_answered_on_agent_results_once_per_step(stack: LocalStack) -> None:
+def test_async_work_is_answered_on_its_results_topic_once_per_step(stack: LocalStack) -> None:
     step_id, task_id = secrets.token_hex(16), secrets.token_hex(16)
     work = work_message("convert 3 cups to ml", step_id, task_id)
     with stack.client("orchestrator", sidecar=True) as sidecar:
@@ -194,7 +194,9 @@ def test_async_work_is_answered_on_agent_results_once_per_step(stack: LocalStack
     deadline = time.monotonic() + 60
     while True:
         results = [
-            e["data"] for e in stream(stack, "agent.results") if e["data"].get("stepId") == step_id
+            e["data"]
+            for e in stream(stack, f"agent.results.{APP}")
+            if e["data"].get("stepId") == step_id
         ]
         if len(results) == 2:
             break

@@ -163,14 +163,17 @@ def test_every_agent_has_its_topics() -> None:
     subscribers = _per_app(metadata["subscriptionScopes"])
     for app in sorted(apps - {"orchestrator"}):
         work = f"agent.requests.{app}"
-        agent_topics = {"agents.registry", "agent.results", "tasks.deadletter"}
+        agent_topics = {"agents.registry", f"agent.results.{app}", f"tasks.deadletter.{app}"}
         assert publishers.get(app) == agent_topics, (
             f"let {app} publish exactly {sorted(agent_topics)} (publishingScopes in {where})"
         )
         assert work in subscribers.get(app, set()), f"let {app} subscribe to {work} in {where}"
         assert work in publishers["orchestrator"], f"let the orchestrator publish {work} in {where}"
-        for topics in ("allowedTopics", "protectedTopics"):
-            assert work in metadata[topics].split(","), f"add {work} to {topics} in {where}"
+        for own in (work, f"agent.results.{app}", f"tasks.deadletter.{app}"):
+            for topics in ("allowedTopics", "protectedTopics"):
+                assert own in metadata[topics].split(","), f"add {own} to {topics} in {where}"
+        for own in (f"agent.results.{app}", f"tasks.deadletter.{app}"):
+            assert own in subscribers["orchestrator"], f"let the orchestrator subscribe to {own}"
 
 
 def test_every_app_may_keep_state() -> None:

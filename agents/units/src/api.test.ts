@@ -144,7 +144,7 @@ describe('the HTTP edge', () => {
         pubsubname: 'pubsub',
         topic: 'agent.requests.units',
         route: eventsRoute('pubsub', 'agent.requests.units'),
-        deadLetterTopic: 'tasks.deadletter',
+        deadLetterTopic: 'tasks.deadletter.units',
       },
     ]);
   });

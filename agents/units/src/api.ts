@@ -24,8 +24,8 @@ import {
   A2A_PATH,
   APP_TOKEN_HEADER,
   CARD_PATH,
-  DEAD_LETTER_TOPIC,
   HEALTH_PATH,
+  agentDeadLetterTopic,
   agentRequestsTopic,
 } from './contract.ts';
 import type { WorkInbox } from './inbox.ts';
@@ -135,7 +135,7 @@ export function createApi(opts: ApiOptions): Express {
     const topic = agentRequestsTopic(opts.appId);
     const route = eventsRoute(opts.pubsub, topic);
     app.get('/dapr/subscribe', (_req, res) => {
-      res.json([{ pubsubname: opts.pubsub, topic, route, deadLetterTopic: DEAD_LETTER_TOPIC }]);
+      res.json([{ pubsubname: opts.pubsub, topic, route, deadLetterTopic: agentDeadLetterTopic(opts.appId) }]);
     });
     app.post(
       route,

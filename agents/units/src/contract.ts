@@ -15,14 +15,35 @@ export const A2A_PATH = '/a2a';
 export const CARD_PATH = '/.well-known/agent-card.json';
 export const HEALTH_PATH = '/healthz';
 export const REGISTRY_TOPIC = 'agents.registry';
-export const AGENT_RESULTS_TOPIC = 'agent.results';
-export const DEAD_LETTER_TOPIC = 'tasks.deadletter';
+/**
+ * The largest event data this agent publishes (chassis.dapr.MAX_MESSAGE_BYTES):
+ * subscribers refuse bodies over 1 MiB and Dapr wraps the data in a CloudEvent.
+ */
+export const MAX_MESSAGE_BYTES = 1_048_576 - 65_536;
 /** The header the sidecar presents its app token in (and the app presents its own). */
 export const APP_TOKEN_HEADER = 'dapr-api-token';
 
 /** The topic an agent takes asynchronous work from (only it may subscribe). */
 export function agentRequestsTopic(appId: string): string {
   return `agent.requests.${appId}`;
+}
+
+/** The topic an agent publishes its results on (only it may publish there). */
+export function agentResultsTopic(appId: string): string {
+  return `agent.results.${appId}`;
+}
+
+/** Where an agent's sidecar moves work it gave up on, and the agent its own give-ups. */
+export function agentDeadLetterTopic(appId: string): string {
+  return `tasks.deadletter.${appId}`;
+}
+
+/** chassis.contract.WorkGivenUp: work this agent ends without a result, and why. */
+export interface WorkGivenUp {
+  taskId: string;
+  stepId: string;
+  agent: string;
+  reason: string;
 }
 
 export type RegistrationKind = 'register' | 'heartbeat' | 'deregister';

@@ -8,12 +8,25 @@
  */
 import type { Tracer } from '@opentelemetry/api';
 
-import { APP_TOKEN_HEADER } from './contract.ts';
+import { APP_TOKEN_HEADER, MAX_MESSAGE_BYTES } from './contract.ts';
 import { inClientSpan } from './telemetry.ts';
 
 /** The sidecar did not do what was asked (unreachable, or an HTTP error). */
 export class DaprError extends Error {
-  override readonly name = 'DaprError';
+  override readonly name: string = 'DaprError';
+}
+
+/** An event's data is over MAX_MESSAGE_BYTES: refused before anything was published. */
+export class MessageTooLarge extends DaprError {
+  override readonly name = 'MessageTooLarge';
+}
+
+/** Throw MessageTooLarge if `data`, as JSON, could not be delivered to any subscriber. */
+export function checkMessageSize(topic: string, data: unknown, limit = MAX_MESSAGE_BYTES): void {
+  const size = Buffer.byteLength(JSON.stringify(data) ?? '');
+  if (size > limit) {
+    throw new MessageTooLarge(`a message of ${size} bytes for ${topic} exceeds the limit of ${limit} bytes`);
+  }
 }
 
 export interface DaprPort {
@@ -60,6 +73,7 @@ export class DaprSidecar implements DaprPort {
   }
 
   async publish(pubsub: string, topic: string, data: unknown, metadata: Record<string, string> = {}): Promise<void> {
+    checkMessageSize(topic, data);
     const query = new URLSearchParams(
       Object.entries(metadata).map(([key, value]): [string, string] => [`metadata.${key}`, value]),
     ).toString();

@@ -55,11 +55,11 @@ function state(result: unknown): string {
 }
 
 describe('WorkInbox', () => {
-  it('answers work on agent.results with the task, keyed by the event id', async () => {
+  it('answers work on its own agent.results.units with the task, keyed by the event id', async () => {
     assert.equal(await inbox.handle(event('convert 5 km to miles')), 'SUCCESS');
     assert.equal(dapr.published.length, 1);
     const [sent] = dapr.published;
-    assert.equal(sent?.topic, 'agent.results');
+    assert.equal(sent?.topic, 'agent.results.units');
     assert.deepEqual(sent?.metadata, { 'cloudevent.id': 'event-1' });
     const result = sent?.data as AgentResult;
     assert.equal(result.stepId, STEP);
@@ -116,5 +116,16 @@ describe('WorkInbox', () => {
     assert.equal(executions, 1);
     assert.equal(dapr.published.length, 1);
     assert.ok(dapr.state.has(`statestore/answered-${STEP}`));
+  });
+
+  it('gives up a result too large to publish, with the reason on its own dead letters', async () => {
+    dapr.maxMessageBytes = 300;
+    assert.equal(await inbox.handle(event('convert 5 km to miles')), 'SUCCESS');
+    assert.equal(dapr.published.length, 1);
+    const [sent] = dapr.published;
+    assert.equal(sent?.topic, 'tasks.deadletter.units');
+    const notice = sent?.data as { stepId: string; taskId: string; agent: string; reason: string };
+    assert.deepEqual([notice.stepId, notice.taskId, notice.agent], [STEP, 'task-1', 'units']);
+    assert.match(notice.reason, /exceeds the limit of 300 bytes/);
   });
 });

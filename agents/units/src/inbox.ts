@@ -1,5 +1,5 @@
 /**
- * Asynchronous work: `agent.requests.<app-id>` in, `agent.results` out (the
+ * Asynchronous work: `agent.requests.<app-id>` in, `agent.results.<app-id>` out (the
  * custom binding https://hubspoke.dev/a2a/bindings/dapr-pubsub/v1).
  *
  * Each work message carries an A2A SendMessageRequest; it is answered by the
@@ -9,15 +9,25 @@
  * is published it is kept in the state store under the step id (with a TTL),
  * so a message delivered again, even to another replica, is answered with the
  * same result without being worked on again; a duplicate arriving while the
- * first is being answered (or before its answer is stored) gets that answer. What does not parse is answered
- * DROP, and Dapr moves it to the dead letters.
+ * first is being answered (or before its answer is stored) gets that answer.
+ * What does not parse is answered DROP, and Dapr moves it to the agent's
+ * dead letters; a result too large to publish is given up with the reason
+ * there (a WorkGivenUp), and the orchestrator fails the step with it.
  */
 import { Role, SendMessageRequest, Task, TaskState, type Message } from '@a2a-js/sdk';
 import { ServerCallContext, UnauthenticatedUser, type A2ARequestHandler } from '@a2a-js/sdk/server';
 import type { Logger } from 'pino';
 
-import { AGENT_RESULTS_TOPIC, MalformedWork, parseWork, type AgentResult, type AgentWork } from './contract.ts';
-import { DaprError, type DaprPort } from './dapr.ts';
+import {
+  MalformedWork,
+  agentDeadLetterTopic,
+  agentResultsTopic,
+  parseWork,
+  type AgentResult,
+  type AgentWork,
+  type WorkGivenUp,
+} from './contract.ts';
+import { DaprError, MessageTooLarge, type DaprPort } from './dapr.ts';
 
 export type DeliveryStatus = 'SUCCESS' | 'RETRY' | 'DROP';
 
@@ -84,9 +94,15 @@ export class WorkInbox {
           }
         }
       }
-      await this.opts.dapr.publish(this.opts.pubsub, AGENT_RESULTS_TOPIC, result, {
-        'cloudevent.id': eventId ?? work.stepId,
-      });
+      try {
+        await this.opts.dapr.publish(this.opts.pubsub, agentResultsTopic(this.opts.appId), result, {
+          'cloudevent.id': eventId ?? work.stepId,
+        });
+      } catch (error) {
+        if (!(error instanceof MessageTooLarge)) throw error;
+        await this.giveUp(work, `the result was not published: ${error.message}`);
+        return 'SUCCESS';
+      }
       if (fresh) {
         await this.opts.dapr.saveState(this.opts.store, answeredKey(work), result, ANSWERED_TTL_S);
         this.recent.delete(work.stepId);
@@ -97,6 +113,13 @@ export class WorkInbox {
       return 'RETRY';
     }
     return 'SUCCESS';
+  }
+
+  /** Record on our dead-letter topic why this work ends without a result. */
+  private async giveUp(work: AgentWork, reason: string): Promise<void> {
+    this.opts.log.warn({ stepId: work.stepId, reason }, 'giving up work');
+    const notice: WorkGivenUp = { taskId: work.taskId, stepId: work.stepId, agent: this.opts.appId, reason };
+    await this.opts.dapr.publish(this.opts.pubsub, agentDeadLetterTopic(this.opts.appId), notice);
   }
 
   /** The stored answer of the step, or a new one (`fresh`); one per step at a time. */

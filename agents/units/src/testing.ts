@@ -1,7 +1,8 @@
 /** Test fakes at the agent's ports: an in-memory sidecar and a silent logger. */
 import { pino, type Logger } from 'pino';
 
-import { DaprError, type DaprPort } from './dapr.ts';
+import { MAX_MESSAGE_BYTES } from './contract.ts';
+import { DaprError, checkMessageSize, type DaprPort } from './dapr.ts';
 
 export interface Published {
   pubsub: string;
@@ -15,9 +16,11 @@ export class FakeDapr implements DaprPort {
   readonly published: Published[] = [];
   readonly state = new Map<string, { value: unknown; ttlSeconds: number | undefined }>();
   failing = false;
+  maxMessageBytes = MAX_MESSAGE_BYTES;
 
   async publish(pubsub: string, topic: string, data: unknown, metadata: Record<string, string> = {}): Promise<void> {
     if (this.failing) throw new DaprError('sidecar down (fake)');
+    checkMessageSize(topic, data, this.maxMessageBytes);
     this.published.push({ pubsub, topic, data: structuredClone(data), metadata });
   }
 

@@ -88,7 +88,7 @@ def test_subscriptions_are_advertised_to_dapr(client: TestClient) -> None:
     topics = {(s["pubsubname"], s["topic"], s.get("deadLetterTopic")) for s in subscriptions}
     assert topics == {
         ("pubsub", "task.completed", None),
-        ("pubsub", "agent.requests.summarizer", "tasks.deadletter"),
+        ("pubsub", "agent.requests.summarizer", "tasks.deadletter.summarizer"),
     }
 
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+import chassis.dapr
 from agents.calculator.main import build_app
 from agents.calculator.settings import CalculatorSettings
-from chassis.contract import AGENT_RESULTS_TOPIC
 from chassis.testing import InlineWork, InMemoryDapr
 from tests.unit.a2a_messages import answer, reason, step
 
@@ -51,7 +51,7 @@ def client(dapr: InMemoryDapr) -> Iterator[TestClient]:
 
 
 def results(dapr: InMemoryDapr) -> list[Any]:
-    return [event for _, topic, event in dapr.published if topic == AGENT_RESULTS_TOPIC]
+    return [event for _, topic, event in dapr.published if topic == "agent.results.calculator"]
 
 
 def test_work_is_answered_on_the_results_topic_under_the_work_id(
@@ -132,3 +132,15 @@ def test_when_the_result_cannot_be_published_dapr_is_asked_to_retry_and_it_is_se
     assert client.post(ROUTE, json=work("w1", "9+9")).json() == {"status": "SUCCESS"}
     [result] = results(dapr)
     assert answer(result["task"])[0] == "2 + 3 = 5"  # kept, not worked on again
+
+
+def test_a_result_too_large_to_publish_is_given_up_with_the_reason_on_the_dead_letters(
+    client: TestClient, dapr: InMemoryDapr, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(chassis.dapr, "MAX_MESSAGE_BYTES", 400)
+    assert client.post(ROUTE, json=work("w1", "2+3")).json() == {"status": "SUCCESS"}
+    assert results(dapr) == []
+    [(topic, letter)] = [(t, e) for _, t, e in dapr.published if t.startswith("tasks.")]
+    assert topic == "tasks.deadletter.calculator"
+    assert (letter["stepId"], letter["taskId"], letter["agent"]) == ("ab" * 16, "t1", "calculator")
+    assert "exceeds the limit of 400 bytes" in letter["reason"]

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 import chassis.claims
 from chassis.card import A2A_PATH
-from chassis.contract import AGENT_RESULTS_TOPIC
+from chassis.contract import agent_results_topic
 from chassis.inbox import WorkInbox
 from chassis.testing import InMemoryDapr
 from tests.unit.chassis.test_inbox import work
@@ -59,7 +59,9 @@ async def inbox(dapr: InMemoryDapr, agent: CountingAgent) -> AsyncIterator[WorkI
 
 
 def results(dapr: InMemoryDapr) -> list[Any]:
-    return [event for _, topic, event in dapr.published if topic == AGENT_RESULTS_TOPIC]
+    return [
+        event for _, topic, event in dapr.published if topic == agent_results_topic("calculator")
+    ]
 
 
 async def test_copies_delivered_together_are_worked_on_once_and_answered_alike(

@@ -193,7 +193,7 @@ class FakeBus:
     dedupe: bool = True
     publish_status: int = 204
     answers: bool = True
-    stream: list[dict[str, Any]] = field(default_factory=list)  # agent.results
+    stream: list[dict[str, Any]] = field(default_factory=list)  # agent.results.<app-id>
     registry_stream: list[dict[str, Any]] = field(default_factory=list)  # agents.registry
     # The agent's instance heartbeats on agents.registry while `beating` (once per read).
     beating: bool = True
@@ -201,7 +201,7 @@ class FakeBus:
     first_task: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def _topic(self, topic: str) -> list[dict[str, Any]]:
-        return {"agent.results": self.stream, "agents.registry": self.registry_stream}[topic]
+        return {f"agent.results.{APP}": self.stream, "agents.registry": self.registry_stream}[topic]
 
     async def stream_mark(self, topic: str) -> str:
         return str(len(self._topic(topic)))

@@ -48,7 +48,7 @@ async def test_no_result_fails_saying_where_to_publish() -> None:
     outcome, message = await run(FakeBus(answers=False))
     assert outcome is Outcome.FAIL
     assert "no result for stepId" in message
-    assert "publish {taskId, stepId, agent, task} on agent.results" in message
+    assert "publish {taskId, stepId, agent, task} on agent.results.<app-id>" in message
 
 
 async def test_a_topic_the_stack_does_not_route_fails_with_the_component_fix() -> None:

@@ -27,16 +27,38 @@ def test_the_acl_file_turns_the_default_user_off_and_holds_no_password(tmp_path:
     assert acl.count(" on #") == 2
 
 
-def test_an_agent_user_reaches_its_own_keys_and_topics_only(tmp_path: Path) -> None:
+def _rules(tmp_path: Path, app_id: str) -> list[list[str]]:
+    """The user's root rules, then each selector's (Redis 7: `(rules)`)."""
     line = next(
-        row for row in _users(tmp_path).acl_file.read_text().splitlines() if " calculator " in row
+        row for row in _users(tmp_path).acl_file.read_text().splitlines() if f" {app_id} " in row
     )
-    keys = {word[1:] for word in line.split() if word.startswith("~")}
+    root, *selectors = line.split("(")
+    return [root.split(), *(part.strip(") ").split() for part in selectors)]
+
+
+def test_an_agent_user_reaches_its_own_keys_and_topics_only(tmp_path: Path) -> None:
+    rules = _rules(tmp_path, "calculator")
+    keys = {word[1:] for words in rules for word in words if word.startswith("~")}
     assert "calculator||*" in keys
     assert "agent.requests.calculator" in keys
     assert not any(k.startswith("orchestrator") or k == "tasks.requested" for k in keys)
     assert "agent.requests.*" not in keys
-    assert "-@dangerous" in line
+    assert "task.completed" not in keys  # the summarizer's to read, the orchestrator's to write
+    assert "-@dangerous" in rules[0]
+
+
+def test_an_agent_may_append_only_to_the_streams_it_produces(tmp_path: Path) -> None:
+    root, consumed, produced = _rules(tmp_path, "calculator")
+    assert [w for w in root if w.startswith("~")] == ["~calculator||*"]
+    assert [w for w in consumed if w.startswith("~")] == ["~agent.requests.calculator"]
+    assert "+xadd" not in consumed
+    assert {"+xreadgroup", "+xack"} <= set(consumed)
+    assert sorted(w for w in produced if w.startswith("~")) == [
+        "~agent.results.calculator",
+        "~agents.registry",
+        "~tasks.deadletter.calculator",
+    ]
+    assert [w for w in produced if w.startswith("+")] == ["+xadd"]
 
 
 def test_each_sidecar_gets_its_own_credentials_in_a_private_file(tmp_path: Path) -> None:

@@ -20,7 +20,6 @@ from fastapi.testclient import TestClient
 
 from chassis.a2a_server import failed_task
 from chassis.contract import (
-    AGENT_RESULTS_TOPIC,
     DEAD_LETTER_TOPIC,
     TASK_COMPLETED_TOPIC,
     TASKS_REQUESTED_TOPIC,
@@ -69,12 +68,12 @@ def play_dapr(client: TestClient, dapr: InMemoryDapr, *, dead_letter_work: bool 
                 message_id = metadata["cloudevent.id"]
                 if dead_letter_work:  # the agent's sidecar could not deliver it
                     message = cloud_event(message_id, "orchestrator", event)
-                    await http.post(f"/events/pubsub/{DEAD_LETTER_TOPIC}", json=message)
+                    await http.post(f"/events/pubsub/tasks.deadletter.{agent}", json=message)
                     return
                 result = {"taskId": event["taskId"], "stepId": event["stepId"], "agent": agent}
                 result["task"] = await answer(agent, event)
                 message = cloud_event(message_id, agent, result)
-                await http.post(f"/events/pubsub/{AGENT_RESULTS_TOPIC}", json=message)
+                await http.post(f"/events/pubsub/agent.results.{agent}", json=message)
 
     dapr.on_publish = deliver
 
@@ -212,12 +211,48 @@ def test_dead_lettered_work_fails_its_step_at_once(client: TestClient, dapr: InM
     assert "was dead-lettered" in task["error"]
 
 
-def test_a_result_published_by_another_agent_is_dropped(client: TestClient) -> None:
+def test_a_result_on_another_agents_topic_is_dropped_whatever_its_source_says(
+    client: TestClient,
+) -> None:
     forged = cloud_event(
-        "r1", "summarizer", {"taskId": "t", "stepId": "a" * 32, "agent": "calculator", "task": {}}
+        "r1", "calculator", {"taskId": "t", "stepId": "a" * 32, "agent": "calculator", "task": {}}
     )
-    response = client.post(f"/events/pubsub/{AGENT_RESULTS_TOPIC}", json=forged)
+    response = client.post("/events/pubsub/agent.results.summarizer", json=forged)
     assert response.json() == {"status": "DROP"}
+    [letter] = client.get("/v1/dead-letters").json()["dead_letters"]
+    assert letter["topic"] == "agent.results.summarizer"
+    assert "published on 'summarizer'" in letter["reason"]
+
+
+def test_a_result_for_another_agents_step_does_not_answer_that_step(
+    client: TestClient, dapr: InMemoryDapr
+) -> None:
+    """Published under its own name on its own topic, for a step sent to another agent."""
+    task_id = client.post("/v1/tasks", json={"input": "2+3", "mode": "async"}).json()["id"]
+    step_id = "c" * 32
+    task = failed_task(task_id=step_id, context_id=task_id, reason="forged")
+    result = {"taskId": task_id, "stepId": step_id, "agent": "units", "task": task}
+    message = cloud_event("r1", "units", result)
+    assert client.post("/events/pubsub/agent.results.units", json=message).json() == {
+        "status": "SUCCESS"
+    }
+    keys = [key for (_, key) in dapr.state if key.endswith(step_id)]
+    assert keys == [f"result-units-{step_id}"]  # where only a step sent to units is awaited
+
+
+def test_a_dead_letter_fails_only_a_step_of_the_agent_whose_topic_it_came_on(
+    client: TestClient, dapr: InMemoryDapr
+) -> None:
+    step_id = "d" * 32
+    work = {"taskId": "t1", "stepId": step_id, "agent": "units", "reason": "too big"}
+    letter = cloud_event("dl1", "units", work)
+    assert client.post("/events/pubsub/tasks.deadletter.calculator", json=letter).json() == {
+        "status": "SUCCESS"
+    }
+    keys = [key for (_, key) in dapr.state if key.endswith(step_id)]
+    assert keys == [f"result-calculator-{step_id}"]  # not units' step
+    [noted] = client.get("/v1/dead-letters").json()["dead_letters"]
+    assert (noted["source"], noted["reason"]) == ("calculator", "calculator gave up: too big")
 
 
 def test_a_deadline_above_the_maximum_is_422(client: TestClient) -> None:
@@ -272,11 +307,11 @@ def test_mode_is_recorded(client: TestClient, dapr: InMemoryDapr, mode: str) -> 
     assert wait_final(client, task["id"])["mode"] == mode
 
 
-def test_a_dead_letter_an_agent_could_have_published_fails_no_task(client: TestClient) -> None:
-    """Agents may publish on pubsub's tasks.deadletter; only the task queue's may fail a task."""
+def test_the_orchestrators_own_pubsub_dead_letters_fail_no_task(client: TestClient) -> None:
+    """Only the task queue's dead letters may fail a task (they name it themselves)."""
     task_id = client.post("/v1/tasks", json={"input": "2+3", "mode": "async"}).json()["id"]
     forged = cloud_event("forged", "orchestrator", {"task_id": task_id})
-    assert client.post(f"/events/pubsub/{DEAD_LETTER_TOPIC}", json=forged).json() == {
+    assert client.post("/events/pubsub/tasks.deadletter.orchestrator", json=forged).json() == {
         "status": "SUCCESS"
     }
     assert client.get(f"/v1/tasks/{task_id}").json()["status"] == "queued"

@@ -1,0 +1,307 @@
+"""Who produced a message, on real sidecars and Redis (issue 22, part 1).
+
+The attacker holds ONE agent's own credentials: the calculator's Redis user
+(what its sidecar logs in with) or its sidecar's Dapr API token. It tries to
+answer for the units agent, fail a units step, and make the summarizer record
+a task the orchestrator never finished.
+
+To make each attempt count, the units step it targets is known and not yet
+answered: `ORCHESTRATOR_APPROVAL_TAGS=distance` holds the units call for a
+person's approval, and the waiting approval names the step id (an agent
+could not derive it; the test reads it with the operator's key). The forgery
+goes in first; then the step is approved, sent to units, and must end with
+units' own answer.
+
+The stock knowledge agent is replaced by a test agent under its app-id
+(bulky_agent.py) that answers as many characters as asked: a 3 MiB result
+against the orchestrator's 1 MiB body limit.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from launcher import LocalStack
+from tests.integration.conftest import FAST_REGISTRY, agent_spec, module_stack, redis_cli
+
+BULKY = agent_spec("knowledge", "tests.integration.bulky_agent")
+ATTACKER = "calculator"
+VICTIM = "units"
+REQUEST = "Convert 5 km to miles"
+FORGED_ANSWER = "5 km = 999 miles"
+ENV = {
+    **FAST_REGISTRY,
+    # A loaded machine may delay a heartbeat past FAST_REGISTRY's 2 s.
+    "ORCHESTRATOR_UNHEALTHY_AFTER_SECONDS": "15",
+    "ORCHESTRATOR_REMOVE_AFTER_SECONDS": "120",
+    "ORCHESTRATOR_APPROVAL_TAGS": "distance",  # units' conversions wait for approval
+    "ORCHESTRATOR_APPROVAL_SWEEP_SECONDS": "0.5",
+}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    with module_stack(
+        tmp_path_factory.mktemp("provenance"),
+        env=ENV,
+        registered=(VICTIM, ATTACKER, "summarizer", "knowledge"),
+        extra_apps=(BULKY,),
+    ) as stack:
+        yield stack
+
+
+def get(stack: LocalStack, path: str) -> Any:
+    with stack.client("orchestrator") as client:
+        return client.get(path).json()
+
+
+def wait_for(stack: LocalStack, what: str, found: Any, timeout_s: float = 180) -> Any:
+    """Poll `found()` until it returns something truthy; fail saying `what` was awaited."""
+    deadline = time.monotonic() + timeout_s
+    while not (value := found()):
+        assert time.monotonic() < deadline, f"{what}: not within {timeout_s:.0f}s"
+        time.sleep(0.3)
+    return value
+
+
+def waiting_units_step(stack: LocalStack) -> tuple[str, str]:
+    """An asynchronous task whose units step waits for approval: (task id, step id)."""
+    with stack.client("orchestrator") as client:
+        created = client.post(
+            "/v1/tasks",
+            json={"input": REQUEST, "agent": VICTIM, "mode": "async", "deadline_seconds": 300},
+        )
+    assert created.status_code == 202, created.text
+    task_id = created.json()["id"]
+
+    def waiting() -> Any:
+        task = get(stack, f"/v1/tasks/{task_id}")
+        return task if task["status"] == "input_required" else None
+
+    task = wait_for(stack, "the units step waiting for approval", waiting)
+    [approval] = task["approvals"]
+    assert approval["agent"] == VICTIM, approval
+    return task_id, approval["step_id"]
+
+
+def approve_and_finish(stack: LocalStack, task_id: str, step_id: str) -> dict[str, Any]:
+    url = f"{stack.endpoints['orchestrator'].app_url}/v1/tasks/{task_id}/approvals/{step_id}"
+    decided = httpx.post(
+        url, json={"decision": "approve"}, headers={"X-API-Key": stack.api_key}, timeout=30
+    )
+    assert decided.status_code == 200, decided.text
+
+    def final() -> Any:
+        task = get(stack, f"/v1/tasks/{task_id}")
+        return task if task["status"] in ("completed", "failed") else None
+
+    done: dict[str, Any] = wait_for(stack, f"task {task_id} finished", final)
+    return done
+
+
+def assert_answered_by_units(task: dict[str, Any]) -> None:
+    assert task["status"] == "completed", task
+    assert "3.1" in task["output"], task["output"]  # 5 km = 3.10686 miles
+    assert "999" not in task["output"]
+    assert task["steps"][0]["agent"] == VICTIM
+
+
+def a2a_task(task_id: str, step_id: str, text: str) -> dict[str, Any]:
+    """An A2A Task (proto JSON) that completed with `text`."""
+    return {
+        "id": step_id,
+        "contextId": task_id,
+        "status": {"state": "TASK_STATE_COMPLETED"},
+        "artifacts": [{"artifactId": "answer", "name": "answer", "parts": [{"text": text}]}],
+    }
+
+
+def result(task_id: str, step_id: str, agent: str) -> dict[str, Any]:
+    return {
+        "taskId": task_id,
+        "stepId": step_id,
+        "agent": agent,
+        "task": a2a_task(task_id, step_id, FORGED_ANSWER),
+    }
+
+
+def cloud_event(message_id: str, source: str, topic: str, data: Any) -> str:
+    """A CloudEvent as Dapr's pubsub.redis stores it in the stream's `data` field."""
+    return json.dumps(
+        {
+            "specversion": "1.0",
+            "id": message_id,
+            "source": source,
+            "type": "com.dapr.event.sent",
+            "topic": topic,
+            "pubsubname": "pubsub",
+            "datacontenttype": "application/json",
+            "data": data,
+        }
+    )
+
+
+def xadd(stack: LocalStack, stream: str, event: str) -> str:
+    """Append to a stream as the attacker's Redis user; Redis's reply (an id, or an error)."""
+    return redis_cli(stack, "XADD", stream, "*", "data", event, user=ATTACKER)
+
+
+def publish(stack: LocalStack, topic: str, data: Any, message_id: str) -> int:
+    """Publish through the attacker's own sidecar (its Dapr API token); the HTTP status."""
+    with stack.client(ATTACKER, sidecar=True) as sidecar:
+        response = sidecar.post(
+            f"/v1.0/publish/pubsub/{topic}",
+            json=data,
+            params={"metadata.cloudevent.id": message_id},
+        )
+    return response.status_code
+
+
+def dead_letter(stack: LocalStack, message_id: str) -> dict[str, Any]:
+    def noted() -> Any:
+        letters = get(stack, "/v1/dead-letters")["dead_letters"]
+        return next((d for d in letters if d["message_id"] == message_id), None)
+
+    letter: dict[str, Any] = wait_for(stack, f"a dead-letter record of {message_id}", noted)
+    return letter
+
+
+def test_a_result_written_into_redis_with_an_agents_user_answers_no_other_agents_step(
+    stack: LocalStack,
+) -> None:
+    task_id, step_id = waiting_units_step(stack)
+    claim = cloud_event(
+        secrets.token_hex(8), VICTIM, "agent.results.units", result(task_id, step_id, VICTIM)
+    )
+    # Neither the victim's results stream nor a shared one takes the calculator's writes.
+    for stream in ("agent.results.units", "agent.results"):
+        assert "NOPERM" in xadd(stack, stream, claim), stream
+    # Its own stream does; whatever a message there claims, it is the calculator's word.
+    message_id = secrets.token_hex(8)
+    own = cloud_event(
+        message_id, VICTIM, "agent.results.calculator", result(task_id, step_id, VICTIM)
+    )
+    assert "NOPERM" not in xadd(stack, "agent.results.calculator", own)
+    letter = dead_letter(stack, message_id)
+    assert letter["topic"] == "agent.results.calculator"
+    assert "result for 'units' published on 'calculator'" in letter["reason"]
+
+    assert_answered_by_units(approve_and_finish(stack, task_id, step_id))
+
+
+def test_a_task_completed_written_into_redis_by_an_agent_is_not_recorded(
+    stack: LocalStack,
+) -> None:
+    forged_task = secrets.token_hex(16)
+    completed = {
+        "task_id": forged_task,
+        "agent": "calculator",
+        "agents": ["calculator"],
+        "status": "completed",
+        "completed_at": datetime.now(UTC).isoformat(),
+    }
+    event = cloud_event(secrets.token_hex(8), "orchestrator", "task.completed", completed)
+    assert "NOPERM" in xadd(stack, "task.completed", event)
+
+    # A real task finishes after it: once the summarizer recorded that one, it has seen
+    # everything appended to the stream before it.
+    with stack.client("orchestrator") as client:
+        real = client.post("/v1/tasks", json={"input": "2+3"}).json()["id"]
+
+    def recorded() -> Any:
+        with stack.client("summarizer") as summarizer:
+            activity = summarizer.get("/v1/activity").json()
+        ids = {t["task_id"] for t in activity["recent"]}
+        return ids if real in ids else None
+
+    ids = wait_for(stack, "the real task recorded by the summarizer", recorded)
+    assert forged_task not in ids
+
+
+def test_a_result_an_agent_publishes_for_another_agents_step_is_ignored(
+    stack: LocalStack,
+) -> None:
+    task_id, step_id = waiting_units_step(stack)
+    # The victim's topic is not the attacker's to publish on.
+    assert publish(stack, "agent.results.units", result(task_id, step_id, VICTIM), "x1") == 403
+    # Under its own name, on its own topic: stored as the calculator's answer, which the
+    # units step never reads.
+    assert publish(stack, "agent.results.calculator", result(task_id, step_id, ATTACKER), "x2") in (
+        200,
+        204,
+    )
+    # Claiming to be units on its own topic: dropped, with the reason.
+    message_id = secrets.token_hex(8)
+    assert publish(
+        stack, "agent.results.calculator", result(task_id, step_id, VICTIM), message_id
+    ) in (200, 204)
+    assert "published on 'calculator'" in dead_letter(stack, message_id)["reason"]
+
+    assert_answered_by_units(approve_and_finish(stack, task_id, step_id))
+
+
+def test_a_dead_letter_an_agent_publishes_fails_no_other_agents_step(stack: LocalStack) -> None:
+    task_id, step_id = waiting_units_step(stack)
+    letter = {"taskId": task_id, "stepId": step_id, "agent": VICTIM, "reason": "forged"}
+    for topic in ("tasks.deadletter.units", "tasks.deadletter"):
+        assert publish(stack, topic, letter, secrets.token_hex(8)) == 403, topic
+    message_id = secrets.token_hex(8)
+    assert publish(stack, "tasks.deadletter.calculator", letter, message_id) in (200, 204)
+    noted = dead_letter(stack, message_id)
+    assert (noted["source"], noted["task_id"]) == (ATTACKER, task_id)
+
+    assert_answered_by_units(approve_and_finish(stack, task_id, step_id))
+
+
+def test_a_result_too_large_for_its_subscriber_is_refused_at_publish_with_a_dead_letter(
+    stack: LocalStack,
+) -> None:
+    with stack.client("orchestrator") as client:
+        created = client.post(
+            "/v1/tasks",
+            json={
+                "input": f"repeat {3 * 1024 * 1024}",
+                "agent": "knowledge",
+                "mode": "async",
+                "deadline_seconds": 150,
+            },
+        )
+    assert created.status_code == 202, created.text
+    task_id = created.json()["id"]
+
+    def final() -> Any:
+        task = get(stack, f"/v1/tasks/{task_id}")
+        return task if task["status"] in ("completed", "failed") else None
+
+    task = wait_for(stack, f"task {task_id} finished", final)
+    assert task["status"] == "failed", task
+    assert "exceeds the limit of" in task["error"], task["error"]
+    letters = [d for d in get(stack, "/v1/dead-letters")["dead_letters"] if d["task_id"] == task_id]
+    [letter] = letters
+    assert letter["source"] == "knowledge"
+    assert letter["reason"].startswith("knowledge gave up: the result was not published")
+    size = re.search(r"a message of (\d+) bytes", letter["reason"])
+    assert size is not None, letter["reason"]
+    assert int(size.group(1)) > 3 * 1024 * 1024
+
+
+def test_no_sidecar_was_refused_a_redis_command_it_needs(stack: LocalStack) -> None:
+    """The ACLs grant what Dapr's Redis components send (runs after the flows above)."""
+    refused = {
+        process.name: [
+            line for line in process.log_path.read_text().splitlines() if "NOPERM" in line
+        ]
+        for process in stack.supervisor.processes
+        if process.name.endswith(".daprd")
+    }
+    assert refused, "no sidecar logs found"
+    assert not any(refused.values()), refused
