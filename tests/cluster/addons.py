@@ -12,12 +12,13 @@ differences are named where they are made.
 from __future__ import annotations
 
 import base64
+import re
 import shutil
 from pathlib import Path
 
 import yaml
 
-from tests.cluster.controlplane import START_TIMEOUT_S, ControlPlane
+from tests.cluster.controlplane import REPO_ROOT, START_TIMEOUT_S, ControlPlane
 from tests.cluster.kube import wait_for
 
 __all__ = ["DAPR_NAMESPACE", "KEDA_NAMESPACE", "TRUST_DOMAIN", "start_dapr", "start_keda"]
@@ -29,7 +30,14 @@ SENTRY_PORT = 50001
 INJECTOR_PORT = 4000
 KEDA_GRPC_PORT = 9666
 KEDA_ADAPTER_PORT = 6444
-DAPR_VERSION_TAG = "1.18.3"  # the injector writes it into the daprd image name only
+
+
+def _dapr_version() -> str:
+    """The pinned runtime (tools/dapr/go.mod); the injector only writes it into daprd's image name."""
+    gomod = (REPO_ROOT / "tools" / "dapr" / "go.mod").read_text()
+    found = re.search(r"github.com/dapr/dapr v(\S+)", gomod)
+    assert found, "tools/dapr/go.mod does not require github.com/dapr/dapr"
+    return found.group(1)
 
 
 def _service_at(cp: ControlPlane, namespace: str, name: str, port: int, target: int) -> str:
@@ -153,21 +161,6 @@ def _start_injector(cp: ControlPlane, env: dict[str, str], creds: Path) -> None:
         timeout_s=START_TIMEOUT_S,
         what=f"service accounts {accounts} in kube-system",
     )
-    injector = cp.run(
-        "dapr-injector",
-        [
-            str(cp.bin / "injector"), "--kubeconfig", str(cp.kubeconfig),
-            "--port", str(INJECTOR_PORT), "--healthz-port", "8082", "--metrics-port", "9092",
-        ],
-        env={
-            **env,
-            "SIDECAR_IMAGE": f"ghcr.io/dapr/daprd:{DAPR_VERSION_TAG}",
-            "SIDECAR_IMAGE_PULL_POLICY": "IfNotPresent",
-            "KUBE_CLUSTER_DOMAIN": "cluster.local",
-            # The processes run as root here; pods' own UIDs are what the check is about.
-            "DAPR_UNSAFE_SKIP_CONTAINER_UID_GID_CHECK": "true",
-        },
-    )  # fmt: skip
     service = _service_at(cp, DAPR_NAMESPACE, "dapr-sidecar-injector", 443, INJECTOR_PORT)
     webhook = {
         "apiVersion": "admissionregistration.k8s.io/v1",
@@ -213,6 +206,22 @@ def _start_injector(cp: ControlPlane, env: dict[str, str], creds: Path) -> None:
         ],
     }
     cp.kubectl.apply(manifest=service + "---\n" + yaml.safe_dump(webhook))
+    # After the webhook exists: the injector patches its caBundle and exits if it cannot.
+    injector = cp.run(
+        "dapr-injector",
+        [
+            str(cp.bin / "injector"), "--kubeconfig", str(cp.kubeconfig),
+            "--port", str(INJECTOR_PORT), "--healthz-port", "8082", "--metrics-port", "9092",
+        ],
+        env={
+            **env,
+            "SIDECAR_IMAGE": f"ghcr.io/dapr/daprd:{_dapr_version()}",
+            "SIDECAR_IMAGE_PULL_POLICY": "IfNotPresent",
+            "KUBE_CLUSTER_DOMAIN": "cluster.local",
+            # The processes run as root here; pods' own UIDs are what the check is about.
+            "DAPR_UNSAFE_SKIP_CONTAINER_UID_GID_CHECK": "true",
+        },
+    )  # fmt: skip
     cp.wait_http(injector, f"http://{cp.address}:8082/healthz", what="dapr-injector healthy")
 
 
@@ -237,6 +246,9 @@ def start_keda(cp: ControlPlane) -> None:
     shutil.copy(crt, certs / "tls.crt")
     shutil.copy(key, certs / "tls.key")
     shutil.copy(cp.pki.ca, certs / "ca.crt")
+    ca_dir = cp.work / "keda-ca"  # every file in it is read as a CA certificate
+    ca_dir.mkdir(exist_ok=True)
+    shutil.copy(cp.pki.ca, ca_dir / "ca.crt")
     env = {
         "WATCH_NAMESPACE": "",
         "POD_NAMESPACE": KEDA_NAMESPACE,
@@ -251,7 +263,7 @@ def start_keda(cp: ControlPlane) -> None:
             # The test registers the APIService itself and runs no KEDA admission webhook.
             "--enable-webhook-patching=false", "--enable-apiservice-patching=false",
             # Trust the test CA's Redis, as an AKS cluster trusts Azure Cache for Redis.
-            "--ca-dir", str(certs),
+            "--ca-dir", str(ca_dir),
             "--zap-log-level", "info",
         ],
         env={**env, "OPERATOR_NAME": "keda-operator"},

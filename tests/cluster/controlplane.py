@@ -228,7 +228,7 @@ class ControlPlane:
                 str(self.bin / "kwok"), "--kubeconfig", str(self.kubeconfig),
                 "--manage-all-nodes=false",
                 "--manage-nodes-with-annotation-selector", "kwok.x-k8s.io/node=fake",
-                "--cidr", "10.244.0.1/24", "--node-ip", self.address,
+                "--cidr", "10.244.0.0/24", "--node-ip", self.address,
                 "--node-lease-duration-seconds", "40",
                 *[arg for stage in stages for arg in ("--config", str(stage))],
             ],

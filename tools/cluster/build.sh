@@ -137,9 +137,14 @@ build_kwok() {
   scratch_module "$dir" sigs.k8s.io/kwok "$KWOK_VERSION" "$KWOK_VERSION"
   go_build kwok "$dir" sigs.k8s.io/kwok/cmd/kwok
   src="$modcache/sigs.k8s.io/kwok@$KWOK_VERSION/kustomize/stage"
-  mkdir -p "$cache/stages"
-  cp "$src/node/fast/"*.yaml "$src/node/heartbeat-with-lease/"*.yaml "$src/pod/fast/"*.yaml "$cache/stages/"
-  rm -f "$cache/stages/kustomization.yaml"
+  rm -rf "$cache/stages" && mkdir -p "$cache/stages"
+  local stage file
+  for stage in node/fast node/heartbeat-with-lease pod/fast; do
+    for file in "$src/$stage/"*.yaml; do
+      [ "$(basename "$file")" = kustomization.yaml ] && continue
+      cp "$file" "$cache/stages/${stage//\//-}-$(basename "$file")"
+    done
+  done
   chmod -R u+w "$cache/stages"
 }
 
