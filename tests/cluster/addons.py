@@ -33,7 +33,7 @@ KEDA_ADAPTER_PORT = 6444
 
 
 def _dapr_version() -> str:
-    """The pinned runtime (tools/dapr/go.mod); the injector only writes it into daprd's image name."""
+    """The pinned runtime (tools/dapr/go.mod); the injector writes it into daprd's image name."""
     gomod = (REPO_ROOT / "tools" / "dapr" / "go.mod").read_text()
     found = re.search(r"github.com/dapr/dapr v(\S+)", gomod)
     assert found, "tools/dapr/go.mod does not require github.com/dapr/dapr"
