@@ -25,11 +25,19 @@ from tests.cluster.kube import Kubectl, wait_for
 from tests.cluster.netns import NetworkNamespace
 from tests.cluster.pki import Pki
 
-__all__ = ["NODE_NAME", "REPO_ROOT", "ControlPlane", "cache_complete", "cache_dir"]
+__all__ = ["CONTROL_PLANE", "NODE_NAME", "REPO_ROOT", "ControlPlane", "cache_dir"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = REPO_ROOT / "tools" / "cluster" / "build.sh"
 NODE_NAME = "kwok-node-0"
+CONTROL_PLANE = (
+    "etcd",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kubectl",
+    "kwok",
+)
 APISERVER_PORT = 6443
 START_TIMEOUT_S = 180.0
 
@@ -40,12 +48,6 @@ def cache_dir() -> Path:
         ["bash", str(BUILD_SCRIPT), "--print-dir"], capture_output=True, text=True, timeout=60
     )
     return Path(out.stdout.strip())
-
-
-def cache_complete() -> bool:
-    """Whether every binary and CRD `make test-cluster` needs is already built."""
-    done = subprocess.run(["bash", str(BUILD_SCRIPT), "--check"], capture_output=True, timeout=60)
-    return done.returncode == 0
 
 
 class ControlPlane:

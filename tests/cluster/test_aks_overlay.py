@@ -36,8 +36,9 @@ def _groups(redis: TlsRedis, stream: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def aks(cluster: ControlPlane, tls_redis: TlsRedis) -> list[Obj]:
+def aks(keda: ControlPlane, tls_redis: TlsRedis) -> list[Obj]:
     """The aks overlay applied (server-side) with the test's Redis, rolled out at KEDA's minimum."""
+    cluster = keda
     make_consumer_groups(tls_redis)
     docs = deploy(
         cluster.kubectl,

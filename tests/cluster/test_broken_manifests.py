@@ -65,8 +65,9 @@ def test_a_wrong_app_port_annotation_fails_with_a_clear_message(
 
 
 def test_a_scaledobject_with_a_bad_trigger_fails_with_a_clear_message(
-    cluster: ControlPlane, tls_redis: TlsRedis, tmp_path: Path
+    keda: ControlPlane, tls_redis: TlsRedis, tmp_path: Path
 ) -> None:
+    cluster = keda
     k8s = _broken_copy(
         tmp_path,
         "overlays/aks/scaling.yaml",

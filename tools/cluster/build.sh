@@ -11,6 +11,7 @@
 #   bash tools/cluster/build.sh              build what is missing (cold: ~25 min on 2 cores)
 #   bash tools/cluster/build.sh --print-dir  print the cache folder and exit
 #   bash tools/cluster/build.sh --check      exit 0 if everything is built, 1 otherwise
+#   bash tools/cluster/build.sh --only keda  one group: dapr, etcd, kwok, kube or keda
 #
 # One binary at a time and niced, so a shared machine keeps working. A binary
 # already in the cache is not rebuilt, so an interrupted build resumes.
@@ -39,11 +40,13 @@ complete() {
   [ -d "$cache/crds/dapr" ] && [ -d "$cache/crds/keda" ] && [ -d "$cache/stages" ]
 }
 
+only=""
 case ${1:-} in
   --print-dir) echo "$cache"; exit 0 ;;
   --check) complete; exit $? ;;
+  --only) only=${2:?--only needs a group: dapr, etcd, kwok, kube or keda} ;;
   "") ;;
-  *) echo "unknown option $1 (known: --print-dir, --check)" >&2; exit 2 ;;
+  *) echo "unknown option $1 (known: --print-dir, --check, --only GROUP)" >&2; exit 2 ;;
 esac
 
 log() { printf '[cluster-build %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -174,6 +177,7 @@ build_keda() {
   chmod -R u+w "$cache/crds/keda"
 }
 
+if [ -n "$only" ]; then "build_$only"; exit 0; fi
 if complete; then log "everything is built in $cache"; exit 0; fi
 log "building into $cache"
 build_dapr
