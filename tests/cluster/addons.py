@@ -83,6 +83,8 @@ def start_dapr(cp: ControlPlane) -> None:
         "DAPR_TRUST_ANCHORS_FILE": str(creds / "ca.crt"),
         "DAPR_CONTROL_PLANE_TRUST_DOMAIN": TRUST_DOMAIN,
         "DAPR_SENTRY_ADDRESS": f"127.0.0.1:{SENTRY_PORT}",
+        # The processes run as root here; pods' own UIDs are what the checks are about.
+        "DAPR_UNSAFE_SKIP_CONTAINER_UID_GID_CHECK": "true",
     }
     # What the operator reads for its own mTLS (the chart installs the same object).
     cp.kubectl.apply(
@@ -218,8 +220,6 @@ def _start_injector(cp: ControlPlane, env: dict[str, str], creds: Path) -> None:
             "SIDECAR_IMAGE": f"ghcr.io/dapr/daprd:{_dapr_version()}",
             "SIDECAR_IMAGE_PULL_POLICY": "IfNotPresent",
             "KUBE_CLUSTER_DOMAIN": "cluster.local",
-            # The processes run as root here; pods' own UIDs are what the check is about.
-            "DAPR_UNSAFE_SKIP_CONTAINER_UID_GID_CHECK": "true",
         },
     )  # fmt: skip
     cp.wait_http(injector, f"http://{cp.address}:8082/healthz", what="dapr-injector healthy")
