@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` and `make test`.
 # Both install what is missing first (scripts/bootstrap.sh).
-.PHONY: run test bootstrap dapr unit integration bench bench-peer bench-registry clean images conformance eval
+.PHONY: run test test-cluster bootstrap dapr unit integration bench bench-peer bench-registry clean images conformance eval
 
 STATE ?= sqlite
 VERBOSE ?=
@@ -10,6 +10,10 @@ run: bootstrap  ## start Redis, every sidecar and app; send a sample task; Ctrl-
 
 test: bootstrap  ## ruff, mypy, unit and integration tests (real daprd sidecars)
 	bash scripts/test.sh
+
+test-cluster: bootstrap  ## k8s/ overlays on a real control plane (kwok), real Dapr injector and KEDA; builds it first (cold ~25 min)
+	bash tools/cluster/build.sh
+	.venv/bin/pytest -p no:cacheprovider tests/cluster
 
 conformance: bootstrap  ## check one agent of the running stack (make run): make conformance APP=<app-id>
 	@test -n "$(APP)" || { echo "usage: make conformance APP=<app-id>"; exit 2; }
