@@ -104,7 +104,11 @@ class _Recorder:
     answerer: Answerer
     calls: list[Call] = field(default_factory=list)
 
-    async def __call__(self, app_id: str, skill_id: str, text: str) -> str:
+    async def __call__(
+        self, app_id: str, skill_id: str, text: str, arguments: dict[str, Any]
+    ) -> str:
+        # The in-process agents read the text (what the arguments were read from, by the
+        # same phrasing code); the running stack's agents get both (make eval).
         try:
             output = await self.answerer(app_id, skill_id, text)
         except Refused as refusal:
