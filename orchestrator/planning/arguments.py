@@ -17,8 +17,6 @@ arguments: the agent then reads the text alone, as every agent can.
 
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -60,15 +58,25 @@ _EXTRACTORS: dict[frozenset[str], Extractor] = {
 }
 
 
-@functools.lru_cache(maxsize=64)
-def _validator(schema_json: str) -> Draft202012Validator | None:
-    """The schema's validator (built once per schema), or None for a malformed schema."""
-    schema = json.loads(schema_json)
+# id(schema) -> (the schema, kept alive so its id stays its own; its validator or None).
+_VALIDATORS: dict[int, tuple[Mapping[str, Any], Draft202012Validator | None]] = {}
+
+
+def _validator(schema: Mapping[str, Any]) -> Draft202012Validator | None:
+    """The schema's validator, or None for a malformed schema. Built once per schema
+    object: the planner hands the same one on every request until the card changes."""
+    known = _VALIDATORS.get(id(schema))
+    if known is not None and known[0] is schema:
+        return known[1]
     try:
         Draft202012Validator.check_schema(schema)
+        validator: Draft202012Validator | None = Draft202012Validator(schema)
     except SchemaError:
-        return None
-    return Draft202012Validator(schema)
+        validator = None
+    if len(_VALIDATORS) >= 64:  # cards changed many times: start again
+        _VALIDATORS.clear()
+    _VALIDATORS[id(schema)] = (schema, validator)
+    return validator
 
 
 def fill_arguments(part: str, schema: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -82,7 +90,8 @@ def fill_arguments(part: str, schema: Mapping[str, Any] | None) -> dict[str, Any
     arguments = extract(part) if extract is not None else None
     if not arguments:
         return {}
-    validator = _validator(json.dumps(schema, sort_keys=True))
+    assert schema is not None  # it has properties
+    validator = _validator(schema)
     if validator is None or not validator.is_valid(arguments):
         return {}
     return arguments
