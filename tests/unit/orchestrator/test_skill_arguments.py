@@ -3,8 +3,10 @@ tool parameters to cloud models, and handed to the invoker beside the text."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import httpx2
 import pytest
 from semantic_kernel.connectors.ai.function_calling_utils import (
     kernel_function_metadata_to_function_call_format,
@@ -13,9 +15,11 @@ from semantic_kernel.connectors.ai.function_calling_utils import (
 from agents.calculator.models import ArithmeticArguments
 from agents.summarizer.models import SummaryArguments
 from orchestrator.planning.arguments import fill_arguments
+from orchestrator.planning.chat_services import build_chat_service
 from orchestrator.planning.local_model import LocalPlannerChatCompletion
 from orchestrator.planning.planner import Planner
 from orchestrator.ports import AgentSkill
+from tests.unit.orchestrator.conftest import orchestrator_settings
 
 CALCULATOR_ARGUMENTS = ArithmeticArguments.model_json_schema()
 SUMMARY_ARGUMENTS = SummaryArguments.model_json_schema()
@@ -149,3 +153,56 @@ async def test_the_local_model_hands_the_filled_arguments_to_the_invoker() -> No
         "I ran 10 km, how many miles is that",
         {"value": 10.0, "from": "km", "to": "miles"},
     )
+
+
+def _reply(message: dict[str, Any]) -> dict[str, Any]:
+    finish = "tool_calls" if message.get("tool_calls") else "stop"
+    return {
+        "id": "c1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "llama3.2",
+        "choices": [{"index": 0, "finish_reason": finish, "message": message}],
+    }
+
+
+async def test_an_openai_compatible_models_tool_call_fills_the_arguments() -> None:
+    """Through the OpenAI API as SK speaks it: the tools offered carry the schema's
+    properties, and the arguments of the model's tool call reach the invoker."""
+    sent: list[dict[str, Any]] = []
+    filled = {"input": "3 m in ft", "value": 3, "from": "m", "to": "ft"}
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        body = json.loads(request.content)
+        sent.append(body)
+        if body["messages"][-1]["role"] == "tool":
+            return httpx2.Response(200, json=_reply({"role": "assistant", "content": "9.8 ft"}))
+        call = {
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": "units-convert_units", "arguments": json.dumps(filled)},
+        }
+        return httpx2.Response(
+            200, json=_reply({"role": "assistant", "content": None, "tool_calls": [call]})
+        )
+
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    async def invoke(app_id: str, skill_id: str, text: str, arguments: dict[str, Any]) -> str:
+        calls.append((text, arguments))
+        return "3 m = 9.84252 ft"
+
+    settings = orchestrator_settings(
+        ai_provider="openai-compatible",
+        openai_base_url="http://127.0.0.1:11434/v1",
+        openai_model="llama3.2",
+    )
+    chat = build_chat_service(
+        settings, http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(handler))
+    )
+    planner = Planner(chat, invoke)
+    planner.refresh([CONVERT])
+    assert await planner.answer("how many feet in 3 m?") == "9.8 ft"
+    [tool] = sent[0]["tools"]
+    assert set(tool["function"]["parameters"]["properties"]) == {"input", "value", "from", "to"}
+    assert calls == [("3 m in ft", {"value": 3, "from": "m", "to": "ft"})]
