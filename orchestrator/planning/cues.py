@@ -126,7 +126,8 @@ def conversion(text: str) -> tuple[float, str, str] | None:
     for i, word in enumerate(words):
         if not _IS_NUMBER.match(word):
             continue
-        for j in range(i + 1, min(i + 3, len(words))):
+        # The farther unit first: "30 degrees celsius" is in celsius, not in degrees of angle.
+        for j in reversed(range(i + 1, min(i + 3, len(words)))):
             root = units[j]
             target = next(
                 (

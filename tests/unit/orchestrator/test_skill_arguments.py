@@ -78,6 +78,12 @@ CONVERT = AgentSkill(
             UNITS_ARGUMENTS,
             {"value": 1.0, "from": "ounce", "to": "grams"},
         ),
+        # "degrees" alone is an angle (as "turn" is): the unit is the one after it
+        (
+            "turn 30 degrees celsius into fahrenheit",
+            UNITS_ARGUMENTS,
+            {"value": 30.0, "from": "celsius", "to": "fahrenheit"},
+        ),
     ],
 )
 def test_the_local_model_reads_a_skills_arguments_from_the_part(
