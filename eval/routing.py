@@ -45,8 +45,8 @@ class Refused(Exception):
     """An agent's refusal of its part (an A2A `rejected` task), with the reason."""
 
 
-# (app_id, skill_id, text) -> the agent's answer; raises Refused.
-Answerer = Callable[[str, str, str], Awaitable[str]]
+# (app_id, skill_id, text, the skill's arguments as filled) -> the agent's answer; raises Refused.
+Answerer = Callable[[str, str, str, dict[str, Any]], Awaitable[str]]
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ async def plannable_skills(
     return registry.plannable_skills()
 
 
-async def _done(app_id: str, skill_id: str, text: str) -> str:
+async def _done(app_id: str, skill_id: str, text: str, arguments: dict[str, Any]) -> str:
     return f"done ({uuid.uuid4().hex[:6]})"
 
 
@@ -107,10 +107,8 @@ class _Recorder:
     async def __call__(
         self, app_id: str, skill_id: str, text: str, arguments: dict[str, Any]
     ) -> str:
-        # The in-process agents read the text (what the arguments were read from, by the
-        # same phrasing code); the running stack's agents get both (make eval).
         try:
-            output = await self.answerer(app_id, skill_id, text)
+            output = await self.answerer(app_id, skill_id, text, arguments)
         except Refused as refusal:
             # As the orchestrator does: the reason goes to the model as the call's result.
             self.calls.append(Call(app_id, skill_id, text, refused=True))
