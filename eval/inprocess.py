@@ -15,6 +15,7 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from agents.calculator.arithmetic import Limits
 from agents.calculator.service import CalculatorService
@@ -70,13 +71,17 @@ def domain_answerer() -> Iterator[Answerer]:
     calculator = CalculatorService("calculator", work=InlineWork(), limits=Limits())
     units = _Units(_UNITS)
 
-    async def answer(app_id: str, skill_id: str, text: str) -> str:
+    async def answer(app_id: str, skill_id: str, text: str, arguments: dict[str, Any]) -> str:
+        # The arguments the planner filled, as the agents get them (the units agent's
+        # Node process reads the text: its arguments are judged by `make eval`).
         try:
             if app_id == "calculator":
-                request = SkillRequest(task_id="eval", input=text, skill=skill_id)
+                request = SkillRequest(
+                    task_id="eval", input=text, skill=skill_id, arguments=arguments
+                )
                 return (await calculator.answer(request, deadline=None)).output
             if app_id == "summarizer":
-                summary = summarize(text)
+                summary = summarize(str(arguments.get("text") or text))
                 if not summary:
                     raise Refused("the input has no text to summarize")
                 return summary

@@ -44,8 +44,8 @@ class Refused(Exception):
     """An agent's refusal of its part (an A2A `rejected` task), with the reason."""
 
 
-# (app_id, skill_id, text) -> the agent's answer; raises Refused.
-Answerer = Callable[[str, str, str], Awaitable[str]]
+# (app_id, skill_id, text, the skill's arguments as filled) -> the agent's answer; raises Refused.
+Answerer = Callable[[str, str, str, dict[str, Any]], Awaitable[str]]
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ async def plannable_skills(
     return registry.plannable_skills()
 
 
-async def _done(app_id: str, skill_id: str, text: str) -> str:
+async def _done(app_id: str, skill_id: str, text: str, arguments: dict[str, Any]) -> str:
     # No digits: a routing-only answer must never pass for an expected number.
     return f"done by {app_id}"
 
@@ -104,9 +104,11 @@ class _Recorder:
     answerer: Answerer
     calls: list[Call] = field(default_factory=list)
 
-    async def __call__(self, app_id: str, skill_id: str, text: str) -> str:
+    async def __call__(
+        self, app_id: str, skill_id: str, text: str, arguments: dict[str, Any]
+    ) -> str:
         try:
-            output = await self.answerer(app_id, skill_id, text)
+            output = await self.answerer(app_id, skill_id, text, arguments)
         except Refused as refusal:
             # As the orchestrator does: the reason goes to the model as the call's result.
             self.calls.append(Call(app_id, skill_id, text, refused=True))

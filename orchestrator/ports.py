@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, Field, StringConstraints
@@ -50,6 +50,8 @@ class AgentSkill:
     name: str = ""  # the card's display name of the skill
     examples: tuple[str, ...] = ()
     approval: bool = False  # the card says its calls need a person's approval
+    # The card's argumentsSchema (JSON Schema of the structured arguments), if any.
+    arguments_schema: dict[str, Any] | None = field(default=None, hash=False)
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,8 @@ class TaskPlanner(Protocol):
     async def answer(self, request: str) -> str: ...
 
 
-SkillCall = Callable[[str, str, str], Any]  # (app_id, skill, input) -> awaitable output
+# (app_id, skill, input, structured arguments) -> awaitable output
+SkillCall = Callable[[str, str, str, dict[str, Any]], Any]
 
 
 class TaskPolicy(BaseModel):

@@ -26,6 +26,7 @@ __all__ = [
     "ARITHMETIC_WORDS",
     "CONVERSION_WORDS",
     "Kind",
+    "conversion",
     "cue_words",
     "is_arithmetic",
     "is_conversion",
@@ -113,21 +114,38 @@ def _pint_errors() -> tuple[type[Exception], ...]:
 def is_conversion(text: str) -> bool:
     """Whether `text` converts a quantity: a number, a unit within the next two words,
     and another unit of the same kind elsewhere ("how many feet are in 3 meters")."""
+    return conversion(text) is not None
+
+
+def conversion(text: str) -> tuple[float, str, str] | None:
+    """The conversion `text` asks for: (value, its unit, the target unit) as written
+    ("how many feet are in 3 meters" -> (3.0, "meters", "feet")), or None."""
     text = _TWO_WORDS.sub(r"\1_\2", _ONE.sub("1 ", _PER.sub(r"\1/\2", text)))
     words = [_EVERYDAY.get(w, w) for w in _TOKEN.findall(text)]
     units = [_unit(w) for w in words]
     for i, word in enumerate(words):
         if not _IS_NUMBER.match(word):
             continue
-        for j in range(i + 1, min(i + 3, len(words))):
+        # The farther unit first: "30 degrees celsius" is in celsius, not in degrees of angle.
+        for j in reversed(range(i + 1, min(i + 3, len(words)))):
             root = units[j]
-            if root is not None and any(
-                units[k] == root and words[k].lower() != words[j].lower()
-                for k in range(len(words))
-                if k != j
-            ):
-                return True
-    return False
+            target = next(
+                (
+                    k
+                    for k in range(len(words))
+                    if k != j and units[k] == root and words[k].lower() != words[j].lower()
+                ),
+                None,
+            )
+            if root is not None and target is not None:
+                value = float(word.rstrip("%").replace(",", ""))
+                return value, _written(words[j]), _written(words[target])
+    return None
+
+
+def _written(unit: str) -> str:
+    # "light_year" was joined for pint; a unit name is passed on as people write it.
+    return unit.strip(".").replace("_", " ")
 
 
 class Kind(StrEnum):

@@ -5,8 +5,10 @@ and it goes through exactly the same SK code path as Azure OpenAI: the
 kernel offers it the agent functions (function choice "auto"); it answers
 with function calls, one per part of the request, each chosen by
 `matching.FunctionMatcher` from the functions' descriptions, tags and
-examples; SK invokes them and hands back the results; on that turn it
-answers with the results.
+examples, with the skill's structured arguments read from that part
+(`arguments.fill_arguments`), as a cloud model fills tool parameters; SK
+invokes them and hands back the results; on that turn it answers with the
+results.
 
 A part that no function fits is answered "no agent can do this: <part>"
 instead of being handed to whichever agent takes leftovers, which would
@@ -37,6 +39,7 @@ from semantic_kernel.contents import (
     FunctionResultContent,
 )
 
+from orchestrator.planning.arguments import fill_arguments
 from orchestrator.planning.cues import is_arithmetic
 from orchestrator.planning.matching import FunctionCard, FunctionMatcher
 from phrasing.numbers import with_digits
@@ -136,9 +139,14 @@ class LocalPlannerChatCompletion(ChatCompletionClientBase):
         results, plan = _results_since_last_request(chat_history)
         if results or not settings.functions:
             return [_answer(results, plan)]
-        return [self._plan(_last_request(chat_history), _cards(settings))]
+        return [self._plan(_last_request(chat_history), _cards(settings), settings.hints)]
 
-    def _plan(self, request: str, functions: tuple[FunctionCard, ...]) -> ChatMessageContent:
+    def _plan(
+        self,
+        request: str,
+        functions: tuple[FunctionCard, ...],
+        hints: dict[str, dict[str, Any]],
+    ) -> ChatMessageContent:
         matcher = _matcher_of(functions)
         calls: list[FunctionCallContent] = []
         plan: list[dict[str, str | None]] = []
@@ -154,7 +162,11 @@ class LocalPlannerChatCompletion(ChatCompletionClientBase):
                 id=f"call_{uuid.uuid4().hex[:12]}",
                 index=len(calls),
                 name=name,
-                arguments=json.dumps({"input": part}),
+                # The skill's structured arguments, when they can be read from the part
+                # (else the text alone, which every agent reads).
+                arguments=json.dumps(
+                    {"input": part, **fill_arguments(part, hints.get(name, {}).get("arguments"))}
+                ),
             )
             calls.append(call)
             plan.append({"part": part, "call": call.id})

@@ -27,7 +27,12 @@ from semantic_kernel.connectors.ai.function_choice_behavior import FunctionChoic
 from semantic_kernel.contents import ChatHistory, FunctionCallContent
 from semantic_kernel.exceptions import ServiceException
 from semantic_kernel.filters import AutoFunctionInvocationContext, FilterTypes
-from semantic_kernel.functions import KernelFunctionFromMethod, KernelPlugin, kernel_function
+from semantic_kernel.functions import (
+    KernelFunctionFromMethod,
+    KernelParameterMetadata,
+    KernelPlugin,
+    kernel_function,
+)
 
 from chassis.errors import UnprocessableError, UpstreamError
 from orchestrator.ports import AgentSkill, PlanObserver, plan_observer, plan_paused
@@ -38,6 +43,7 @@ __all__ = [
     "Planner",
     "PlannerUnavailable",
     "SkillInvoker",
+    "argument_parameters",
     "plan_observer",
 ]
 
@@ -55,7 +61,10 @@ SYSTEM_PROMPT = (
 # Each plan may call at most this many rounds of functions.
 MAX_PLAN_ROUNDS = 3
 
-SkillInvoker = Callable[[str, str, str], Awaitable[str]]  # (app_id, skill_id, input) -> output
+# (app_id, skill_id, input, the skill's structured arguments as filled) -> output
+SkillInvoker = Callable[[str, str, str, dict[str, Any]], Awaitable[str]]
+# Names SK gives a meaning of its own as function parameters; no argument may take them.
+_RESERVED = frozenset({"input", "kernel", "service", "execution_settings", "arguments"})
 
 
 async def _report_plan(
@@ -93,18 +102,51 @@ def describe(skill: AgentSkill) -> str:
     return description
 
 
+def argument_parameters(skill: AgentSkill) -> list[KernelParameterMetadata]:
+    """The skill's structured arguments (its card's argumentsSchema) as kernel function
+    parameters: the tool parameters a cloud model fills, each with its JSON Schema.
+
+    None is required, whatever the schema says: the part of the request always
+    reaches the agent as text too, and a model that cannot fill them leaves them out.
+    """
+    properties = (skill.arguments_schema or {}).get("properties") or {}
+    return [
+        KernelParameterMetadata(
+            name=name,
+            description=str(schema.get("description", "")),
+            is_required=False,
+            schema_data=dict(schema),
+        )
+        for name, schema in properties.items()
+        if name not in _RESERVED and isinstance(schema, dict)
+    ]
+
+
 def _skill_function(skill: AgentSkill, invoke: SkillInvoker) -> KernelFunctionFromMethod:
+    parameters = argument_parameters(skill)
+    names = {p.name for p in parameters}
+
     @kernel_function(name=_identifier(skill.skill_id), description=describe(skill))
     async def call_agent(
         input: Annotated[str, "The part of the user's request this skill should handle."],
+        **filled: Any,
     ) -> str:
-        return await invoke(skill.app_id, skill.skill_id, input)
+        arguments = {k: v for k, v in filled.items() if k in names and v is not None}
+        return await invoke(skill.app_id, skill.skill_id, input, arguments)
 
     # SK's own slot for what is not in the description; the local model reads it.
-    hints = {"tags": list(skill.tags), "examples": list(skill.examples)}
-    return KernelFunctionFromMethod(
+    hints = {
+        "tags": list(skill.tags),
+        "examples": list(skill.examples),
+        "arguments": skill.arguments_schema,
+    }
+    function = KernelFunctionFromMethod(
         method=call_agent, plugin_name=_identifier(skill.app_id), additional_metadata=hints
     )
+    # SK reads `**filled` as one parameter of that name: the schema's properties replace it.
+    kept = [p for p in function.metadata.parameters if p.name != "filled"]
+    function.metadata.parameters = [*kept, *parameters]
+    return function
 
 
 class PlannerUnavailable(UpstreamError):

@@ -50,7 +50,8 @@ class Routing:
                     continue
                 schemas = entry.card.hubspoke.skills
                 for skill in entry.card.card.skills:
-                    approval = skill.id in schemas and schemas[skill.id].approval == "required"
+                    stated = schemas.get(skill.id)
+                    approval = stated is not None and stated.approval == "required"
                     skills.append(
                         AgentSkill(
                             app_id,
@@ -60,6 +61,7 @@ class Routing:
                             name=skill.name,
                             examples=tuple(skill.examples),
                             approval=approval,
+                            arguments_schema=stated.arguments_schema if stated else None,
                         )
                     )
             self._skills = (current, skills)

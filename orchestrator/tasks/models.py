@@ -115,6 +115,10 @@ class TaskStep(BaseModel):
     agent: str
     skill: str | None = None
     input: str
+    arguments: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The skill's structured arguments the planner filled, sent beside the input.",
+    )
     status: StepStatus
     output: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)

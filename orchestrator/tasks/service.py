@@ -303,7 +303,9 @@ class TaskService:
         log.info("task waits for approval", extra={"task_id": task.id})
         return paused
 
-    async def skill_invoker(self, app_id: str, skill: str, text: str) -> str:
+    async def skill_invoker(
+        self, app_id: str, skill: str, text: str, arguments: dict[str, Any] | None = None
+    ) -> str:
         """What the planner's kernel functions call: one step of the current task.
 
         If the agent is down or failing, another healthy agent with the same
@@ -311,17 +313,17 @@ class TaskService:
         elsewhere (the input is the problem). The failed attempt stays in the
         task's steps, so the answer shows the failover.
         """
-        output, error = await self._run_step(app_id, skill, text)
+        output, error = await self._run_step(app_id, skill, text, arguments)
         if isinstance(error, AgentRejectedTask | DeadlineExceeded | PlanTooLong | ApprovalPending):
             return output
         for other in self._agents.alternatives(skill, exclude=app_id) if error else []:
-            output, error = await self._run_step(other, skill, text)
+            output, error = await self._run_step(other, skill, text, arguments)
             if error is None:
                 break
         return output
 
     async def _run_step(
-        self, app_id: str, skill: str | None, text: str
+        self, app_id: str, skill: str | None, text: str, arguments: dict[str, Any] | None = None
     ) -> tuple[str, ServiceError | None]:
         run = current_run.get()
         position, run.started = run.started, run.started + 1
@@ -330,6 +332,7 @@ class TaskService:
             agent=app_id,
             skill=skill,
             input=text,
+            arguments=arguments or {},
             status=StepStatus.FAILED,
         )
         if position >= self._policy.max_steps:
@@ -350,7 +353,15 @@ class TaskService:
                 return held
         run.emit("step.started", {"agent": app_id, "skill": skill, "input": text})
         started = time.perf_counter()
-        call = AgentCall(run.task_id, step.id or "", app_id, text, run.deadline, skill=skill)
+        call = AgentCall(
+            run.task_id,
+            step.id or "",
+            app_id,
+            text,
+            run.deadline,
+            skill=skill,
+            arguments=step.arguments,
+        )
         error: ServiceError | None = None
         try:
             queued = run.transport is self._transports[TaskMode.ASYNC]

@@ -22,7 +22,6 @@ from typing import Any, Protocol
 from a2a.helpers.proto_helpers import get_data_parts, get_text_parts
 from a2a.types import (
     Message,
-    Part,
     Role,
     SendMessageConfiguration,
     SendMessageRequest,
@@ -49,6 +48,7 @@ from orchestrator.errors import (
 )
 from orchestrator.ports import AgentRoute
 from orchestrator.tasks.a2a_client import A2AInvoker, A2AProtocolError
+from orchestrator.tasks.message_parts import step_parts
 from orchestrator.tasks.step_results import StepResults
 
 __all__ = [
@@ -71,6 +71,8 @@ class AgentCall:
     text: str
     deadline: datetime
     skill: str | None = None
+    # The skill's structured arguments the planner filled (sent as a data part).
+    arguments: dict[str, Any] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ def step_request(call: AgentCall) -> SendMessageRequest:
         message_id=call.step_id,
         context_id=call.task_id,
         role=Role.ROLE_USER,
-        parts=[Part(text=call.text)],
+        parts=step_parts(call.text, call.arguments),
     )
     message.metadata.update({"hubspoke": hubspoke})
     return SendMessageRequest(

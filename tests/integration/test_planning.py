@@ -90,3 +90,26 @@ def test_the_doable_part_is_answered_and_the_undoable_part_named(stack: LocalSta
     assert task["output"] == (
         "- calculator: 2 + 2 = 4\n- no agent can do this: translate hello into French"
     )
+
+
+def test_planned_steps_carry_the_skills_arguments_to_the_agents(stack: LocalStack) -> None:
+    """The local model fills each skill's arguments (its card's argumentsSchema); the step
+    records them and the A2A message carries them beside the text, to the Python
+    calculator and the TypeScript units agent alike."""
+    with stack.client("orchestrator") as client:
+        sums = client.post("/v1/tasks", json={"input": "multiply 23 by 19"})
+        feet = client.post("/v1/tasks", json={"input": "how many feet are in 3 meters?"})
+    assert (sums.status_code, feet.status_code) == (201, 201), (sums.text, feet.text)
+    [calculator] = sums.json()["steps"]
+    assert (calculator["agent"], calculator["status"]) == ("calculator", "completed")
+    assert calculator["arguments"] == {"expression": "23 * 19"}
+    assert "437" in calculator["output"]
+    [units] = feet.json()["steps"]
+    assert (units["agent"], units["status"]) == ("units", "completed")
+    assert units["arguments"] == {"value": 3.0, "from": "meters", "to": "feet"}
+    assert (units["data"]["value"], units["data"]["from"], units["data"]["to"]) == (
+        3,
+        "meters",
+        "feet",
+    )
+    assert units["output"] == "3 meters = 9.84252 feet"

@@ -278,8 +278,10 @@ def test_agents_get_the_tasks_deadline_in_the_a2a_message(
     assert (request["method"], message["role"], message["parts"]) == (
         "SendMessage",
         "ROLE_USER",
-        [{"text": "2+3"}],
+        # The text, and beside it the skill's arguments the planner filled (a data part).
+        [{"text": "2+3"}, {"data": {"expression": "2+3"}}],
     )
+    assert task["steps"][0]["arguments"] == {"expression": "2+3"}
     assert message["contextId"] == task["id"]
     assert message["messageId"] == task["steps"][0]["id"]
 

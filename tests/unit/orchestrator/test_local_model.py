@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from semantic_kernel.contents import (
     AuthorRole,
@@ -189,7 +191,7 @@ async def test_the_card_examples_reach_the_local_model_through_the_kernel() -> N
     request that merely mentions a cup is refused, and a conversion is planned."""
     calls: list[tuple[str, str, str]] = []
 
-    async def invoke(app_id: str, skill_id: str, text: str) -> str:
+    async def invoke(app_id: str, skill_id: str, text: str, arguments: dict[str, Any]) -> str:
         calls.append((app_id, skill_id, text))
         return "done"
 
@@ -206,7 +208,7 @@ async def test_an_order_to_change_the_system_is_refused_even_when_words_match_a_
     planner, with the reason, and no agent is called."""
     calls: list[tuple[str, str, str]] = []
 
-    async def invoke(app_id: str, skill_id: str, text: str) -> str:
+    async def invoke(app_id: str, skill_id: str, text: str, arguments: dict[str, Any]) -> str:
         calls.append((app_id, skill_id, text))
         return "done"
 
@@ -223,7 +225,7 @@ async def test_an_order_to_change_the_system_is_refused_even_when_words_match_a_
 async def test_number_words_and_an_article_as_one_reach_the_units_skill() -> None:
     calls: list[tuple[str, str, str]] = []
 
-    async def invoke(app_id: str, skill_id: str, text: str) -> str:
+    async def invoke(app_id: str, skill_id: str, text: str, arguments: dict[str, Any]) -> str:
         calls.append((app_id, skill_id, text))
         return "done"
 
