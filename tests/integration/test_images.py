@@ -140,8 +140,10 @@ print(json.dumps({
         assert (report["modules"], report["tools"], report["caches"]) == ([], [], []), service
         data = {"README.md", "k8s", "docs"} if service == "knowledge" else set()
         top = MODULES[service].split(".")[0]
-        # pyproject.toml: the system's version (chassis/version.py)
-        assert report["sources"] == sorted({"chassis", "pyproject.toml", top, *data}), service
+        # pyproject.toml: the system's version (chassis/version.py); phrasing: how
+        # requests are read, shared by the planner and the Python agents
+        shared = {"chassis", "phrasing", "pyproject.toml"}
+        assert report["sources"] == sorted({*shared, top, *data}), service
 
 
 def test_every_image_answers_healthz_and_serves_tasks_on_real_sidecars(
