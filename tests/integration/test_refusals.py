@@ -183,7 +183,10 @@ def error_details(client: httpx.Client, request: dict[str, Any]) -> list[str]:
     for name, data in itertools.pairwise(lines):
         if name == "event: error":
             details.append(f"stream {json.loads(data.removeprefix('data: '))['detail']}")
-    accepted = client.post("/v1/tasks", json={**request, "mode": "async"}).json()
+    # A queued step waits for its agent until the task's deadline (docs/operations.md,
+    # restarts): a short one ends this task within the wait below.
+    asynchronous = {**request, "mode": "async", "deadline_seconds": 15}
+    accepted = client.post("/v1/tasks", json=asynchronous).json()
     if "id" in accepted:
         deadline = time.monotonic() + 30
         while (task := client.get(f"/v1/tasks/{accepted['id']}").json())["status"] not in (
