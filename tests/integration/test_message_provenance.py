@@ -305,10 +305,14 @@ def units_instance(stack: LocalStack) -> str:
     """The instance id units announces itself under, read from its registry stream."""
 
     def announced() -> str | None:
-        for topic in ("agents.registry.units", "agents.registry"):  # this branch's, main's
+        for topic in ("agents.registry.units", "agents.registry"):  # now, and before
+            try:
+                events = topic_events(stack, topic)
+            except ValueError:  # NOPERM: the orchestrator's user may not read that name
+                continue
             ids = [
                 e["data"]["instance_id"]
-                for e in topic_events(stack, topic)
+                for e in events
                 if isinstance(e.get("data"), dict) and e["data"].get("app_id") == VICTIM
             ]
             if ids:
