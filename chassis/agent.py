@@ -5,7 +5,7 @@ A2A server (the official SDK's JSON-RPC endpoint at exactly `POST /a2a`,
 running the agent's skill handler; see `chassis.a2a_server`), its card at
 `/.well-known/agent-card.json` (complete, and checked with the SDK's
 required-field validation when the app is built), the sidecar connection,
-self-registration (register, heartbeat, deregister) on `agents.registry`,
+self-registration (register, heartbeat, deregister) on `agents.registry.<app-id>`,
 the inbox for asynchronous work on `agent.requests.<app-id>` (the same A2A
 messages over pub/sub), and a pool of worker processes for CPU-heavy jobs
 with a time budget (`app.state.work`, a `chassis.work.WorkPort`).

@@ -70,7 +70,6 @@ __all__ = [
     "DEADLINE_HEADER",
     "DEAD_LETTER_TOPIC",
     "MAX_INPUT_CHARS",
-    "REGISTRY_TOPIC",
     "TASKS_REQUESTED_TOPIC",
     "TASK_COMPLETED_TOPIC",
     "AgentResult",
@@ -81,6 +80,7 @@ __all__ = [
     "TaskCompleted",
     "WorkGivenUp",
     "agent_dead_letter_topic",
+    "agent_registry_topic",
     "agent_requests_topic",
     "agent_results_topic",
     "deadline_headers",
@@ -90,8 +90,6 @@ __all__ = [
 CONTRACT_VERSION = "hubspoke.agent/v2"
 ANSWER_ARTIFACT = "answer"  # the name of the artifact a completed step's answer is in
 TASK_COMPLETED_TOPIC = "task.completed"
-# Agents announce themselves here; they never need the right to invoke the orchestrator.
-REGISTRY_TOPIC = "agents.registry"
 # Asynchronous tasks: the orchestrator's own queue, per-agent work, results, poison.
 TASKS_REQUESTED_TOPIC = "tasks.requested"
 # The dead letters of the orchestrator's task queue (it alone writes them); on pubsub,
@@ -123,6 +121,13 @@ def agent_requests_topic(app_id: str) -> str:
 def agent_results_topic(app_id: str) -> str:
     """The topic an agent publishes its results on (only it may publish there)."""
     return f"agent.results.{app_id}"
+
+
+def agent_registry_topic(app_id: str) -> str:
+    """The topic an agent announces itself on: register, heartbeat, deregister (only it may
+    publish there, so the orchestrator takes the sender from the topic). Agents never need
+    the right to invoke the orchestrator."""
+    return f"agents.registry.{app_id}"
 
 
 def agent_dead_letter_topic(app_id: str) -> str:
@@ -186,7 +191,7 @@ class RegistrationKind(StrEnum):
 
 
 class RegistrationMessage(BaseModel):
-    """Published by an agent instance on `agents.registry`.
+    """Published by an agent instance on its own `agents.registry.<app-id>`.
 
     Heartbeats carry the card too, so an orchestrator that lost the record
     (or removed it after a partition) gets it back without a restart.

@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from chassis.contract import REGISTRY_TOPIC, RegistrationKind, RegistrationMessage
+from chassis.contract import RegistrationKind, RegistrationMessage, agent_registry_topic
 from chassis.dapr import DaprError, DaprPort
 
 __all__ = ["Registrar"]
@@ -45,7 +45,8 @@ class Registrar:
             card=None if kind is RegistrationKind.DEREGISTER else self._card,
             sent_at=datetime.now(UTC),
         )
-        await self._dapr.publish(self._pubsub, REGISTRY_TOPIC, message.model_dump_json().encode())
+        topic = agent_registry_topic(self._app_id)
+        await self._dapr.publish(self._pubsub, topic, message.model_dump_json().encode())
 
     async def _beat(self) -> None:
         kind = RegistrationKind.REGISTER

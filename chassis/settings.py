@@ -64,7 +64,7 @@ class AgentSettings(ServiceSettings):
     self_register: bool = Field(
         default=True,
         validation_alias="HUBSPOKE_SELF_REGISTER",
-        description="Announce on agents.registry; off for agents registered by pull "
+        description="Announce on agents.registry.<app-id>; off for agents registered by pull "
         "(POST /v1/agents).",
     )
     heartbeat_seconds: float = Field(

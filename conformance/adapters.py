@@ -5,7 +5,7 @@
   orchestrator's mTLS identity (only it may call agents); SendMessage goes
   through a2a-sdk's JSON-RPC client transport (`a2a.client.transports.jsonrpc`).
 - `StackWorkBus`: publishes through the same sidecar (Dapr's publish API) and
-  reads topics' streams (`agent.results.<app-id>`, `agents.registry`) with the
+  reads topics' streams (`agent.results.<app-id>`, `agents.registry.<app-id>`) with the
   orchestrator's Redis user (XRANGE: read only; the stream is what Dapr's pubsub.redis writes).
 - `OrchestratorRegistry`: GET /v1/agents/... with the API key.
 Every response body goes to the `Transcript` for the secrets check.

@@ -16,9 +16,9 @@ __all__ = [
     "MAX_INPUT_CHARS",
     "PROTOCOL_VERSION",
     "PUBSUB_BINDING",
-    "REGISTRY_TOPIC",
     "jsonrpc_interface_url",
     "pubsub_interface_url",
+    "registry_topic",
     "requests_topic",
     "results_topic",
 ]
@@ -34,7 +34,6 @@ CARD_PATH = ".well-known/agent-card.json"
 HEALTH_METHOD = "healthz"
 # A card's JSON-RPC URL is on the caller's own sidecar, at Dapr's default HTTP port.
 CALLER_DAPR_PORT = 3500
-REGISTRY_TOPIC = "agents.registry"
 # The longest step input the design lets an agent take (chassis MAX_INPUT_CHARS).
 MAX_INPUT_CHARS = 20_000
 
@@ -42,6 +41,11 @@ MAX_INPUT_CHARS = 20_000
 def jsonrpc_interface_url(app_id: str) -> str:
     """The one JSONRPC interface URL a card of `app_id` may give."""
     return f"http://localhost:{CALLER_DAPR_PORT}/v1.0/invoke/{app_id}/method/{A2A_METHOD}"
+
+
+def registry_topic(app_id: str) -> str:
+    """The topic an agent registers, heartbeats and deregisters on (only it may publish there)."""
+    return f"agents.registry.{app_id}"
 
 
 def results_topic(app_id: str) -> str:

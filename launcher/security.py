@@ -11,7 +11,7 @@
   app-id, a random password per run) that reaches only its own state keys
   and the streams of the topics its role uses: an agent may append (XADD)
   only to the streams it produces (`agent.results.<id>`,
-  `tasks.deadletter.<id>`, `agents.registry`), and may only read and
+  `tasks.deadletter.<id>`, `agents.registry.<id>`), and may only read and
   acknowledge the streams it consumes. Sidecars read the credentials
   from a secret-store file of their own (mode 0600); apps never see them.
 - The orchestrator derives step ids with a random key (ORCHESTRATOR_STEP_ID_KEY),
@@ -60,7 +60,7 @@ _ORCHESTRATOR_STREAMS = (
     "tasks.deadletter*",
     "agent.requests.*",
     "agent.results.*",
-    "agents.registry",
+    "agents.registry.*",
     "task.completed",
 )
 # Streams an agent consumes (besides its agent.requests.<app-id>), by app-id.
@@ -80,7 +80,11 @@ _PRODUCER = "+xadd"
 def agent_streams(app_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The streams an agent consumes and those it produces (appends to)."""
     consumed = (f"agent.requests.{app_id}", *_CONSUMED.get(app_id, ()))
-    produced = (f"agent.results.{app_id}", f"tasks.deadletter.{app_id}", "agents.registry")
+    produced = (
+        f"agent.results.{app_id}",
+        f"tasks.deadletter.{app_id}",
+        f"agents.registry.{app_id}",
+    )
     return consumed, produced
 
 

@@ -245,7 +245,7 @@ def build_app(
         max_input_chars=settings.max_input_chars,
     )
     a2a_api.install(app, settings, version)  # the hub as an A2A agent
-    agents_api.subscribe(app, settings.pubsub)
+    agents_api.subscribe(app, settings.pubsub, agents=settings.pubsub_agent_list())
     events_api.subscribe(
         app,
         app_id=settings.app_id,

@@ -58,7 +58,7 @@ class OrchestratorSettings(ServiceSettings):
     )
     pubsub_agents: str = Field(
         default="calculator,summarizer,knowledge,units",
-        description="Agents taking asynchronous work, comma-separated: their "
+        description="Agents on pub/sub, comma-separated: their agents.registry.<id>, "
         "agent.results.<id> and tasks.deadletter.<id> topics are subscribed to "
         "(the same names as the pub/sub component's topic lists).",
     )

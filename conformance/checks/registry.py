@@ -6,7 +6,7 @@
 - `registry.evaluation`: the registry ran the evaluation examples its card
   declares (through Dapr) and they passed, so tasks are routed to it;
 - `registry.deregistration`: on a graceful stop the agent publishes
-  `deregister` on `agents.registry` (seen in the topic's stream: direct
+  `deregister` on `agents.registry.<app-id>` (seen in the topic's stream: direct
   evidence, however busy the orchestrator is) and the registry drops it;
   only where the kit may stop the agent (an `AgentControl`), otherwise SKIP.
 """
@@ -28,7 +28,7 @@ __all__ = ["check_deregistration", "check_evaluation", "check_heartbeat", "check
 _POLL_S = 0.1
 T = TypeVar("T")
 _REGISTER_HOW = (
-    "publish {kind: register, app_id, instance_id, card, sent_at} on agents.registry "
+    "publish {kind: register, app_id, instance_id, card, sent_at} on agents.registry.<app-id> "
     "through the agent's own sidecar when it starts"
 )
 
@@ -75,7 +75,7 @@ async def check_registered(registry: RegistryView, app_id: str, wait: timedelta)
     if view.get("health") != "healthy":
         return failed(
             name,
-            f"listed {view.get('health')}: send heartbeats on agents.registry within the "
+            f"listed {view.get('health')}: send heartbeats on agents.registry.<app-id> within the "
             "registry's window and answer GET /healthz through the sidecar",
         )
     return passed(name, f"listed healthy, {view.get('live_instances')} live instance(s)")
@@ -98,7 +98,7 @@ async def check_heartbeat(registry: RegistryView, app_id: str, wait: timedelta) 
     return failed(
         name,
         f"last_seen stayed at {start.isoformat()} for {wait.total_seconds():.0f}s: publish "
-        "{kind: heartbeat, ...} on agents.registry every few seconds while running",
+        "{kind: heartbeat, ...} on agents.registry.<app-id> every few seconds while running",
     )
 
 
@@ -175,20 +175,22 @@ async def check_deregistration(
             "through its stack handle)",
         )
     wait_s = wait.total_seconds()
-    before = await bus.stream_mark(wire.REGISTRY_TOPIC)
+    before = await bus.stream_mark(wire.registry_topic(app_id))
 
     async def running_instance() -> str | None:
-        found = _from(await bus.stream_since(wire.REGISTRY_TOPIC, before), app_id, _ALIVE)
+        found = _from(await bus.stream_since(wire.registry_topic(app_id), before), app_id, _ALIVE)
         return found[-1] if found else None
 
     heard = await _poll(running_instance, wait_s)
     if heard is None:
-        return failed(name, f"no register or heartbeat on {wire.REGISTRY_TOPIC} in {wait_s:.0f}s")
+        return failed(
+            name, f"no register or heartbeat on {wire.registry_topic(app_id)} in {wait_s:.0f}s"
+        )
     instance = heard[0]
-    mark = await bus.stream_mark(wire.REGISTRY_TOPIC)
+    mark = await bus.stream_mark(wire.registry_topic(app_id))
 
     async def goodbye() -> list[dict[str, Any]] | None:
-        messages = await bus.stream_since(wire.REGISTRY_TOPIC, mark)
+        messages = await bus.stream_since(wire.registry_topic(app_id), mark)
         return messages if _from(messages, app_id, ("deregister",)) else None
 
     async def gone() -> bool | None:
@@ -199,7 +201,7 @@ async def check_deregistration(
         said = await _poll(goodbye, wait_s)
         dropped = await _poll(gone, wait_s) if said is not None else None
         if said is not None:  # anything the instance published after its goodbye
-            said = (await bus.stream_since(wire.REGISTRY_TOPIC, mark), said[1])
+            said = (await bus.stream_since(wire.registry_topic(app_id), mark), said[1])
     finally:
         await control.start(app_id)
     return _deregistration_verdict(app_id, instance, said, dropped, wait_s)
@@ -219,8 +221,8 @@ def _deregistration_verdict(
     if said is None:
         return failed(
             name,
-            f"no deregister on {wire.REGISTRY_TOPIC} within {wait_s:.0f}s of a graceful stop "
-            "(SIGTERM): publish {kind: deregister, app_id, instance_id, sent_at} through the "
+            f"no deregister on {wire.registry_topic(app_id)} within {wait_s:.0f}s of a graceful "
+            "stop (SIGTERM): publish {kind: deregister, app_id, instance_id, sent_at} through the "
             "sidecar before exiting",
         )
     messages, seconds = said

@@ -1,15 +1,16 @@
-"""The registry's API, version 1, and its `agents.registry` subscription (routes only)."""
+"""The registry's API, version 1, and its `agents.registry.<agent>` subscriptions (routes only)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Path, Query, status
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pydantic import ValidationError
 
-from chassis.contract import REGISTRY_TOPIC, CloudEvent, RegistrationMessage
+from chassis.contract import CloudEvent, RegistrationMessage, agent_registry_topic
 from chassis.dapr import DaprError
 from chassis.errors import BadRequestError
 from chassis.problems import problem_responses
@@ -147,8 +148,12 @@ async def get_agent_card(app_id: AppId, registry: RegistryDep) -> dict[str, Any]
     return registry.card(app_id)
 
 
-def subscribe(app: FastAPI, pubsub: str) -> None:
-    """Receive register/heartbeat/deregister messages on `agents.registry`."""
+def _registration_handler(agent: str) -> Callable[..., Coroutine[Any, Any, dict[str, str]]]:
+    """The subscriber of `agents.registry.<agent>`: every message there is `agent`'s.
+
+    Only `agent`'s sidecar may publish on that topic and only its Redis user may
+    append to the stream, so the sender is the topic, never the CloudEvent
+    `source` (whatever a message written straight into Redis says)."""
 
     async def on_registration(
         registry: RegistryDep, event: Annotated[dict[str, Any], Body()]
@@ -159,11 +164,20 @@ def subscribe(app: FastAPI, pubsub: str) -> None:
             log.warning("dropping malformed registration: %s", exc.errors()[:3])
             return {"status": "DROP"}
         try:
-            # Dapr sets the CloudEvent source to the publishing app's id.
-            await registry.handle(envelope.data, sender=envelope.source)
+            await registry.handle(envelope.data, sender=agent)
         except DaprError:
-            log.exception("registration of %s not stored; asking for redelivery", envelope.source)
+            log.exception("registration of %s not stored; asking for redelivery", agent)
             return {"status": "RETRY"}
         return {"status": "SUCCESS"}
 
-    subscriptions(app).subscribe(pubsub=pubsub, topic=REGISTRY_TOPIC)(on_registration)
+    return on_registration
+
+
+def subscribe(app: FastAPI, pubsub: str, *, agents: list[str]) -> None:
+    """Receive register/heartbeat/deregister messages on each of `agents`' own
+    `agents.registry.<agent>`."""
+    dapr = subscriptions(app)
+    for agent in agents:
+        dapr.subscribe(pubsub=pubsub, topic=agent_registry_topic(agent))(
+            _registration_handler(agent)
+        )

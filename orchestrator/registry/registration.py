@@ -65,27 +65,22 @@ class Registrations:
         self._senders: dict[str, asyncio.Lock] = {}
 
     async def handle(self, message: RegistrationMessage, sender: str) -> None:
-        """Apply a message from `agents.registry` published by app `sender` (one at a
-        time per sender)."""
+        """Apply a message from `agents.registry.<sender>` (published by app `sender`; one
+        at a time per sender). A message naming another app changes nothing and is refused."""
         async with self._senders.setdefault(sender, asyncio.Lock()):
             await self._handle(message, sender)
 
     async def _handle(self, message: RegistrationMessage, sender: str) -> None:
         now = self._known.now()
+        if message.app_id != sender:
+            # An agent speaks for itself only: no heartbeat or goodbye in another's name.
+            reason = f"{message.kind} for {message.app_id!r} was sent by {sender!r}"
+            await self._refuse(Refusal(app_id=sender, reason=reason, at=now))
+            return
         if message.kind is RegistrationKind.DEREGISTER:
-            await self._known.change(
-                message.app_id, lambda r: _without_instance(r, message.instance_id)
-            )
+            await self._known.change(sender, lambda r: _without_instance(r, message.instance_id))
             return
         try:
-            if message.app_id != sender:
-                raise CardRefusedError(
-                    Refusal(
-                        app_id=sender,
-                        reason=f"message for {message.app_id!r} was sent by {sender!r}",
-                        at=now,
-                    )
-                )
             if sender in self._allowlist:
                 # Dapr would send calls for this name to the HTTPEndpoint, not the app.
                 raise CardRefusedError(

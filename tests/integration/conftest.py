@@ -6,6 +6,7 @@ that builds it, it never skips them.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import time
@@ -13,7 +14,7 @@ from collections.abc import Generator, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, TypedDict, Unpack
+from typing import Any, Literal, TypedDict, Unpack
 
 import pytest
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
@@ -209,3 +210,13 @@ def pytest_runtest_makereport(
             for process in system.supervisor.processes:
                 report.sections.append((f"log of {process.name}", process.tail(40)))
     return report
+
+
+def topic_events(stack: LocalStack, topic: str) -> list[dict[str, Any]]:
+    """The CloudEvents on a topic's Redis stream, oldest first (read as the orchestrator)."""
+    raw = redis_cli(stack, "--json", "XRANGE", topic, "-", "+", user="orchestrator")
+    events = []
+    for _entry_id, fields in json.loads(raw):
+        values = dict(zip(fields[::2], fields[1::2], strict=True))
+        events.append(json.loads(values["data"]))
+    return events

@@ -228,7 +228,10 @@ def test_app_port_without_the_app_token_is_401(stack: LocalStack) -> None:
 def test_sidecar_without_the_dapr_api_token_is_401(stack: LocalStack) -> None:
     with stack.client("calculator", sidecar=True, credentials=False) as sidecar:
         assert sidecar.get("/v1.0/state/statestore/k").status_code == 401
-        assert sidecar.post("/v1.0/publish/pubsub/agents.registry", json={}).status_code == 401
+        assert (
+            sidecar.post("/v1.0/publish/pubsub/agents.registry.calculator", json={}).status_code
+            == 401
+        )
     with stack.client("calculator", sidecar=True) as sidecar:
         assert sidecar.get("/v1.0/state/statestore/k").status_code == 204
 
@@ -296,7 +299,8 @@ def test_each_role_sidecar_serves_only_its_apis_over_grpc(stack: LocalStack, rol
     [
         ("calculator", "task.completed"),
         ("summarizer", "task.completed"),
-        ("orchestrator", "agents.registry"),
+        ("orchestrator", "agents.registry.calculator"),
+        ("calculator", "agents.registry.units"),
     ],
 )
 def test_publishing_outside_the_role_topics_is_refused(

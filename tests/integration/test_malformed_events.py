@@ -1,6 +1,6 @@
 """A malformed CloudEvent from an agent harms nobody (issue 12, part 2).
 
-An agent may publish on `agents.registry`. daprd 1.18.2 panicked when it
+An agent may publish on its `agents.registry.<app-id>`. daprd 1.18.2 panicked when it
 delivered a CloudEvent whose `traceparent` is not a string (dapr/dapr PR
 10319): one message from any agent took the orchestrator's sidecar down.
 With daprd 1.18.3 the message reaches the orchestrator, which drops it.
@@ -38,7 +38,7 @@ def test_a_cloudevent_with_an_object_traceparent_is_dropped_and_nothing_crashes(
     drops_before = dropped_registrations(stack)
     with stack.client("calculator", sidecar=True) as sidecar:  # the agent's own Dapr API token
         published = sidecar.post(
-            "/v1.0/publish/pubsub/agents.registry",
+            "/v1.0/publish/pubsub/agents.registry.calculator",
             content=json.dumps(POISON),
             headers={"content-type": "application/cloudevents+json"},
         )

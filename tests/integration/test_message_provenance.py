@@ -31,7 +31,14 @@ import httpx
 import pytest
 
 from launcher import LocalStack
-from tests.integration.conftest import FAST_REGISTRY, agent_spec, module_stack, redis_cli
+from tests.integration.conftest import (
+    FAST_REGISTRY,
+    agent_spec,
+    module_stack,
+    redis_cli,
+    topic_events,
+)
+from tests.integration.test_observability import log_lines
 
 BULKY = agent_spec("knowledge", "tests.integration.bulky_agent")
 ATTACKER = "calculator"
@@ -292,6 +299,63 @@ def test_a_result_too_large_for_its_subscriber_is_refused_at_publish_with_a_dead
     size = re.search(r"a message of (\d+) bytes", letter["reason"])
     assert size is not None, letter["reason"]
     assert int(size.group(1)) > 3 * 1024 * 1024
+
+
+def units_instance(stack: LocalStack) -> str:
+    """The instance id units announces itself under, read from its registry stream."""
+
+    def announced() -> str | None:
+        for topic in ("agents.registry.units", "agents.registry"):  # now, and before
+            try:
+                events = topic_events(stack, topic)
+            except ValueError:  # NOPERM: the orchestrator's user may not read that name
+                continue
+            ids = [
+                e["data"]["instance_id"]
+                for e in events
+                if isinstance(e.get("data"), dict) and e["data"].get("app_id") == VICTIM
+            ]
+            if ids:
+                return str(ids[-1])
+        return None
+
+    instance: str = wait_for(stack, "a registration of units in Redis", announced)
+    return instance
+
+
+def test_an_agent_cannot_deregister_or_beat_for_another(stack: LocalStack) -> None:
+    """The calculator's credentials cannot say goodbye (or beat) in units' name."""
+    instance = units_instance(stack)
+    before = get(stack, "/v1/agents/units")
+    goodbye = {"kind": "deregister", "app_id": VICTIM, "instance_id": instance, "card": None}
+    goodbye["sent_at"] = datetime.now(UTC).isoformat()
+    beat = {**goodbye, "kind": "heartbeat", "card": {"name": "forged"}}
+    for stream in ("agents.registry.units", "agents.registry"):
+        event = cloud_event(secrets.token_hex(8), VICTIM, stream, goodbye)
+        assert "NOPERM" in xadd(stack, stream, event), stream
+    # Through its own sidecar, on every topic it may publish: taken as the calculator's.
+    published = [
+        publish(stack, topic, message, secrets.token_hex(8))
+        for topic in ("agents.registry.calculator", "agents.registry")
+        for message in (beat, goodbye)
+    ]
+    assert 403 in published  # the shared topic is gone
+    refusals = [
+        "deregister for 'units' was sent by 'calculator'",
+        "heartbeat for 'units' was sent by 'calculator'",
+    ]
+
+    def refused() -> bool:
+        # The log, not GET /v1/agents/refusals: the calculator's next real heartbeat
+        # (every 0.5 s here) clears its refusal there.
+        said = {line.get("msg", "") for line in log_lines(stack, "orchestrator")}
+        return all(any(reason in msg for msg in said) for reason in refusals)
+
+    wait_for(stack, "the forged registrations refused", refused)
+    after = get(stack, "/v1/agents/units")
+    assert after["health"] == "healthy", after
+    assert after["live_instances"] == before["live_instances"]
+    assert_answered_by_units(approve_and_finish(stack, *waiting_units_step(stack)))
 
 
 def test_no_sidecar_was_refused_a_redis_command_it_needs(stack: LocalStack) -> None:

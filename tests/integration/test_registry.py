@@ -42,7 +42,7 @@ def publish_calculator_message(stack: LocalStack, *, via: str, kind: str, instan
         "sent_at": datetime.now(UTC).isoformat(),
     }
     with stack.client(via, sidecar=True) as sidecar:
-        response = sidecar.post("/v1.0/publish/pubsub/agents.registry", json=message)
+        response = sidecar.post(f"/v1.0/publish/pubsub/agents.registry.{via}", json=message)
     assert response.status_code == 204, response.text
 
 

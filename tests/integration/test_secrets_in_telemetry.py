@@ -31,7 +31,8 @@ def provoke_refusals(stack: LocalStack) -> list[int]:
     with httpx.Client(base_url=stack.endpoints["summarizer"].dapr_url, timeout=30) as sidecar:
         statuses.append(sidecar.get("/v1.0/metadata", headers=wrong_sidecar).status_code)
         statuses.append(
-            sidecar.post("/v1.0/publish/pubsub/agents.registry", json={}, headers=wrong_sidecar)
+            sidecar.post("/v1.0/publish/pubsub/agents.registry.summarizer", json={},
+                         headers=wrong_sidecar)
             .status_code
         )  # fmt: skip
         statuses.append(

@@ -8,7 +8,6 @@ registrations read back from the broker.
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
@@ -22,7 +21,7 @@ from google.protobuf.json_format import ParseDict
 
 from launcher import LocalStack
 from launcher.traces import load_spans, waterfall
-from tests.integration.conftest import redis_cli, wait_registered
+from tests.integration.conftest import topic_events, wait_registered
 from tests.integration.test_boundaries import denied, not_served
 from tests.integration.test_observability import log_lines
 
@@ -79,16 +78,6 @@ def task_of(reply: httpx.Response) -> dict[str, Any]:
 
 def status_text(task: dict[str, Any]) -> str:
     return str(task["status"]["message"]["parts"][0]["text"])
-
-
-def stream(stack: LocalStack, topic: str) -> list[dict[str, Any]]:
-    """The CloudEvents on a topic's Redis stream, oldest first (read as the orchestrator)."""
-    raw = redis_cli(stack, "--json", "XRANGE", topic, "-", "+", user="orchestrator")
-    events = []
-    for _entry_id, fields in json.loads(raw):
-        values = dict(zip(fields[::2], fields[1::2], strict=True))
-        events.append(json.loads(values["data"]))
-    return events
 
 
 def test_card_through_dapr_passes_a2a_validation(stack: LocalStack) -> None:
@@ -195,7 +184,7 @@ def test_async_work_is_answered_on_its_results_topic_once_per_step(stack: LocalS
     while True:
         results = [
             e["data"]
-            for e in stream(stack, f"agent.results.{APP}")
+            for e in topic_events(stack, f"agent.results.{APP}")
             if e["data"].get("stepId") == step_id
         ]
         if len(results) == 2:
@@ -219,7 +208,9 @@ def test_registers_and_heartbeats_on_the_registry_topic(stack: LocalStack) -> No
     deadline = time.monotonic() + 20
     while True:
         mine = [
-            e["data"] for e in stream(stack, "agents.registry") if e["data"].get("app_id") == APP
+            e["data"]
+            for e in topic_events(stack, f"agents.registry.{APP}")
+            if e["data"].get("app_id") == APP
         ]
         kinds = [m["kind"] for m in mine]
         if "register" in kinds and "heartbeat" in kinds:

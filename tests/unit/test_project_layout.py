@@ -163,16 +163,16 @@ def test_every_agent_has_its_topics() -> None:
     subscribers = _per_app(metadata["subscriptionScopes"])
     for app in sorted(apps - {"orchestrator"}):
         work = f"agent.requests.{app}"
-        agent_topics = {"agents.registry", f"agent.results.{app}", f"tasks.deadletter.{app}"}
+        agent_topics = {f"agents.registry.{app}", f"agent.results.{app}", f"tasks.deadletter.{app}"}
         assert publishers.get(app) == agent_topics, (
             f"let {app} publish exactly {sorted(agent_topics)} (publishingScopes in {where})"
         )
         assert work in subscribers.get(app, set()), f"let {app} subscribe to {work} in {where}"
         assert work in publishers["orchestrator"], f"let the orchestrator publish {work} in {where}"
-        for own in (work, f"agent.results.{app}", f"tasks.deadletter.{app}"):
+        for own in (work, *agent_topics):
             for topics in ("allowedTopics", "protectedTopics"):
                 assert own in metadata[topics].split(","), f"add {own} to {topics} in {where}"
-        for own in (f"agent.results.{app}", f"tasks.deadletter.{app}"):
+        for own in agent_topics:
             assert own in subscribers["orchestrator"], f"let the orchestrator subscribe to {own}"
 
 

@@ -2,7 +2,7 @@
  * The Hubspoke contract as this agent speaks it (hubspoke.agent/v2, DESIGN-A2A.md).
  *
  * Mirrors chassis/contract.py and chassis/card.py on the Python side: the
- * registration message on `agents.registry` (snake_case, as pydantic writes
+ * registration message on `agents.registry.<app-id>` (snake_case, as pydantic writes
  * it), the work and result messages of the custom pub/sub binding
  * (camelCase, carrying A2A proto JSON), and the names of topics and the
  * card extension. Changing a field here is a contract change.
@@ -14,7 +14,6 @@ export const PUBSUB_BINDING_URI = 'https://hubspoke.dev/a2a/bindings/dapr-pubsub
 export const A2A_PATH = '/a2a';
 export const CARD_PATH = '/.well-known/agent-card.json';
 export const HEALTH_PATH = '/healthz';
-export const REGISTRY_TOPIC = 'agents.registry';
 /**
  * The largest event data this agent publishes (chassis.dapr.MAX_MESSAGE_BYTES):
  * subscribers refuse bodies over 1 MiB and Dapr wraps the data in a CloudEvent.
@@ -22,6 +21,14 @@ export const REGISTRY_TOPIC = 'agents.registry';
 export const MAX_MESSAGE_BYTES = 1_048_576 - 65_536;
 /** The header the sidecar presents its app token in (and the app presents its own). */
 export const APP_TOKEN_HEADER = 'dapr-api-token';
+
+/**
+ * The topic an agent announces itself on (register, heartbeat, deregister); only it may
+ * publish there, so the orchestrator takes the sender from the topic.
+ */
+export function agentRegistryTopic(appId: string): string {
+  return `agents.registry.${appId}`;
+}
 
 /** The topic an agent takes asynchronous work from (only it may subscribe). */
 export function agentRequestsTopic(appId: string): string {

@@ -15,7 +15,7 @@ describe('Registrar', () => {
     assert.equal(kinds[0], 'register');
     assert.ok(kinds.slice(1, -1).length >= 1 && kinds.slice(1, -1).every((k) => k === 'heartbeat'), kinds.join());
     assert.equal(kinds.at(-1), 'deregister');
-    assert.ok(dapr.published.every((p) => p.topic === 'agents.registry'));
+    assert.ok(dapr.published.every((p) => p.topic === 'agents.registry.units'));
     const first = dapr.published[0]?.data as Record<string, unknown>;
     // chassis.contract.RegistrationMessage, field for field (snake_case, as pydantic writes it).
     assert.deepEqual(Object.keys(first).sort(), ['app_id', 'card', 'instance_id', 'kind', 'sent_at']);

@@ -1,5 +1,5 @@
 /**
- * Self-registration on `agents.registry`: register, heartbeat every interval,
+ * Self-registration on `agents.registry.<app-id>`: register, heartbeat every interval,
  * deregister on shutdown (chassis/registration.py's behaviour and message).
  * Heartbeats carry the card too, so an orchestrator that lost the record gets
  * it back without a restart.
@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 
-import { REGISTRY_TOPIC, type RegistrationKind, type RegistrationMessage } from './contract.ts';
+import { agentRegistryTopic, type RegistrationKind, type RegistrationMessage } from './contract.ts';
 import type { DaprPort } from './dapr.ts';
 
 export class Registrar {
@@ -39,7 +39,7 @@ export class Registrar {
   }
 
   private async send(kind: RegistrationKind): Promise<void> {
-    await this.opts.dapr.publish(this.opts.pubsub, REGISTRY_TOPIC, this.message(kind));
+    await this.opts.dapr.publish(this.opts.pubsub, agentRegistryTopic(this.opts.appId), this.message(kind));
   }
 
   private async beat(): Promise<void> {

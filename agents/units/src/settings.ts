@@ -29,7 +29,7 @@ export interface Settings {
   pubsub: string;
   /** Dapr state store of the agent's own state (the async work's answers). */
   stateStore: string;
-  /** Announce on agents.registry; off for agents registered by pull. */
+  /** Announce on agents.registry.<app-id>; off for agents registered by pull. */
   selfRegister: boolean;
   /** Seconds between the agent instance's heartbeats. */
   heartbeatSeconds: number;

@@ -11,7 +11,7 @@ from agents.calculator.arithmetic import ExpressionError, Limits, evaluate
 from agents.calculator.main import build_app
 from agents.calculator.settings import CalculatorSettings
 from chassis.card import HubspokeCard
-from chassis.contract import REGISTRY_TOPIC
+from chassis.contract import agent_registry_topic
 from chassis.testing import InlineWork, InMemoryDapr
 from chassis.work import ProcessWork, WorkBudgetExceeded
 from tests.unit.a2a_messages import answer, send
@@ -227,7 +227,11 @@ def test_agent_registers_on_start_and_deregisters_on_stop(dapr: InMemoryDapr) ->
     settings = CalculatorSettings(app_id="calculator")
     with TestClient(build_app(settings, dapr=dapr, work=InlineWork())):
         pass
-    kinds = [event["kind"] for _, topic, event in dapr.published if topic == REGISTRY_TOPIC]
+    kinds = [
+        event["kind"]
+        for _, topic, event in dapr.published
+        if topic == agent_registry_topic("calculator")
+    ]
     assert kinds[0] == "register"
     assert kinds[-1] == "deregister"
     register: dict[str, Any] = next(e for _, _, e in dapr.published if e["kind"] == "register")

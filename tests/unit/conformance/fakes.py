@@ -194,14 +194,17 @@ class FakeBus:
     publish_status: int = 204
     answers: bool = True
     stream: list[dict[str, Any]] = field(default_factory=list)  # agent.results.<app-id>
-    registry_stream: list[dict[str, Any]] = field(default_factory=list)  # agents.registry
-    # The agent's instance heartbeats on agents.registry while `beating` (once per read).
+    registry_stream: list[dict[str, Any]] = field(default_factory=list)  # agents.registry.<app>
+    # The agent's instance heartbeats on agents.registry.<app> while `beating` (once per read).
     beating: bool = True
     instance: str = "i1"
     first_task: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def _topic(self, topic: str) -> list[dict[str, Any]]:
-        return {f"agent.results.{APP}": self.stream, "agents.registry": self.registry_stream}[topic]
+        return {
+            f"agent.results.{APP}": self.stream,
+            f"agents.registry.{APP}": self.registry_stream,
+        }[topic]
 
     async def stream_mark(self, topic: str) -> str:
         return str(len(self._topic(topic)))
@@ -223,7 +226,7 @@ class FakeBus:
         return HttpAnswer(204, "")
 
     async def stream_since(self, topic: str, mark: str) -> list[dict[str, Any]]:
-        if topic == "agents.registry" and self.beating:
+        if topic == f"agents.registry.{APP}" and self.beating:
             beat = {"kind": "heartbeat", "app_id": APP, "instance_id": self.instance}
             self.registry_stream.append(beat)
         return self._topic(topic)[int(mark) :]

@@ -69,7 +69,7 @@ async def test_an_agent_that_stops_without_goodbye_fails_and_is_started_again() 
     control = FakeControl(registry, bus, deregisters=False)
     result = await check_deregistration(registry, bus, control, APP, SHORT)
     assert result.outcome is Outcome.FAIL
-    assert "no deregister on agents.registry" in result.message
+    assert "no deregister on agents.registry.weather" in result.message
     assert "publish {kind: deregister" in result.message
     assert control.calls == ["stop", "start"]
 
@@ -104,7 +104,7 @@ async def test_an_agent_that_never_heartbeats_cannot_be_checked_for_goodbye() ->
     registry, bus = FakeRegistry(), FakeBus(beating=False)
     result = await check_deregistration(registry, bus, FakeControl(registry, bus), APP, SHORT)
     assert result.outcome is Outcome.FAIL
-    assert "no register or heartbeat on agents.registry" in result.message
+    assert "no register or heartbeat on agents.registry.weather" in result.message
 
 
 async def test_evaluation_passes_once_the_registry_says_passed() -> None:

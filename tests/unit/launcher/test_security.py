@@ -55,7 +55,7 @@ def test_an_agent_may_append_only_to_the_streams_it_produces(tmp_path: Path) -> 
     assert {"+xreadgroup", "+xack"} <= set(consumed)
     assert sorted(w for w in produced if w.startswith("~")) == [
         "~agent.results.calculator",
-        "~agents.registry",
+        "~agents.registry.calculator",
         "~tasks.deadletter.calculator",
     ]
     assert [w for w in produced if w.startswith("+")] == ["+xadd"]

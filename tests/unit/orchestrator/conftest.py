@@ -17,8 +17,19 @@ from chassis.testing import InMemoryDapr
 from orchestrator.main import build_app
 from orchestrator.settings import OrchestratorSettings
 
-REGISTRY_ROUTE = "/events/pubsub/agents.registry"
 API_KEY = "unit-test-api-key"
+# The agents whose topics the orchestrator under test subscribes to: the stack's four
+# and the names tests register.
+PUBSUB_AGENTS = (
+    "calculator",
+    "summarizer",
+    "knowledge",
+    "units",
+    "calculator-b",
+    "legacy",
+    "broken",
+    "weather",
+)
 
 
 def orchestrator_settings(**overrides: Any) -> OrchestratorSettings:
@@ -28,6 +39,7 @@ def orchestrator_settings(**overrides: Any) -> OrchestratorSettings:
         "evaluate_agents": False,
         "api_keys": API_KEY,
         "api_key_roles": {"api-key-0": ["operator"]},
+        "pubsub_agents": ",".join(PUBSUB_AGENTS),
         **overrides,
     }
     return OrchestratorSettings(app_id="orchestrator", **values)
@@ -67,6 +79,14 @@ def registration(
     }
 
 
+def registry_post(event: dict[str, Any], *, sender: str | None = None) -> dict[str, Any]:
+    """The request Dapr makes to deliver `event` published by `sender` (default: the
+    agent the event names) on the sender's own `agents.registry.<app-id>` (keyword
+    arguments of a client's `post`)."""
+    app_id = sender or event.get("data", {}).get("app_id", "calculator")
+    return {"url": f"/events/pubsub/agents.registry.{app_id}", "json": event}
+
+
 async def calculator(payload: Any) -> Any:
     return {"agent": "calculator", "output": "5", "data": {"echo": payload["input"]}}
 
@@ -91,5 +111,5 @@ def client(dapr: InMemoryDapr, settings: OrchestratorSettings) -> Iterator[TestC
     with public_client(dapr, settings) as test_client:
         for agent, app_id in ((CALCULATOR, "calculator"), (SUMMARIZER, "summarizer")):
             event = registration("register", app_id, card=card_for(agent, app_id))
-            assert test_client.post(REGISTRY_ROUTE, json=event).json() == {"status": "SUCCESS"}
+            assert test_client.post(**registry_post(event)).json() == {"status": "SUCCESS"}
         yield test_client

@@ -38,11 +38,11 @@ from orchestrator.main import build_app
 from orchestrator.settings import OrchestratorSettings
 from tests.unit.orchestrator.conftest import (
     API_KEY,
-    REGISTRY_ROUTE,
     calculator,
     card_for,
     orchestrator_settings,
     registration,
+    registry_post,
     summarizer,
 )
 
@@ -68,7 +68,7 @@ async def hub(dapr: InMemoryDapr) -> AsyncIterator[httpx.AsyncClient]:
     ):
         for agent, app_id in ((CALCULATOR, "calculator"), (SUMMARIZER, "summarizer")):
             event = registration("register", app_id, card=card_for(agent, app_id))
-            assert (await client.post(REGISTRY_ROUTE, json=event)).status_code == 200
+            assert (await client.post(**registry_post(event))).status_code == 200
         yield client
 
 
@@ -123,7 +123,7 @@ async def test_the_card_is_open_complete_and_lists_the_registered_skills(
 
 async def test_the_card_follows_the_registry(hub: httpx.AsyncClient) -> None:
     event = registration("deregister", "summarizer")
-    assert (await hub.post(REGISTRY_ROUTE, json=event)).status_code == 200
+    assert (await hub.post(**registry_post(event))).status_code == 200
     card = await A2ACardResolver(hub, BASE).get_agent_card()
     assert [s.id for s in card.skills] == ["plan", "arithmetic"]
 

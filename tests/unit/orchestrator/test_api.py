@@ -14,11 +14,11 @@ from chassis.contract import TASK_COMPLETED_TOPIC
 from chassis.testing import InMemoryDapr, failing_agent
 from orchestrator.settings import OrchestratorSettings
 from tests.unit.orchestrator.conftest import (
-    REGISTRY_ROUTE,
     calculator,
     card_for,
     public_client,
     registration,
+    registry_post,
 )
 
 
@@ -72,7 +72,7 @@ def test_a_slow_broker_does_not_hold_the_answer_and_the_event_still_goes_out(
     broker = StalledBroker()
     with public_client(broker, settings) as client:
         event = registration("register", "calculator", card=card_for(CALCULATOR, "calculator"))
-        assert client.post(REGISTRY_ROUTE, json=event).status_code == 200
+        assert client.post(**registry_post(event)).status_code == 200
         response = client.post("/v1/tasks", json={"input": "2+3", "agent": "calculator"})
         assert response.status_code == 201  # answered while the publish still waits
         assert broker.published == []

@@ -29,10 +29,10 @@ from orchestrator.tasks.approvals import needs_approval
 from orchestrator.tasks.models import TaskRecord
 from tests.unit.orchestrator.conftest import (
     API_KEY,
-    REGISTRY_ROUTE,
     card_for,
     public_client,
     registration,
+    registry_post,
 )
 
 ALICE_KEY = "alice-key-0123456789"
@@ -75,7 +75,7 @@ def client(dapr: InMemoryDapr) -> Iterator[TestClient]:
     with public_client(dapr, settings) as test_client:
         for agent, app_id in ((CALCULATOR, "calculator"), (SUMMARIZER, "summarizer")):
             event = registration("register", app_id, card=card_for(agent, app_id))
-            assert test_client.post(REGISTRY_ROUTE, json=event).json() == {"status": "SUCCESS"}
+            assert test_client.post(**registry_post(event)).json() == {"status": "SUCCESS"}
         yield test_client
 
 

@@ -15,11 +15,11 @@ from orchestrator.main import build_app
 from orchestrator.planning.chat_services import build_chat_service
 from tests.unit.orchestrator.conftest import (
     API_KEY,
-    REGISTRY_ROUTE,
     calculator,
     card_for,
     orchestrator_settings,
     registration,
+    registry_post,
 )
 
 
@@ -45,7 +45,7 @@ def client() -> Iterator[TestClient]:
     )
     with TestClient(app, headers={"X-API-Key": API_KEY}) as test_client:
         event = registration("register", "calculator", card=card_for(CALCULATOR, "calculator"))
-        assert test_client.post(REGISTRY_ROUTE, json=event).json() == {"status": "SUCCESS"}
+        assert test_client.post(**registry_post(event)).json() == {"status": "SUCCESS"}
         yield test_client
 
 

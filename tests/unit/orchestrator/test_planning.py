@@ -11,11 +11,11 @@ from agents.summarizer.main import AGENT as SUMMARIZER
 from chassis.agent import AgentDescription, Skill
 from chassis.testing import InMemoryDapr, failing_agent
 from tests.unit.orchestrator.conftest import (
-    REGISTRY_ROUTE,
     card_for,
     orchestrator_settings,
     public_client,
     registration,
+    registry_post,
 )
 
 
@@ -77,7 +77,7 @@ def test_an_agent_registered_at_run_time_becomes_plannable(
     assert before.json()["detail"] == "no agent can do this: weather forecast for Oslo"
     dapr.agents["weather"] = forecast
     event = registration("register", "weather", card=card_for(weather, "weather"))
-    assert client.post(REGISTRY_ROUTE, json=event).json() == {"status": "SUCCESS"}
+    assert client.post(**registry_post(event)).json() == {"status": "SUCCESS"}
     after = client.post("/v1/tasks", json={"input": "weather forecast for Oslo"}).json()
     assert (after["agent"], after["output"]) == ("weather", "sunny")
 
@@ -89,7 +89,7 @@ def register_second_calculator(client: TestClient, dapr: InMemoryDapr, output: s
 
     dapr.agents["calculator-b"] = answer
     event = registration("register", "calculator-b", card=card_for(CALCULATOR, "calculator-b"))
-    assert client.post(REGISTRY_ROUTE, json=event).json() == {"status": "SUCCESS"}
+    assert client.post(**registry_post(event)).json() == {"status": "SUCCESS"}
 
 
 def test_a_failing_agent_fails_over_to_another_with_the_same_skill(
@@ -122,9 +122,8 @@ def test_a_plan_is_bounded_in_agent_calls(dapr: InMemoryDapr) -> None:
     settings = orchestrator_settings(verify_cards=False, max_plan_steps=2)
     with public_client(dapr, settings) as client:
         for agent, app_id in ((CALCULATOR, "calculator"), (SUMMARIZER, "summarizer")):
-            client.post(
-                REGISTRY_ROUTE, json=registration("register", app_id, card=card_for(agent, app_id))
-            )
+            event = registration("register", app_id, card=card_for(agent, app_id))
+            client.post(**registry_post(event))
         text = "; ".join(f"what is {n}+{n}" for n in range(1000))
         response = client.post("/v1/tasks", json={"input": text})
         assert response.status_code == 422, response.text
@@ -143,10 +142,8 @@ def test_an_input_over_the_configured_size_is_refused_before_a_task_is_made(
 ) -> None:
     settings = orchestrator_settings(verify_cards=False, max_input_chars=100)
     with public_client(dapr, settings) as client:
-        client.post(
-            REGISTRY_ROUTE,
-            json=registration("register", "calculator", card=card_for(CALCULATOR, "calculator")),
-        )
+        event = registration("register", "calculator", card=card_for(CALCULATOR, "calculator"))
+        client.post(**registry_post(event))
         response = client.post("/v1/tasks", json={"input": "1+1 " * 26})
         assert response.status_code == 422, response.text
         assert "at most 100 are taken in one task" in response.json()["detail"]

@@ -13,7 +13,7 @@ from chassis.contract import TASKS_REQUESTED_TOPIC
 from chassis.dapr import SidecarUnavailable
 from chassis.testing import InMemoryDapr, PublishReaction
 from orchestrator.registry.policy import Health
-from tests.unit.orchestrator.conftest import REGISTRY_ROUTE, registration
+from tests.unit.orchestrator.conftest import registration, registry_post
 from tests.unit.orchestrator.test_async_tasks import cloud_event, play_dapr, wait_final
 
 
@@ -62,7 +62,7 @@ def test_a_step_whose_agent_is_removed_fails_at_once_saying_so(
             await answer(topic, event, metadata)
             return
         gone = registration("deregister", "calculator")
-        await asyncio.to_thread(client.post, REGISTRY_ROUTE, json=gone)
+        await asyncio.to_thread(lambda: client.post(**registry_post(gone)))
 
     dapr.on_publish = deregister_instead_of_answering
     started = time.monotonic()

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from agents.calculator.main import AGENT as CALCULATOR
 from chassis.testing import InMemoryDapr
 from tests.unit.orchestrator.conftest import (
-    REGISTRY_ROUTE,
     card_for,
     orchestrator_settings,
     public_client,
     registration,
+    registry_post,
 )
 
 
@@ -55,20 +56,18 @@ def test_search_ranks_agents_by_skill_text(client: TestClient) -> None:
 
 def test_instances_of_one_app_count_as_one_agent(client: TestClient) -> None:
     card = card_for(CALCULATOR, "calculator")
-    client.post(
-        REGISTRY_ROUTE, json=registration("heartbeat", "calculator", card=card, instance="i2")
-    )
+    client.post(**registry_post(registration("heartbeat", "calculator", card=card, instance="i2")))
     assert client.get("/v1/agents/calculator").json()["live_instances"] == 2
-    client.post(REGISTRY_ROUTE, json=registration("deregister", "calculator", instance="i2"))
+    client.post(**registry_post(registration("deregister", "calculator", instance="i2")))
     assert client.get("/v1/agents/calculator").json()["live_instances"] == 1
-    client.post(REGISTRY_ROUTE, json=registration("deregister", "calculator", instance="i1"))
+    client.post(**registry_post(registration("deregister", "calculator", instance="i1")))
     assert client.get("/v1/agents/calculator").status_code == 404
 
 
 def test_incompatible_contract_is_refused_with_a_visible_reason(client: TestClient) -> None:
     card = card_for(CALCULATOR, "legacy")
     card["capabilities"]["extensions"][0]["params"]["contractVersion"] = "hubspoke.agent/v1"
-    client.post(REGISTRY_ROUTE, json=registration("register", "legacy", card=card))
+    client.post(**registry_post(registration("register", "legacy", card=card)))
     assert client.get("/v1/agents/legacy").status_code == 404
     [refusal] = client.get("/v1/agents/refusals").json()["refusals"]
     assert refusal["app_id"] == "legacy"
@@ -80,22 +79,45 @@ def test_incompatible_contract_is_refused_with_a_visible_reason(client: TestClie
 
 def test_card_for_another_app_id_than_the_sender_is_refused(client: TestClient) -> None:
     card = card_for(CALCULATOR, "calculator")
-    event = registration("register", "calculator", card=card, source="summarizer")
-    assert client.post(REGISTRY_ROUTE, json=event).json() == {"status": "SUCCESS"}
+    event = registration("register", "calculator", card=card)
+    assert client.post(**registry_post(event, sender="summarizer")).json() == {"status": "SUCCESS"}
     [refusal] = client.get("/v1/agents/refusals").json()["refusals"]
-    assert refusal["reason"] == "message for 'calculator' was sent by 'summarizer'"
+    assert refusal["reason"] == "register for 'calculator' was sent by 'summarizer'"
+
+
+@pytest.mark.parametrize("kind", ["deregister", "heartbeat"])
+def test_an_agent_cannot_deregister_or_beat_for_another(client: TestClient, kind: str) -> None:
+    """The sender is the topic: a goodbye or heartbeat naming calculator on the
+    summarizer's topic changes nothing, whatever the CloudEvent source says."""
+    before = client.get("/v1/agents/calculator").json()
+    card = None if kind == "deregister" else card_for(CALCULATOR, "calculator")
+    event = registration(kind, "calculator", card=card, instance="i9", source="calculator")
+    assert client.post(**registry_post(event, sender="summarizer")).json() == {"status": "SUCCESS"}
+    after = client.get("/v1/agents/calculator").json()
+    assert after["live_instances"] == before["live_instances"] == 1
+    [refusal] = client.get("/v1/agents/refusals").json()["refusals"]
+    assert refusal["reason"] == f"{kind} for 'calculator' was sent by 'summarizer'"
+
+
+def test_the_sender_is_the_topic_not_the_cloudevent_source(client: TestClient) -> None:
+    """What Redis holds as `source` is whatever the writer put there; the topic is not."""
+    card = card_for(CALCULATOR, "calculator")
+    event = registration("heartbeat", "calculator", card=card, instance="i2", source="summarizer")
+    assert client.post(**registry_post(event)).json() == {"status": "SUCCESS"}
+    assert client.get("/v1/agents/calculator").json()["live_instances"] == 2
+    assert client.get("/v1/agents/refusals").json()["refusals"] == []
 
 
 def test_invalid_card_is_refused_saying_what_is_wrong(client: TestClient) -> None:
     card = card_for(CALCULATOR, "broken")
     card["version"] = "one"
-    client.post(REGISTRY_ROUTE, json=registration("register", "broken", card=card))
+    client.post(**registry_post(registration("register", "broken", card=card)))
     [refusal] = client.get("/v1/agents/refusals").json()["refusals"]
     assert "version 'one' is not SemVer" in refusal["reason"]
 
 
 def test_malformed_registration_is_dropped(client: TestClient) -> None:
-    response = client.post(REGISTRY_ROUTE, json={"id": "x", "data": {"kind": "hello"}})
+    response = client.post(**registry_post({"id": "x", "data": {"kind": "hello"}}))
     assert response.json() == {"status": "DROP"}
 
 
@@ -109,9 +131,9 @@ def test_published_card_must_match_the_card_the_app_serves(dapr: InMemoryDapr) -
     dapr.agents["calculator/.well-known/agent-card.json"] = serve_card
     settings = orchestrator_settings(verify_cards=True)
     with public_client(dapr, settings) as client:
-        client.post(REGISTRY_ROUTE, json=registration("register", "calculator", card=published))
+        client.post(**registry_post(registration("register", "calculator", card=published)))
         assert client.get("/v1/agents/calculator").status_code == 404
-        client.post(REGISTRY_ROUTE, json=registration("register", "calculator", card=served))
+        client.post(**registry_post(registration("register", "calculator", card=served)))
         assert client.get("/v1/agents/calculator").json()["health"] == "healthy"
         assert client.get("/v1/agents/refusals").json()["refusals"] == []
 
@@ -135,7 +157,7 @@ def test_registry_survives_an_orchestrator_restart(dapr: InMemoryDapr) -> None:
     settings = orchestrator_settings(verify_cards=False)
     card = card_for(CALCULATOR, "calculator")
     with public_client(dapr, settings) as first:
-        first.post(REGISTRY_ROUTE, json=registration("register", "calculator", card=card))
+        first.post(**registry_post(registration("register", "calculator", card=card)))
         before = first.get("/v1/agents/calculator").json()
     with public_client(dapr, settings) as second:
         assert second.get("/v1/agents/calculator").json() == before
@@ -147,7 +169,7 @@ def test_card_that_cannot_be_verified_yet_waits_for_the_next_heartbeat() -> None
     settings = orchestrator_settings(verify_cards=True)
     with public_client(dapr, settings) as client:
         event = registration("register", "calculator", card=card)
-        assert client.post(REGISTRY_ROUTE, json=event).json() == {"status": "SUCCESS"}
+        assert client.post(**registry_post(event)).json() == {"status": "SUCCESS"}
         assert client.get("/v1/agents/calculator").status_code == 404
         assert client.get("/v1/agents/refusals").json()["refusals"] == []
 
@@ -155,7 +177,7 @@ def test_card_that_cannot_be_verified_yet_waits_for_the_next_heartbeat() -> None
             return card
 
         dapr.agents["calculator/.well-known/agent-card.json"] = serve_card
-        client.post(REGISTRY_ROUTE, json=registration("heartbeat", "calculator", card=card))
+        client.post(**registry_post(registration("heartbeat", "calculator", card=card)))
         assert client.get("/v1/agents/calculator").status_code == 200
 
 

@@ -18,11 +18,11 @@ from orchestrator.settings import OrchestratorSettings
 from orchestrator.tasks.recent import RecentTasks
 from tests.unit.orchestrator.conftest import (
     API_KEY,
-    REGISTRY_ROUTE,
     card_for,
     orchestrator_settings,
     public_client,
     registration,
+    registry_post,
 )
 from tests.unit.orchestrator.test_auth import AUDIENCE, TENANT, Issuer
 
@@ -104,7 +104,7 @@ def client() -> Iterator[TestClient]:
     )
     with public_client(dapr, settings) as test_client:
         event = registration("register", "calculator", card=card_for(CALCULATOR, "calculator"))
-        assert test_client.post(REGISTRY_ROUTE, json=event).json() == {"status": "SUCCESS"}
+        assert test_client.post(**registry_post(event)).json() == {"status": "SUCCESS"}
         yield test_client
 
 
