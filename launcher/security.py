@@ -32,7 +32,7 @@ from launcher.private_files import make_private_dir
 from launcher.processes import ManagedProcess, Supervisor, http_ok, wait_until_ready
 from launcher.toolchain import REPO_ROOT, sentry_path
 
-__all__ = ["AppTokens", "RedisUsers", "Sentry", "new_api_key", "new_step_id_key"]
+__all__ = ["AppTokens", "RedisUsers", "Sentry", "acl_rules", "new_api_key", "new_step_id_key"]
 
 TRUST_DOMAIN = "localhost"  # sentry's --trust-domain = daprd's --control-plane-trust-domain
 
@@ -135,19 +135,27 @@ class RedisUsers:
         lines = ["user default off"]
         for app_id, password in self.passwords.items():
             digest = hashlib.sha256(password.encode()).hexdigest()
-            user = f"user {app_id} on #{digest} resetchannels"
-            if app_id == self.orchestrator:
-                keys = _keys(f"{app_id}||*", *_ORCHESTRATOR_STREAMS)
-                lines.append(f"{user} {keys} {_COMMANDS}")
-                continue
-            # Its own state keys take every data command; each stream only what its
-            # role needs, in a selector (Redis 7: the commands apply to its keys only).
-            consumed, produced = agent_streams(app_id)
-            lines.append(
-                f"{user} {_keys(f'{app_id}||*')} {_COMMANDS}"
-                f" ({_keys(*consumed)} {_CONSUMER}) ({_keys(*produced)} {_PRODUCER})"
-            )
+            rules = acl_rules(app_id, self.orchestrator)
+            lines.append(f"user {app_id} on #{digest} resetchannels {rules}")
         return "\n".join(lines) + "\n"
+
+
+def acl_rules(app_id: str, orchestrator: str) -> str:
+    """The Redis ACL rules (keys, commands, selectors) of `app_id`'s Redis user.
+
+    The same rules serve the local Redis (`RedisUsers`) and, as access
+    policies, Azure Cache for Redis (k8s/overlays/aks/redis-access-policies.sh,
+    printed by `python -m launcher.redis_acl`). `orchestrator` is the hub's app-id.
+    """
+    if app_id == orchestrator:
+        return f"{_keys(f'{app_id}||*', *_ORCHESTRATOR_STREAMS)} {_COMMANDS}"
+    # Its own state keys take every data command; each stream only what its
+    # role needs, in a selector (Redis 7: the commands apply to its keys only).
+    consumed, produced = agent_streams(app_id)
+    return (
+        f"{_keys(f'{app_id}||*')} {_COMMANDS}"
+        f" ({_keys(*consumed)} {_CONSUMER}) ({_keys(*produced)} {_PRODUCER})"
+    )
 
 
 def _keys(*patterns: str) -> str:

@@ -21,6 +21,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from launcher.security import acl_rules
 from tests.unit.test_k8s_manifests import K8S_VERSION, _dapr_crd_schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,6 +48,11 @@ POLICY_EXCEPTIONS = {
     "checkov cannot resolve; their defaults are version-tagged "
     "(python:3.11-slim-bookworm).",
 }
+
+
+def _metadata(component: dict[str, Any]) -> dict[str, Any]:
+    """A Dapr component's metadata as name -> value (None for a secretKeyRef)."""
+    return {m["name"]: m.get("value") for m in component["spec"]["metadata"]}
 
 
 def _kustomize() -> list[str]:
@@ -127,13 +133,12 @@ def test_each_agent_scales_on_the_backlog_of_its_own_work_stream() -> None:
     """Stream = topic and consumer group = consumerID ("{appID}") in Dapr's Redis pub/sub."""
     deployments = by_kind("aks", "Deployment")
     scaled = by_kind("aks", "ScaledObject")
-    pubsub = by_kind("aks", "Component")["pubsub"]
-    metadata = {m["name"]: m.get("value") for m in pubsub["spec"]["metadata"]}
-    assert metadata["consumerID"] == "{appID}"
-    subscriptions = dict(s.split("=", 1) for s in metadata["subscriptionScopes"].split(";"))
     assert set(scaled) == set(AGENTS)
     for agent in AGENTS:
         app_id = deployments[agent]["spec"]["template"]["metadata"]["annotations"]["dapr.io/app-id"]
+        metadata = _metadata(by_kind("aks", "Component")[f"pubsub-{app_id}"])
+        assert metadata["consumerID"] == "{appID}"
+        subscriptions = dict(s.split("=", 1) for s in metadata["subscriptionScopes"].split(";"))
         spec = scaled[agent]["spec"]
         assert spec["scaleTargetRef"]["name"] == agent
         assert 2 <= spec["minReplicaCount"] < spec["maxReplicaCount"]
@@ -147,14 +152,17 @@ def test_each_agent_scales_on_the_backlog_of_its_own_work_stream() -> None:
         assert trigger["authenticationRef"]["name"] in by_kind("aks", "TriggerAuthentication")
 
 
-def test_the_keda_trigger_reads_redis_from_the_components_secret() -> None:
+def test_the_keda_trigger_reads_redis_from_the_secret_no_pod_of_ours_mounts() -> None:
+    """KEDA's operator, not our pods, holds the access key (docs/deployment.md)."""
     auth = by_kind("aks", "TriggerAuthentication")["redis"]["spec"]["secretTargetRef"]
-    component = by_kind("aks", "Component")["pubsub"]["spec"]["metadata"]
-    refs = {m["name"]: m["secretKeyRef"] for m in component if "secretKeyRef" in m}
-    assert {a["parameter"]: {"name": a["name"], "key": a["key"]} for a in auth} == {
-        "address": refs["redisHost"],
-        "password": refs["redisPassword"],
-    }
+    refs = {a["parameter"]: {"name": a["name"], "key": a["key"]} for a in auth}
+    for component in by_kind("aks", "Component").values():
+        host = next(m for m in component["spec"]["metadata"] if m["name"] == "redisHost")
+        assert refs["address"] == host["secretKeyRef"]
+    assert refs["password"] == {"name": "redis", "key": "password"}
+    for service in SERVICES:
+        pod = json.dumps(by_kind("aks", "Deployment")[service]["spec"]["template"])
+        assert '"name": "redis"' not in pod
 
 
 def test_the_orchestrator_scales_on_its_own_cpu() -> None:
@@ -208,9 +216,6 @@ def test_the_orchestrator_reaches_azure_openai_with_its_workload_identity() -> N
     assert config["ORCHESTRATOR_AI_PROVIDER"] == "azure-openai"
     # No key anywhere: DefaultAzureCredential is the only way in.
     assert "AZURE_OPENAI_API_KEY" not in rendered_text("aks")
-    for agent in AGENTS:
-        labels = by_kind("aks", "Deployment")[agent]["spec"]["template"]["metadata"]["labels"]
-        assert "azure.workload.identity/use" not in labels
 
 
 def test_aks_images_come_from_the_one_acr_and_dev_images_from_make_images() -> None:
@@ -285,3 +290,93 @@ def test_static_policy_check_finds_nothing_but_the_written_exceptions(tmp_path: 
     assert {c["check_id"] for c in failed} == set(POLICY_EXCEPTIONS)
     dev_only = {c["file_path"].lstrip("/") for c in failed if c["check_id"] == "CKV_K8S_15"}
     assert dev_only == {"dev.yaml"}
+
+
+def _scopes(metadata: dict[str, Any], key: str) -> dict[str, str]:
+    return dict(s.split("=", 1) for s in metadata[key].split(";"))
+
+
+def test_each_app_has_its_own_redis_components_scoped_to_it_alone() -> None:
+    """One pub/sub and one state component per app, the base's topic scopes cut to it."""
+    base = {
+        d["metadata"]["name"]: d
+        for d in yaml.safe_load_all((ROOT / "k8s/base/dapr-components.yaml").read_text())
+    }
+    shared = _metadata(base["pubsub"])
+    components = by_kind("aks", "Component")
+    assert "pubsub" not in components
+    assert "statestore" not in components
+    for app in SERVICES:
+        pubsub, state = components[f"pubsub-{app}"], components[f"statestore-{app}"]
+        assert pubsub["scopes"] == [app]
+        assert state["scopes"] == [app]
+        metadata = _metadata(pubsub)
+        for key in ("publishingScopes", "subscriptionScopes"):
+            assert _scopes(metadata, key) == {app: _scopes(shared, key)[app]}
+        for key in ("allowedTopics", "protectedTopics", "consumerID", "redeliverInterval"):
+            assert metadata[key] == shared[key]
+        env = by_kind("aks", "Deployment")[app]["spec"]["template"]["spec"]["containers"][0]["env"]
+        prefix = "ORCHESTRATOR" if app == "orchestrator" else "HUBSPOKE"
+        values = {e["name"]: e.get("value") for e in env}
+        assert values[f"{prefix}_PUBSUB"] == f"pubsub-{app}"
+        assert values[f"{prefix}_STATE_STORE"] == f"statestore-{app}"
+    # Every other component is the orchestrator's alone.
+    others = {n: c for n, c in components.items() if not n.startswith(("pubsub-", "statestore-"))}
+    assert set(others) == {"taskqueue", "registrystore"}
+    assert all(c["scopes"] == ["orchestrator"] for c in others.values())
+
+
+def test_each_sidecar_logs_in_to_redis_as_its_own_app_identity_without_a_key() -> None:
+    settings = yaml.safe_load((ROOT / "k8s/overlays/aks/settings.yaml").read_text())["data"]
+    accounts = by_kind("aks", "ServiceAccount")
+    deployments = by_kind("aks", "Deployment")
+    client_ids = {}
+    for app in SERVICES:
+        client_id = accounts[app]["metadata"]["annotations"]["azure.workload.identity/client-id"]
+        assert client_id == settings[f"{app}ClientId"]
+        client_ids[app] = client_id
+        pod = deployments[app]["spec"]["template"]
+        assert pod["metadata"]["labels"]["azure.workload.identity/use"] == "true"
+        assert pod["spec"]["serviceAccountName"] == app
+    assert len(set(client_ids.values())) == len(SERVICES)
+    for name, component in by_kind("aks", "Component").items():
+        metadata = _metadata(component)
+        assert "redisPassword" not in metadata, name
+        assert "redisUsername" not in metadata, name
+        assert metadata["useEntraID"] == "true"
+        assert metadata["enableTLS"] == "true"
+        (app,) = component["scopes"]
+        assert metadata["azureClientId"] == client_ids[app], name
+
+
+def test_the_components_keep_the_bases_resiliency_under_their_new_names() -> None:
+    (policy,) = (
+        r
+        for r in rendered("aks")
+        if r["kind"] == "Resiliency" and "components" in r["spec"]["targets"]
+    )
+    targets = policy["spec"]["targets"]["components"]
+    base = next(
+        r
+        for r in yaml.safe_load_all((ROOT / "k8s/base/dapr-resiliency.yaml").read_text())
+        if r and "components" in r["spec"]["targets"]
+    )["spec"]["targets"]["components"]
+    for app in SERVICES:
+        assert targets[f"pubsub-{app}"] == base["pubsub"]
+        assert targets[f"statestore-{app}"] == base["statestore"]
+    assert targets["taskqueue"] == base["taskqueue"]
+    assert "pubsub" not in targets
+    assert "statestore" not in targets
+
+
+def test_the_azure_access_policies_are_the_local_redis_acl_rules() -> None:
+    """redis-access-policies.sh carries launcher/security.py's rules verbatim, for every app."""
+    script = (ROOT / "k8s/overlays/aks/redis-access-policies.sh").read_text()
+    block = script.split("policies=(\n", 1)[1].split("\n)\n", 1)[0]
+    policies = {}
+    for line in block.splitlines():
+        app, quoted = line.strip().split(" ", 1)
+        assert quoted.startswith("'")
+        assert quoted.endswith("'")
+        policies[app] = quoted[1:-1]
+    assert policies == {app: acl_rules(app, "orchestrator") for app in SERVICES}
