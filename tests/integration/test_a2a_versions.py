@@ -48,6 +48,17 @@ def rpc(method: str, params: dict[str, Any]) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": uuid.uuid4().hex, "method": method, "params": params}
 
 
+def v03_send(text: str) -> dict[str, Any]:
+    """An A2A 0.3 `message/send` request: `kind` discriminators, lower-case roles."""
+    message = {
+        "kind": "message",
+        "messageId": uuid.uuid4().hex,
+        "role": "user",
+        "parts": [{"kind": "text", "text": text}],
+    }
+    return rpc("message/send", {"message": message})
+
+
 def answer(task: Task) -> str:
     (artifact,) = task.artifacts
     return str(artifact.parts[0].text)
@@ -81,17 +92,7 @@ def test_a_0_3_client_completes_a_task(stack: LocalStack) -> None:
 
 def test_plain_0_3_json_rpc_and_a_1_0_client_complete_a_task(stack: LocalStack) -> None:
     wait_registered(stack)
-    body = rpc(
-        "message/send",
-        {
-            "message": {
-                "kind": "message",
-                "messageId": uuid.uuid4().hex,
-                "role": "user",
-                "parts": [{"kind": "text", "text": "what is 6*7?"}],
-            }
-        },
-    )
+    body = v03_send("what is 6*7?")
     key = {"X-API-Key": stack.api_key or ""}
     sent = httpx.post(f"{hub_url(stack)}/a2a", json=body, headers=key, timeout=TIMEOUT).json()
     legacy = v03.Task.model_validate(sent["result"])
@@ -117,17 +118,7 @@ def test_plain_0_3_json_rpc_and_a_1_0_client_complete_a_task(stack: LocalStack) 
 def test_an_agent_answers_a_0_3_request_through_its_sidecar(stack: LocalStack) -> None:
     """The hub's own sidecar invokes the calculator (the access policy lets it alone)."""
     wait_registered(stack)
-    body = rpc(
-        "message/send",
-        {
-            "message": {
-                "kind": "message",
-                "messageId": uuid.uuid4().hex,
-                "role": "user",
-                "parts": [{"kind": "text", "text": "2+3"}],
-            }
-        },
-    )
+    body = v03_send("2+3")
     with stack.client("orchestrator", sidecar=True) as sidecar:
         sent = sidecar.post("/v1.0/invoke/calculator/method/a2a", json=body, timeout=60)
     task = v03.Task.model_validate(sent.json()["result"])
