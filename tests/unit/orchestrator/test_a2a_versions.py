@@ -114,6 +114,20 @@ async def test_the_extended_card_needs_a_caller_and_holds_more_than_the_public_o
     assert v03.AgentCard.model_validate(legacy["result"]).skills[1].examples
 
 
+@pytest.mark.parametrize(
+    ("path", "version"), [("/a2a/rest/extendedAgentCard", "1.0"), ("/a2a/rest/v1/card", None)]
+)
+async def test_the_http_json_binding_serves_the_extended_card_to_callers_only(
+    hub: httpx.AsyncClient, path: str, version: str | None
+) -> None:
+    headers = {"A2A-Version": version} if version else {}
+    async with httpx.AsyncClient(transport=hub._transport, base_url=BASE) as anonymous:
+        assert (await anonymous.get(path, headers=headers)).status_code == 401
+    card = await hub.get(path, headers=headers)
+    assert card.status_code == 200, card.text
+    assert card.json()["skills"][1]["examples"]
+
+
 async def test_get_task_trims_the_history_to_history_length(hub: httpx.AsyncClient) -> None:
     sent = await only_task(hub, message("2+3"))
     client = await ClientFactory(ClientConfig(httpx_client=hub)).create_from_url(BASE)
