@@ -72,7 +72,7 @@ def build_edge(
         tasks, owned, max_parts=settings.max_message_parts, extended_card=card.extended
     )
     context = _CallerContext()
-    # A request without an A2A-Version header is an A2A 0.3 client's (A2A 1.0, 3.2.6):
+    # A request without an A2A-Version header is an A2A 0.3 client's (A2A 1.0, 3.6.2):
     # the SDK's 0.3 layer (a2a.compat.v0_3) serves 0.3 method names and paths beside 1.0.
     dispatcher = JsonRpcDispatcher(
         request_handler=handler, context_builder=context, enable_v0_3_compat=True

@@ -19,7 +19,7 @@ scheme) from the 0.3 interfaces, so a 0.3 client parses the same card.
 
 Two cards (A2A 1.0 3.1.11): the public one lists each skill in summary (id,
 name, description, tags); the extended one, for authenticated callers
-(GetExtendedAgentCard), adds the skills' examples and modes and the Hubspoke
+(GetExtendedAgentCard), adds the skills' examples and the Hubspoke
 task extension (which agents offer each skill, what `metadata.hubspoke`
 takes).
 """
