@@ -1,4 +1,5 @@
-"""Every agent is an A2A server: the official a2a-sdk serves JSON-RPC at `POST /a2a`.
+"""Every agent is an A2A server: the official a2a-sdk serves JSON-RPC at `POST /a2a`,
+A2A 1.0 and (for a request without an `A2A-Version` header) 0.3.
 
 The SDK does the protocol (JSON-RPC 2.0 dispatch, SendMessage, GetTask,
 CancelTask, the task store); `SkillExecutor` adapts the agent's own skill
@@ -217,4 +218,8 @@ def mount_a2a(app: FastAPI, *, card: AgentCard, handler: SkillHandler) -> None:
         task_store=BoundedTaskStore(),
         agent_card=card,
     )
-    app.router.routes.extend(create_jsonrpc_routes(request_handler, rpc_url=A2A_PATH))
+    # A caller that sends no A2A-Version header speaks 0.3 (A2A 1.0, 3.6.2): the SDK's
+    # 0.3 layer serves its method names on the same endpoint.
+    app.router.routes.extend(
+        create_jsonrpc_routes(request_handler, rpc_url=A2A_PATH, enable_v0_3_compat=True)
+    )

@@ -67,11 +67,20 @@ def build_edge(
 ) -> A2AEdge:
     """The edge over the task service, the ownership check (which tasks a caller reads)
     and the registry's skills (called in the lifespan)."""
-    handler = HubRequestHandler(tasks, owned, max_parts=settings.max_message_parts)
+    card = HubCard(settings, version, skills)
+    handler = HubRequestHandler(
+        tasks, owned, max_parts=settings.max_message_parts, extended_card=card.extended
+    )
     context = _CallerContext()
-    dispatcher = JsonRpcDispatcher(request_handler=handler, context_builder=context)
-    rest = Router(routes=create_rest_routes(handler, context_builder=context))
-    return A2AEdge(card=HubCard(settings, version, skills), dispatcher=dispatcher, rest=rest)
+    # A request without an A2A-Version header is an A2A 0.3 client's (A2A 1.0, 3.6.2):
+    # the SDK's 0.3 layer (a2a.compat.v0_3) serves 0.3 method names and paths beside 1.0.
+    dispatcher = JsonRpcDispatcher(
+        request_handler=handler, context_builder=context, enable_v0_3_compat=True
+    )
+    rest = Router(
+        routes=create_rest_routes(handler, context_builder=context, enable_v0_3_compat=True)
+    )
+    return A2AEdge(card=card, dispatcher=dispatcher, rest=rest)
 
 
 def _edge(request: Request) -> A2AEdge:

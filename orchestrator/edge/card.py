@@ -8,11 +8,20 @@ hub's own skill, planning a request over them. The card is rebuilt when the
 registry's catalog changes, never per request.
 
 Card shape (A2A 1.0, proto JSON): name, description, version,
-supportedInterfaces = [{url: <public base>/a2a, protocolBinding: JSONRPC,
-protocolVersion: 1.0}, {url: <public base>/a2a/rest, protocolBinding:
-HTTP+JSON, ...}], provider {organization, url}, capabilities
-{streaming: true}, securitySchemes + securityRequirements as
-orchestrator/auth.py authenticates today, defaultInput/OutputModes, skills.
+supportedInterfaces = JSONRPC at <public base>/a2a and HTTP+JSON at
+<public base>/a2a/rest, each once as protocolVersion 1.0 (preferred) and once
+as 0.3 (the same endpoints serve both: A2A 1.0 3.6.2), provider {organization,
+url}, capabilities {streaming, extendedAgentCard: true}, securitySchemes +
+securityRequirements as orchestrator/auth.py authenticates today,
+defaultInput/OutputModes, skills. The SDK's card route adds the 0.3 fields
+(url, preferredTransport, protocolVersion, security, `in` of an apiKey
+scheme) from the 0.3 interfaces, so a 0.3 client parses the same card.
+
+Two cards (A2A 1.0 3.1.11): the public one lists each skill in summary (id,
+name, description, tags); the extended one, for authenticated callers
+(GetExtendedAgentCard), adds the skills' examples and the Hubspoke
+task extension (which agents offer each skill, what `metadata.hubspoke`
+takes).
 """
 
 from __future__ import annotations
@@ -26,11 +35,20 @@ from google.protobuf.json_format import ParseDict
 from orchestrator.ports import AgentSkill
 from orchestrator.settings import OrchestratorSettings
 
-__all__ = ["A2A_PATH", "A2A_REST_PATH", "HUB_SKILL", "HubCard", "security"]
+__all__ = [
+    "A2A_PATH",
+    "A2A_REST_PATH",
+    "HUB_SKILL",
+    "HUB_TASK_EXTENSION_URI",
+    "HubCard",
+    "security",
+]
 
 A2A_PATH = "/a2a"  # the JSON-RPC endpoint of the public edge
 A2A_REST_PATH = "/a2a/rest"  # the base of its HTTP+JSON endpoints
 A2A_PROTOCOL_VERSION = "1.0"
+A2A_LEGACY_VERSION = "0.3"  # served to clients that send no A2A-Version (A2A 1.0, 3.6.2)
+HUB_TASK_EXTENSION_URI = "https://hubspoke.dev/extensions/task/v1"
 HUB_SKILL: dict[str, Any] = {
     "id": "plan",
     "name": "Plan and answer",
@@ -116,30 +134,75 @@ def _merged_skills(skills: Sequence[AgentSkill]) -> list[dict[str, Any]]:
     return [merged[k] for k in sorted(merged)]
 
 
+def _summary(skill: dict[str, Any]) -> dict[str, Any]:
+    """What an anonymous client needs of a skill: the fields A2A requires of one."""
+    return {k: skill[k] for k in ("id", "name", "description", "tags")}
+
+
+def _task_extension(skills: Sequence[AgentSkill]) -> dict[str, Any]:
+    """The Hubspoke extension of the extended card: what `metadata.hubspoke` carries."""
+    offered: dict[str, list[str]] = {}
+    for skill in skills:
+        agents = offered.setdefault(skill.skill_id, [])
+        agents += [skill.app_id] if skill.app_id not in agents else []
+    return {
+        "uri": HUB_TASK_EXTENSION_URI,
+        "description": (
+            "Hubspoke task metadata: a message's metadata.hubspoke may name an agent (`agent`) "
+            "and a budget in seconds (`deadlineSeconds`); a task's metadata.hubspoke lists "
+            "the agents that answered and its steps."
+        ),
+        "required": False,
+        "params": {
+            "requestMetadata": ["agent", "deadlineSeconds"],
+            "agentsBySkill": {k: sorted(v) for k, v in sorted(offered.items())},
+        },
+    }
+
+
+def _interfaces(base: str) -> list[dict[str, str]]:
+    """Each binding at 1.0 (preferred: listed first) and at 0.3, on the same URLs."""
+    return [
+        {"url": base + path, "protocolBinding": binding, "protocolVersion": version}
+        for version in (A2A_PROTOCOL_VERSION, A2A_LEGACY_VERSION)
+        for path, binding in ((A2A_PATH, "JSONRPC"), (A2A_REST_PATH, "HTTP+JSON"))
+    ]
+
+
 class HubCard:
-    """Builds the hub's card from the settings and the registered skills; caches it."""
+    """Builds the hub's public and extended cards from the settings and the registered
+    skills; caches them."""
 
     def __init__(self, settings: OrchestratorSettings, version: str, skills: SkillSource) -> None:
         self._settings = settings
         self._version = version
         self._skills = skills
-        self._built: tuple[Sequence[AgentSkill] | None, AgentCard] = (None, self._build(()))
+        self._built: tuple[Sequence[AgentSkill] | None, AgentCard, AgentCard] = (
+            None,
+            *self._build(()),
+        )
+
+    def _cards(self) -> tuple[AgentCard, AgentCard]:
+        # The registry returns the same (read-only) list until its catalog changes
+        # (RegistryService.plannable_skills), so an unchanged list is an unchanged card.
+        skills = self._skills()
+        seen, public, extended = self._built
+        if skills is not seen:
+            public, extended = self._build(skills)
+            self._built = (skills, public, extended)
+        return public, extended
 
     def current(self) -> AgentCard:
-        """The card as of the registry now.
+        """The public card as of the registry now (skills in summary, no extension)."""
+        return self._cards()[0]
 
-        The registry returns the same (read-only) list until its catalog changes
-        (RegistryService.plannable_skills), so an unchanged list is an unchanged card.
-        """
-        skills = self._skills()
-        seen, card = self._built
-        if skills is not seen:
-            card = self._build(skills)
-            self._built = (skills, card)
-        return card
+    def extended(self) -> AgentCard:
+        """The extended card as of the registry now: every skill whole, and the extension."""
+        return self._cards()[1]
 
-    def _build(self, skills: Sequence[AgentSkill]) -> AgentCard:
+    def _build(self, skills: Sequence[AgentSkill]) -> tuple[AgentCard, AgentCard]:
         settings = self._settings
+        merged = _merged_skills(skills)
         raw: dict[str, Any] = {
             "name": "Hubspoke",
             "description": (
@@ -148,28 +211,22 @@ class HubCard:
                 "A2A task id is the Hubspoke task id (GET /v1/tasks/{id} shows it too)."
             ),
             "version": self._version,
-            "supportedInterfaces": [
-                {
-                    "url": settings.public_base_url() + A2A_PATH,
-                    "protocolBinding": "JSONRPC",
-                    "protocolVersion": A2A_PROTOCOL_VERSION,
-                },
-                {
-                    "url": settings.public_base_url() + A2A_REST_PATH,
-                    "protocolBinding": "HTTP+JSON",
-                    "protocolVersion": A2A_PROTOCOL_VERSION,
-                },
-            ],
+            "supportedInterfaces": _interfaces(settings.public_base_url()),
             "provider": {
                 "organization": settings.provider_organization,
                 "url": settings.provider_url,
             },
-            "capabilities": {"streaming": True, "pushNotifications": False},
+            "capabilities": {
+                "streaming": True,
+                "pushNotifications": False,
+                "extendedAgentCard": True,
+            },
             "defaultInputModes": ["text/plain"],
             "defaultOutputModes": ["text/plain", "application/json"],
-            "skills": [HUB_SKILL, *_merged_skills(skills)],
+            "skills": [HUB_SKILL, *map(_summary, merged)],
             **security(settings),
         }
-        card = AgentCard()
-        ParseDict(raw, card)
-        return card
+        public = ParseDict(raw, AgentCard())
+        raw["skills"] = [HUB_SKILL, *merged]
+        raw["capabilities"]["extensions"] = [_task_extension(skills)]
+        return public, ParseDict(raw, AgentCard())

@@ -13,15 +13,18 @@
 
 A task made here is owned by the caller, as one made by POST /v1/tasks.
 
-Push notifications, task lists, resubscription and the extended card are not
-offered (the card says so: capabilities.pushNotifications false).
+    GetExtendedAgentCard  the extended card (orchestrator/edge/card.py), to any
+                          authenticated caller: the routes authenticate every call
+
+Push notifications, task lists and resubscription are not offered (the card
+says so: capabilities.pushNotifications false).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Protocol
 
 from a2a.auth.user import User
@@ -122,10 +125,18 @@ def _caller(context: ServerCallContext) -> Caller:
 class HubRequestHandler(RequestHandler):
     """A2A requests -> Hubspoke tasks, each read through `owned` (the caller's own only)."""
 
-    def __init__(self, tasks: HubTasks, owned: OwnedTaskReader, *, max_parts: int) -> None:
+    def __init__(
+        self,
+        tasks: HubTasks,
+        owned: OwnedTaskReader,
+        *,
+        max_parts: int,
+        extended_card: Callable[[], AgentCard] | None = None,
+    ) -> None:
         self._tasks = tasks
         self._owned = owned
         self._max_parts = max_parts
+        self._extended_card = extended_card
 
     async def _ended(self, refusal: ServiceError) -> Task:
         """The stored task a failure ended, or an A2A error when no task was made."""
@@ -174,7 +185,7 @@ class HubRequestHandler(RequestHandler):
 
     @validate_request_params
     async def on_get_task(self, params: GetTaskRequest, context: ServerCallContext) -> Task | None:
-        return to_a2a_task(await self._stored(params.id, context))
+        return to_a2a_task(await self._stored(params.id, context), history=params)
 
     async def _stored(self, task_id: str, context: ServerCallContext) -> TaskRecord:
         if not _TASK_ID.match(task_id):
@@ -232,4 +243,7 @@ class HubRequestHandler(RequestHandler):
     async def on_get_extended_agent_card(
         self, params: GetExtendedAgentCardRequest, context: ServerCallContext
     ) -> AgentCard:
-        raise ExtendedAgentCardNotConfiguredError
+        _caller(context)  # only for authenticated callers (A2A 1.0, 3.1.11)
+        if self._extended_card is None:
+            raise ExtendedAgentCardNotConfiguredError
+        return self._extended_card()

@@ -15,7 +15,10 @@ State mapping (TaskRecord.status -> A2A TaskState):
 
 The A2A task id is the Hubspoke task id, and so is its contextId (a Hubspoke
 task takes one message; there is no conversation to continue). The task's
-agents and steps travel in `metadata.hubspoke`.
+agents and steps travel in `metadata.hubspoke`. Its `history` is the request
+(a user message) and the agent's messages (the answer, or the status message
+of a failed or waiting task), trimmed to the last `historyLength` of them when
+the caller asks (A2A 1.0, 3.2.4: 0 means none, absent means all).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from a2a.utils.errors import (
     InvalidParamsError,
     UnsupportedOperationError,
 )
+from a2a.utils.task import HistoryLengthConfig, apply_history_length, validate_history_length
 from google.protobuf.json_format import MessageToDict, ParseDict
 from google.protobuf.message import Message as ProtoMessage
 from pydantic import ValidationError
@@ -101,9 +105,9 @@ def _state(task: TaskRecord) -> str:
     return "TASK_STATE_REJECTED" if refused else "TASK_STATE_FAILED"
 
 
-def _agent_message(task_id: str, text: str) -> dict[str, Any]:
+def _agent_message(task_id: str, text: str, message_id: str | None = None) -> dict[str, Any]:
     return {
-        "messageId": uuid.uuid4().hex,
+        "messageId": message_id or uuid.uuid4().hex,
         "contextId": task_id,
         "taskId": task_id,
         "role": "ROLE_AGENT",
@@ -111,20 +115,35 @@ def _agent_message(task_id: str, text: str) -> dict[str, Any]:
     }
 
 
-def to_a2a_task(task: TaskRecord) -> Task:
-    """A stored Hubspoke task as an A2A Task (see the module docstring)."""
+def _history(task: TaskRecord, status: dict[str, Any]) -> list[dict[str, Any]]:
+    """The request, then what the agent said; ids derived from the task's, so a message
+    keeps its id from one read to the next."""
+    request = {**_agent_message(task.id, task.input, f"{task.id}-request"), "role": "ROLE_USER"}
+    if task.status is TaskStatus.COMPLETED:
+        return [request, _agent_message(task.id, task.output or "", f"{task.id}-answer")]
+    if "message" in status:
+        return [request, status["message"]]
+    return [request]
+
+
+def to_a2a_task(task: TaskRecord, *, history: HistoryLengthConfig | None = None) -> Task:
+    """A stored Hubspoke task as an A2A Task (see the module docstring); `history` is the
+    request's configuration holding `historyLength` (InvalidParamsError when negative)."""
+    validate_history_length(history)
+    said = f"{task.id}-status"
     status: dict[str, Any] = {
         "state": _state(task),
         "timestamp": (task.completed_at or task.created_at).isoformat(),
     }
     if task.status is TaskStatus.FAILED:
-        status["message"] = _agent_message(task.id, task.error or "the task failed")
+        status["message"] = _agent_message(task.id, task.error or "the task failed", said)
     if task.status is TaskStatus.INPUT_REQUIRED:
-        status["message"] = _agent_message(task.id, _waiting_text(task))
+        status["message"] = _agent_message(task.id, _waiting_text(task), said)
     raw: dict[str, Any] = {
         "id": task.id,
         "contextId": task.id,
         "status": status,
+        "history": _history(task, status),
         "metadata": {
             "hubspoke": {
                 "agents": task.agents,
@@ -143,7 +162,7 @@ def to_a2a_task(task: TaskRecord) -> Task:
             parts.append({"data": task.data, "mediaType": "application/json"})
         answer = {"artifactId": ANSWER_ARTIFACT, "name": ANSWER_ARTIFACT, "parts": parts}
         raw["artifacts"] = [answer]
-    return _parsed(raw, Task())
+    return apply_history_length(_parsed(raw, Task()), history)
 
 
 def _waiting_text(task: TaskRecord) -> str:

@@ -112,6 +112,8 @@ async def test_the_card_is_open_complete_and_lists_the_registered_skills(
     assert [(i.url, i.protocol_binding, i.protocol_version) for i in card.supported_interfaces] == [
         (f"{BASE}/a2a", "JSONRPC", "1.0"),
         (f"{BASE}/a2a/rest", "HTTP+JSON", "1.0"),
+        (f"{BASE}/a2a", "JSONRPC", "0.3"),
+        (f"{BASE}/a2a/rest", "HTTP+JSON", "0.3"),
     ]
     assert card.provider.url
     assert card.capabilities.streaming
