@@ -24,6 +24,7 @@ from orchestrator.metrics import observe_registry
 from orchestrator.planning.chat_services import build_chat_service
 from orchestrator.planning.planner import Planner
 from orchestrator.ports import ExampleRunner, TaskPolicy
+from orchestrator.push.wiring import build_push
 from orchestrator.registry import api as agents_api
 from orchestrator.registry.allowlist import ExternalAllowlist
 from orchestrator.registry.evaluator import EvaluationLimits
@@ -191,12 +192,14 @@ def build_app(
                 tasks=TaskRepository(sidecar, settings.state_store), recent=recent
             )
             app.state.trace_query = _trace_query(settings)
+            push = build_push(settings, sidecar, app.state.task_service, agents_http)
             app.state.a2a_edge = a2a_api.build_edge(
                 settings,
                 version,
                 app.state.task_service,
                 app.state.owned_tasks,
                 registry.plannable_skills,
+                push.configs,
             )
             sweepers = []
             if monitor:
@@ -216,6 +219,7 @@ def build_app(
                 sweeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
+            await push.aclose()
             await registry.aclose()
             await a2a.aclose()
             await app.state.trace_query.aclose()

@@ -38,6 +38,7 @@ from orchestrator.callers import Caller
 from orchestrator.deps import require_caller
 from orchestrator.edge.card import A2A_PATH, A2A_REST_PATH, HubCard, SkillSource
 from orchestrator.edge.handler import CallerUser, HubRequestHandler, HubTasks
+from orchestrator.edge.push import PushConfigs
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.tasks.ownership import OwnedTaskReader
 
@@ -64,10 +65,17 @@ def build_edge(
     tasks: HubTasks,
     owned: OwnedTaskReader,
     skills: SkillSource,
+    push: PushConfigs | None = None,
 ) -> A2AEdge:
-    """The edge over the task service, the ownership check (which tasks a caller reads)
-    and the registry's skills (called in the lifespan)."""
-    handler = HubRequestHandler(tasks, owned, max_parts=settings.max_message_parts)
+    """The edge over the task service, the ownership check (which tasks a caller reads),
+    the registry's skills and the tasks' webhooks (called in the lifespan)."""
+    handler = HubRequestHandler(
+        tasks,
+        owned,
+        max_parts=settings.max_message_parts,
+        push=push,
+        updates_interval_s=settings.task_updates_interval_seconds,
+    )
     context = _CallerContext()
     dispatcher = JsonRpcDispatcher(request_handler=handler, context_builder=context)
     rest = Router(routes=create_rest_routes(handler, context_builder=context))

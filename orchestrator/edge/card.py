@@ -164,7 +164,7 @@ class HubCard:
                 "organization": settings.provider_organization,
                 "url": settings.provider_url,
             },
-            "capabilities": {"streaming": True, "pushNotifications": False},
+            "capabilities": {"streaming": True, "pushNotifications": True},
             "defaultInputModes": ["text/plain"],
             "defaultOutputModes": ["text/plain", "application/json"],
             "skills": [HUB_SKILL, *_merged_skills(skills)],
