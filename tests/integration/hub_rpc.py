@@ -33,14 +33,18 @@ POST_ENTRY = "post 120 EUR for printer paper"
 
 
 @contextmanager
-def ledger_stack(run_dir: Path, env: Mapping[str, str] = {}) -> Iterator[LocalStack]:
-    """A stack with the ledger registered, and two callers alice and bob (not operators)."""
+def ledger_stack(
+    run_dir: Path, env: Mapping[str, str] = {}, *, hubs: int = 1
+) -> Iterator[LocalStack]:
+    """A stack with the ledger registered, `hubs` orchestrator replicas, and two callers
+    alice and bob (not operators)."""
     with module_stack(
         run_dir,
         env={**FAST_REGISTRY, **env},
         registered=("summarizer",),
         extra_apps=(LEDGER,),
         extra_api_keys=(f"alice={ALICE_KEY}", f"bob={BOB_KEY}"),
+        replicas={"orchestrator": hubs},
     ) as stack:
         with stack.client("orchestrator") as client:
             assert client.post("/v1/agents", json={"app_id": "ledger"}).status_code == 201
@@ -48,11 +52,16 @@ def ledger_stack(run_dir: Path, env: Mapping[str, str] = {}) -> Iterator[LocalSt
         yield stack
 
 
+def hub_a2a_url(stack: LocalStack, instance: int = 0) -> str:
+    """The JSON-RPC URL of one orchestrator replica."""
+    return f"{stack.instances['orchestrator'][instance].app_url}/a2a"
+
+
 def rpc(stack: LocalStack, key: str, method: str, params: dict[str, Any]) -> dict[str, Any]:
     """One JSON-RPC call to the hub (A2A 1.0) as the caller with API key `key`; the reply."""
     body = {"jsonrpc": "2.0", "id": uuid.uuid4().hex, "method": method, "params": params}
     headers = {"X-API-Key": key, "A2A-Version": "1.0"}
-    url = f"{stack.endpoints['orchestrator'].app_url}/a2a"
+    url = hub_a2a_url(stack)
     reply = httpx.post(url, json=body, headers=headers, timeout=120)
     assert reply.status_code == 200, reply.text
     answer: dict[str, Any] = reply.json()

@@ -1,8 +1,9 @@
 """A2A SubscribeToTask on real sidecars: a caller rejoins its running task's stream.
 
 A ledger task waits for approval (tests/integration/hub_rpc.py); its owner
-subscribes while it waits, the operator approves, and the stream carries the
-rest of the task up to `completed`. Another caller's subscription finds no
+subscribes while it waits, on the other of two orchestrator replicas, the
+operator approves, and the stream carries the rest of the task up to
+`completed`. Another caller's subscription finds no
 such task; a finished task's is refused as the spec says
 (UnsupportedOperationError).
 """
@@ -23,6 +24,7 @@ from tests.integration.hub_rpc import (
     ALICE_KEY,
     BOB_KEY,
     approve,
+    hub_a2a_url,
     ledger_message,
     ledger_stack,
     rpc,
@@ -35,11 +37,13 @@ UNSUPPORTED_OPERATION = -32004
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    with ledger_stack(tmp_path_factory.mktemp("subscribe")) as stack:
+    with ledger_stack(tmp_path_factory.mktemp("subscribe"), hubs=2) as stack:
         yield stack
 
 
-def subscribe(stack: LocalStack, key: str, task_id: str) -> Iterator[dict[str, Any]]:
+def subscribe(
+    stack: LocalStack, key: str, task_id: str, instance: int = 0
+) -> Iterator[dict[str, Any]]:
     """The JSON-RPC replies of SubscribeToTask as `key`'s caller, one per server-sent event
     (or the one JSON reply of an error answered before the stream)."""
     body = {
@@ -49,7 +53,7 @@ def subscribe(stack: LocalStack, key: str, task_id: str) -> Iterator[dict[str, A
         "params": {"id": task_id},
     }
     headers = {"X-API-Key": key, "A2A-Version": "1.0"}
-    url = f"{stack.endpoints['orchestrator'].app_url}/a2a"
+    url = hub_a2a_url(stack, instance)
     with httpx.stream("POST", url, json=body, headers=headers, timeout=180) as reply:
         if not reply.headers.get("content-type", "").startswith("text/event-stream"):
             yield json.loads(reply.read())
@@ -66,7 +70,7 @@ def test_a_subscriber_gets_the_rest_of_its_running_task(stack: LocalStack) -> No
     first = threading.Event()
 
     def read() -> None:
-        for reply in subscribe(stack, ALICE_KEY, task_id):
+        for reply in subscribe(stack, ALICE_KEY, task_id, instance=1):  # SendMessage went to 0
             events.append(reply)
             first.set()
 
