@@ -185,10 +185,16 @@ class HubRequestHandler(RequestHandler):
             self._tasks.check(request)  # refused before the stream starts, like the REST route
         except ServiceError as refusal:
             raise _not_run(refusal) from refusal
+        webhook = None
+        if params.configuration.HasField("task_push_notification_config"):
+            webhook = params.configuration.task_push_notification_config
+            await self._pushes().check(webhook)
         task_id = ""
         async for event in self._tasks.stream(request, owner=_caller(context).id):
             if event.name == "task":
                 task_id = str(event.data["id"])
+                if webhook is not None:  # the streamed task is stored before this event
+                    await self._pushes().create(await self._tasks.get(task_id), webhook)
                 yield working_task(task_id)
             elif event.name == "answer":
                 yield to_a2a_task(TaskRecord.model_validate(event.data))

@@ -53,3 +53,14 @@ async def test_a_webhook_off_the_allowlist_is_refused_and_not_stored(
         ListTaskPushNotificationConfigsRequest(task_id=task.id)
     )
     assert list(listed.configs) == []
+
+
+async def test_a_streamed_message_with_a_refused_webhook_is_refused_before_streaming(
+    hub: httpx.AsyncClient,  # noqa: F811
+) -> None:
+    request = message("what is 2+3")
+    request.configuration.task_push_notification_config.url = "http://10.0.0.1/hooks/x"
+    a2a = await client(hub, streaming=True)
+    with pytest.raises(InvalidParamsError, match="ORCHESTRATOR_PUSH_WEBHOOKS"):
+        async for _ in a2a.send_message(request):
+            pass
