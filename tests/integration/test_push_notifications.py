@@ -15,9 +15,11 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from launcher import LocalStack
@@ -25,6 +27,7 @@ from tests.integration.hub_rpc import (
     ALICE_KEY,
     BOB_KEY,
     approve,
+    hub_a2a_url,
     ledger_message,
     ledger_stack,
     rpc,
@@ -192,3 +195,42 @@ def test_another_callers_task_and_configs_are_not_found(
         stack, ALICE_KEY, "GetTaskPushNotificationConfig", {"taskId": task_id, "id": config_id}
     )
     assert got["result"]["url"] == params["url"] if "url" in params else True
+
+
+def test_a_deleted_webhook_gets_no_more_updates(
+    stack: LocalStack, receiver: WebhookReceiver
+) -> None:
+    task_id = waiting_task(stack)
+    path = "/hooks/deleted"
+    config = {"taskId": task_id, "url": f"{receiver.url}{path}", "token": TOKEN}
+    config_id = rpc(stack, ALICE_KEY, "CreateTaskPushNotificationConfig", config)["result"]["id"]
+    receiver.wait_for(path, lambda got: len(got) == 1)  # the task as it was then
+    deleted = rpc(
+        stack, ALICE_KEY, "DeleteTaskPushNotificationConfig", {"taskId": task_id, "id": config_id}
+    )
+    assert "error" not in deleted, deleted
+    approve(stack, task_id)
+    wait_state(stack, ALICE_KEY, task_id, "TASK_STATE_COMPLETED")
+    time.sleep(3)  # several reads of the task by its follower
+    assert len([r for r in receiver.received if r.path == path]) == 1
+
+
+def test_a_streamed_message_with_a_webhook_notifies_it_up_to_completed(
+    stack: LocalStack, receiver: WebhookReceiver
+) -> None:
+    path = "/hooks/streamed"
+    message = {
+        "messageId": uuid.uuid4().hex,
+        "role": "ROLE_USER",
+        "parts": [{"text": "summarize: Dapr sidecars carry every call. Agents sit beside them."}],
+        "metadata": {"hubspoke": {"agent": "summarizer"}},
+    }
+    config = {"url": f"{receiver.url}{path}", "token": TOKEN}
+    params = {"message": message, "configuration": {"taskPushNotificationConfig": config}}
+    body = {"jsonrpc": "2.0", "id": "1", "method": "SendStreamingMessage", "params": params}
+    headers = {"X-API-Key": ALICE_KEY, "A2A-Version": "1.0"}
+    with httpx.stream("POST", hub_a2a_url(stack), json=body, headers=headers, timeout=180) as r:
+        streamed = [json.loads(line[5:]) for line in r.iter_lines() if line.startswith("data:")]
+    assert streamed[-1]["result"]["task"]["status"]["state"] == "TASK_STATE_COMPLETED", streamed
+    got = receiver.wait_for(path, lambda got: "TASK_STATE_COMPLETED" in states(got))
+    assert states(got)[-1] == "TASK_STATE_COMPLETED"
