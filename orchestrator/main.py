@@ -20,11 +20,11 @@ from orchestrator import events_api
 from orchestrator.auth import build_authenticator
 from orchestrator.console import api as console_api
 from orchestrator.edge import a2a_api
+from orchestrator.edge.push.wiring import build_push
 from orchestrator.metrics import observe_registry
 from orchestrator.planning.chat_services import build_chat_service
 from orchestrator.planning.planner import Planner
 from orchestrator.ports import ExampleRunner, TaskPolicy
-from orchestrator.push.wiring import build_push
 from orchestrator.registry import api as agents_api
 from orchestrator.registry.allowlist import ExternalAllowlist
 from orchestrator.registry.evaluator import EvaluationLimits
@@ -192,7 +192,10 @@ def build_app(
                 tasks=TaskRepository(sidecar, settings.state_store), recent=recent
             )
             app.state.trace_query = _trace_query(settings)
-            push = build_push(settings, sidecar, app.state.task_service, agents_http)
+            webhooks = ExternalAllowlist(
+                settings.push_webhooks, kind="webhook", setting="ORCHESTRATOR_PUSH_WEBHOOKS"
+            )
+            push = build_push(settings, sidecar, app.state.task_service, webhooks, agents_http)
             app.state.a2a_edge = a2a_api.build_edge(
                 settings,
                 version,

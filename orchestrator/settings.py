@@ -148,7 +148,7 @@ class OrchestratorSettings(ServiceSettings):
         description="Third-party A2A agents (no sidecar) that may be registered by card URL: "
         "a JSON list of {name, base_url, headers?: [{name, secret}], root_ca_secret?}.",
     )
-    # A2A push notifications (orchestrator/push/): each entry is a Dapr HTTPEndpoint of
+    # A2A push notifications (orchestrator/edge/push/): each entry is a Dapr HTTPEndpoint of
     # the orchestrator's sidecar, like an external agent's.
     push_webhooks: list[ExternalAgent] = Field(
         default_factory=list,

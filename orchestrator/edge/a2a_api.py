@@ -38,7 +38,7 @@ from orchestrator.callers import Caller
 from orchestrator.deps import require_caller
 from orchestrator.edge.card import A2A_PATH, A2A_REST_PATH, HubCard, SkillSource
 from orchestrator.edge.handler import CallerUser, HubRequestHandler, HubTasks
-from orchestrator.edge.push import PushConfigs
+from orchestrator.edge.push.configs import PushConfigs
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.tasks.ownership import OwnedTaskReader
 

@@ -12,7 +12,7 @@
     CancelTask            TaskNotCancelableError: a task runs to its end or its deadline
     SubscribeToTask       a running task's updates (orchestrator/edge/updates.py), from
                           any replica; a final task: UnsupportedOperationError
-    *PushNotificationConfig  webhooks of a task (orchestrator/edge/push.py), also from
+    *PushNotificationConfig  webhooks of a task (orchestrator/edge/push/configs.py), also from
                           SendMessage's configuration.taskPushNotificationConfig
 
 A task made here is owned by the caller, as one made by POST /v1/tasks.
@@ -62,7 +62,7 @@ from a2a.utils.errors import (
 from chassis.errors import ServiceError
 from orchestrator.callers import Caller
 from orchestrator.edge.mapping import progress, task_request, to_a2a_task, working_task
-from orchestrator.edge.push import PushConfigs
+from orchestrator.edge.push.configs import PushConfigs
 from orchestrator.edge.updates import task_updates
 from orchestrator.errors import TaskNotFound
 from orchestrator.tasks.models import TaskRecord, TaskRequest

@@ -1,4 +1,4 @@
-"""Which hosts a push-notification webhook may resolve to (orchestrator/push/addresses.py)."""
+"""Which hosts a push-notification webhook may resolve to (orchestrator/edge/push/addresses.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from orchestrator.push.addresses import WebhookRefused, check_destination
+from orchestrator.edge.push.addresses import WebhookRefused, check_destination
 
 
 def answering(*addresses: str):  # type: ignore[no-untyped-def]

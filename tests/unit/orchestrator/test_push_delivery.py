@@ -1,4 +1,4 @@
-"""Posting task updates to webhooks (orchestrator/push/delivery.py) through a stand-in sidecar.
+"""Posting task updates to webhooks (orchestrator/edge/push/delivery.py) through a stand-in sidecar.
 
 httpx's MockTransport stands for the orchestrator's sidecar: what reaches it
 is what daprd would forward to the webhook's HTTPEndpoint.
@@ -15,13 +15,17 @@ import httpx
 import pytest
 
 from orchestrator.edge.mapping import to_a2a_task
-from orchestrator.push.addresses import WebhookRefused
-from orchestrator.push.delivery import WebhookFailed, WebhookSender
-from orchestrator.push.models import PushConfig
+from orchestrator.edge.push.addresses import WebhookRefused
+from orchestrator.edge.push.delivery import WebhookFailed, WebhookSender
+from orchestrator.edge.push.models import PushConfig
 from orchestrator.registry.allowlist import ExternalAgent, ExternalAllowlist
 from orchestrator.tasks.models import TaskRecord, TaskStatus
 
-HOOKS = ExternalAllowlist([ExternalAgent(name="hooks", base_url="https://hooks.example.org/a2a")])
+HOOKS = ExternalAllowlist(
+    [ExternalAgent(name="hooks", base_url="https://hooks.example.org/a2a")],
+    kind="webhook",
+    setting="ORCHESTRATOR_PUSH_WEBHOOKS",
+)
 URL = "https://hooks.example.org/a2a/task-updates"
 TASK = TaskRecord(
     id="a" * 32,

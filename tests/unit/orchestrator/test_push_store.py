@@ -1,12 +1,12 @@
-"""The webhooks of each task in the state store (orchestrator/push/store.py)."""
+"""The webhooks of each task in the state store (orchestrator/edge/push/store.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from chassis.testing import InMemoryDapr
-from orchestrator.push.models import PushConfig
-from orchestrator.push.store import MAX_CONFIGS_PER_TASK, PushConfigStore, TooManyConfigs
+from orchestrator.edge.push.models import PushConfig
+from orchestrator.edge.push.store import MAX_CONFIGS_PER_TASK, PushConfigStore, TooManyConfigs
 
 TASK = "a" * 32
 

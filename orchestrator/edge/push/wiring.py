@@ -7,11 +7,10 @@ from dataclasses import dataclass
 import httpx
 
 from chassis.dapr import DaprPort, sidecar_address
-from orchestrator.edge.push import PushConfigs
-from orchestrator.push.delivery import WebhookSender
-from orchestrator.push.dispatch import PushDispatcher
-from orchestrator.push.store import PushConfigStore
-from orchestrator.registry.allowlist import ExternalAllowlist
+from orchestrator.edge.push.configs import PushConfigs
+from orchestrator.edge.push.delivery import WebhookAllowlist, WebhookSender
+from orchestrator.edge.push.dispatch import PushDispatcher
+from orchestrator.edge.push.store import PushConfigStore
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.tasks.ownership import TaskReader
 
@@ -36,16 +35,18 @@ def build_push(
     settings: OrchestratorSettings,
     dapr: DaprPort,
     tasks: TaskReader,
+    webhooks: WebhookAllowlist,
     given: httpx.AsyncClient | None = None,
 ) -> Push:
-    """Webhooks through our own sidecar (or through `given`, whose base URL stands for it)."""
+    """Webhooks allowlisted in `webhooks` (ORCHESTRATOR_PUSH_WEBHOOKS), called through our
+    own sidecar (or through `given`, whose base URL stands for it)."""
     http = given
     if http is None:
         base_url, headers = sidecar_address()
         http = httpx.AsyncClient(base_url=base_url, headers=headers, follow_redirects=False)
     sender = WebhookSender(
         http,
-        ExternalAllowlist(settings.push_webhooks),
+        webhooks,
         private_networks=settings.push_private_networks,
         attempts=settings.push_attempts,
         backoff_s=settings.push_backoff_seconds,

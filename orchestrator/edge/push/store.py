@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from chassis.dapr import DaprPort
 from chassis.documents import update_document
-from orchestrator.push.models import PushConfig, PushConfigList
+from orchestrator.edge.push.models import PushConfig, PushConfigList
 
 __all__ = ["MAX_CONFIGS_PER_TASK", "PushConfigStore", "TooManyConfigs"]
 

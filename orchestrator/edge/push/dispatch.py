@@ -16,10 +16,10 @@ import contextlib
 import logging
 
 from chassis.dapr import DaprError
+from orchestrator.edge.push.addresses import WebhookRefused
+from orchestrator.edge.push.delivery import WebhookFailed, WebhookSender
+from orchestrator.edge.push.store import PushConfigStore
 from orchestrator.edge.updates import TaskUpdate, task_updates
-from orchestrator.push.addresses import WebhookRefused
-from orchestrator.push.delivery import WebhookFailed, WebhookSender
-from orchestrator.push.store import PushConfigStore
 from orchestrator.tasks.models import TaskRecord
 from orchestrator.tasks.ownership import TaskReader
 

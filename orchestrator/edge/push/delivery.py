@@ -6,7 +6,7 @@ same kind of allowlist as ORCHESTRATOR_EXTERNAL_AGENTS
 the orchestrator's sidecar, and the POST goes to
 `/v1.0/invoke/<entry name>/method/<path>` on that sidecar, never to the URL
 itself. Before every POST the host's addresses are checked again
-(orchestrator/push/addresses.py).
+(orchestrator/edge/push/addresses.py).
 
 Each POST carries the spec's StreamResponse JSON, the config's token as
 `X-A2A-Notification-Token` (as a2a-sdk's receivers read it), its
@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Sequence
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -37,20 +38,21 @@ from tenacity import (
     wait_exponential,
 )
 
-from orchestrator.edge.updates import TaskUpdate
-from orchestrator.push.addresses import (
+from chassis.errors import UnprocessableError
+from orchestrator.edge.push.addresses import (
     IPNetwork,
     Resolver,
     WebhookRefused,
     check_destination,
     system_resolver,
 )
-from orchestrator.push.models import PushConfig
-from orchestrator.registry.allowlist import ExternalAllowlist, NotAllowed
+from orchestrator.edge.push.models import PushConfig
+from orchestrator.edge.updates import TaskUpdate
 
 __all__ = [
     "SIGNATURE_HEADER",
     "TOKEN_HEADER",
+    "WebhookAllowlist",
     "WebhookFailed",
     "WebhookSender",
     "sign",
@@ -60,6 +62,19 @@ log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Hubspoke-Signature"
 TOKEN_HEADER = "X-A2A-Notification-Token"  # noqa: S105 (a header name)
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class WebhookAllowlist(Protocol):
+    """Allowlisted base URLs by HTTPEndpoint name (registry/allowlist.py: ExternalAllowlist)."""
+
+    def locate(self, url: str) -> tuple[_Named, str]:
+        """The entry covering `url` and the path below it; UnprocessableError if none."""
+        ...
 
 
 class WebhookFailed(Exception):
@@ -77,7 +92,7 @@ class WebhookSender:
     def __init__(
         self,
         http: httpx.AsyncClient,
-        webhooks: ExternalAllowlist,
+        webhooks: WebhookAllowlist,
         *,
         private_networks: Sequence[IPNetwork] = (),
         attempts: int = 4,
@@ -98,10 +113,8 @@ class WebhookSender:
         covers it or its host resolves to an address that is not public."""
         try:
             entry, path = self._webhooks.locate(url)
-        except NotAllowed as exc:
-            raise WebhookRefused(
-                exc.detail.replace("ORCHESTRATOR_EXTERNAL_AGENTS", "ORCHESTRATOR_PUSH_WEBHOOKS")
-            ) from exc
+        except UnprocessableError as exc:
+            raise WebhookRefused(exc.detail) from exc
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
         await check_destination(

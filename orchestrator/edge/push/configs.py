@@ -1,6 +1,6 @@
 """A2A's push-notification config operations over a caller's task (the hub's edge).
 
-    Create  checks the URL (allowlisted and public: orchestrator/push/delivery.py),
+    Create  checks the URL (allowlisted and public: orchestrator/edge/push/delivery.py),
             stores the config (an id and a token made here when the client gave
             none) and starts sending the task's updates to it
     Get, List, Delete  the configs of a task the caller may read
@@ -22,11 +22,11 @@ from a2a.types import (
 )
 from a2a.utils.errors import InvalidParamsError, TaskNotFoundError
 
-from orchestrator.push.addresses import WebhookRefused
-from orchestrator.push.delivery import WebhookSender
-from orchestrator.push.dispatch import PushDispatcher
-from orchestrator.push.models import PushConfig
-from orchestrator.push.store import PushConfigStore
+from orchestrator.edge.push.addresses import WebhookRefused
+from orchestrator.edge.push.delivery import WebhookSender
+from orchestrator.edge.push.dispatch import PushDispatcher
+from orchestrator.edge.push.models import PushConfig
+from orchestrator.edge.push.store import PushConfigStore
 from orchestrator.tasks.models import TaskRecord
 
 __all__ = ["PushConfigs"]
