@@ -28,6 +28,7 @@ from orchestrator.registry.allowlist import ExternalAgent, http_endpoint_resourc
 __all__ = [
     "ALLOWLIST_VARIABLE",
     "SECRETS_VARIABLE",
+    "WEBHOOKS_VARIABLE",
     "ExternalAgentsError",
     "allowlisted",
     "external_secrets",
@@ -36,6 +37,8 @@ __all__ = [
 ]
 
 ALLOWLIST_VARIABLE = "ORCHESTRATOR_EXTERNAL_AGENTS"
+# A2A push-notification webhooks: the same kind of entry, called the same way.
+WEBHOOKS_VARIABLE = "ORCHESTRATOR_PUSH_WEBHOOKS"
 SECRETS_VARIABLE = "HUBSPOKE_EXTERNAL_SECRETS"
 _AGENTS = TypeAdapter(list[ExternalAgent])
 _SECRETS = TypeAdapter(dict[str, str])
@@ -46,14 +49,21 @@ class ExternalAgentsError(ValueError):
 
 
 def allowlisted(env: Mapping[str, str]) -> list[ExternalAgent]:
-    """The entries of ORCHESTRATOR_EXTERNAL_AGENTS in `env` (none when unset)."""
-    raw = env.get(ALLOWLIST_VARIABLE, "").strip()
-    if not raw:
-        return []
-    try:
-        return _AGENTS.validate_json(raw)
-    except ValidationError as exc:
-        raise ExternalAgentsError(f"{ALLOWLIST_VARIABLE}: {exc}") from exc
+    """The entries of ORCHESTRATOR_EXTERNAL_AGENTS and ORCHESTRATOR_PUSH_WEBHOOKS in `env`
+    (none when unset); their names must differ, being HTTPEndpoint names of one sidecar."""
+    entries: list[ExternalAgent] = []
+    for variable in (ALLOWLIST_VARIABLE, WEBHOOKS_VARIABLE):
+        raw = env.get(variable, "").strip()
+        try:
+            entries += _AGENTS.validate_json(raw) if raw else []
+        except ValidationError as exc:
+            raise ExternalAgentsError(f"{variable}: {exc}") from exc
+    names = [e.name for e in entries]
+    if len(set(names)) != len(names):
+        raise ExternalAgentsError(
+            f"{ALLOWLIST_VARIABLE} and {WEBHOOKS_VARIABLE} name an HTTPEndpoint twice: {names}"
+        )
+    return entries
 
 
 def external_secrets(env: Mapping[str, str]) -> dict[str, str]:

@@ -20,6 +20,7 @@ from orchestrator import events_api
 from orchestrator.auth import build_authenticator
 from orchestrator.console import api as console_api
 from orchestrator.edge import a2a_api
+from orchestrator.edge.push.wiring import build_push
 from orchestrator.metrics import observe_registry
 from orchestrator.planning.chat_services import build_chat_service
 from orchestrator.planning.planner import Planner
@@ -191,12 +192,17 @@ def build_app(
                 tasks=TaskRepository(sidecar, settings.state_store), recent=recent
             )
             app.state.trace_query = _trace_query(settings)
+            webhooks = ExternalAllowlist(
+                settings.push_webhooks, kind="webhook", setting="ORCHESTRATOR_PUSH_WEBHOOKS"
+            )
+            push = build_push(settings, sidecar, app.state.task_service, webhooks, agents_http)
             app.state.a2a_edge = a2a_api.build_edge(
                 settings,
                 version,
                 app.state.task_service,
                 app.state.owned_tasks,
                 registry.plannable_skills,
+                push.configs,
             )
             sweepers = []
             if monitor:
@@ -216,6 +222,7 @@ def build_app(
                 sweeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
+            await push.aclose()
             await registry.aclose()
             await a2a.aclose()
             await app.state.trace_query.aclose()

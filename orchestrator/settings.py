@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from ipaddress import IPv4Network, IPv6Network
 from typing import Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
@@ -146,6 +147,33 @@ class OrchestratorSettings(ServiceSettings):
         default_factory=list,
         description="Third-party A2A agents (no sidecar) that may be registered by card URL: "
         "a JSON list of {name, base_url, headers?: [{name, secret}], root_ca_secret?}.",
+    )
+    # A2A push notifications (orchestrator/edge/push/): each entry is a Dapr HTTPEndpoint of
+    # the orchestrator's sidecar, like an external agent's.
+    push_webhooks: list[ExternalAgent] = Field(
+        default_factory=list,
+        description="Where A2A push notifications may be sent: a JSON list of {name, "
+        "base_url, headers?, root_ca_secret?} as for external agents; a webhook URL must lie "
+        "under one base_url.",
+    )
+    push_private_networks: list[IPv4Network | IPv6Network] = Field(
+        default_factory=list,
+        description="Networks (JSON list of CIDRs) a webhook's host may resolve into although "
+        "not public (loopback, private, link-local); none by default.",
+    )
+    push_attempts: int = Field(
+        default=4, ge=1, le=10, description="Tries per push notification before giving up."
+    )
+    push_backoff_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        description="First wait between push notification tries; doubled each time (max 30 s).",
+    )
+    task_updates_interval_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        description="Seconds between reads of a followed task (SubscribeToTask, push "
+        "notifications).",
     )
     # orchestrator/tasks/approvals.py; skills whose card says `approval: required` wait too.
     approval_tags: str = Field(

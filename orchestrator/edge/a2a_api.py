@@ -38,6 +38,7 @@ from orchestrator.callers import Caller
 from orchestrator.deps import require_caller
 from orchestrator.edge.card import A2A_PATH, A2A_REST_PATH, HubCard, SkillSource
 from orchestrator.edge.handler import CallerUser, HubRequestHandler, HubTasks
+from orchestrator.edge.push.configs import PushConfigs
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.tasks.ownership import OwnedTaskReader
 
@@ -64,12 +65,18 @@ def build_edge(
     tasks: HubTasks,
     owned: OwnedTaskReader,
     skills: SkillSource,
+    push: PushConfigs | None = None,
 ) -> A2AEdge:
-    """The edge over the task service, the ownership check (which tasks a caller reads)
-    and the registry's skills (called in the lifespan)."""
+    """The edge over the task service, the ownership check (which tasks a caller reads),
+    the registry's skills and the tasks' webhooks (called in the lifespan)."""
     card = HubCard(settings, version, skills)
     handler = HubRequestHandler(
-        tasks, owned, max_parts=settings.max_message_parts, extended_card=card.extended
+        tasks,
+        owned,
+        max_parts=settings.max_message_parts,
+        extended_card=card.extended,
+        push=push,
+        updates_interval_s=settings.task_updates_interval_seconds,
     )
     context = _CallerContext()
     # A request without an A2A-Version header is an A2A 0.3 client's (A2A 1.0, 3.6.2):

@@ -218,7 +218,7 @@ class HubCard:
             },
             "capabilities": {
                 "streaming": True,
-                "pushNotifications": False,
+                "pushNotifications": True,
                 "extendedAgentCard": True,
             },
             "defaultInputModes": ["text/plain"],

@@ -10,14 +10,17 @@
     GetTask               reads the stored task (the caller's own, or any for an
                           operator: orchestrator/tasks/ownership.py; another's is not found)
     CancelTask            TaskNotCancelableError: a task runs to its end or its deadline
-
-A task made here is owned by the caller, as one made by POST /v1/tasks.
+    SubscribeToTask       a running task's updates (orchestrator/edge/updates.py), from
+                          any replica; a final task: UnsupportedOperationError
+    *PushNotificationConfig  webhooks of a task (orchestrator/edge/push/configs.py), also from
+                          SendMessage's configuration.taskPushNotificationConfig
 
     GetExtendedAgentCard  the extended card (orchestrator/edge/card.py), to any
                           authenticated caller: the routes authenticate every call
 
-Push notifications, task lists and resubscription are not offered (the card
-says so: capabilities.pushNotifications false).
+A task made here is owned by the caller, as one made by POST /v1/tasks.
+
+Task lists are not offered.
 """
 
 from __future__ import annotations
@@ -62,6 +65,8 @@ from a2a.utils.errors import (
 from chassis.errors import ServiceError
 from orchestrator.callers import Caller
 from orchestrator.edge.mapping import progress, task_request, to_a2a_task, working_task
+from orchestrator.edge.push.configs import PushConfigs
+from orchestrator.edge.updates import task_updates
 from orchestrator.errors import TaskNotFound
 from orchestrator.tasks.models import TaskRecord, TaskRequest
 from orchestrator.tasks.ownership import OwnedTaskReader
@@ -132,11 +137,20 @@ class HubRequestHandler(RequestHandler):
         *,
         max_parts: int,
         extended_card: Callable[[], AgentCard] | None = None,
+        push: PushConfigs | None = None,
+        updates_interval_s: float = 0.5,
     ) -> None:
         self._tasks = tasks
         self._owned = owned
         self._max_parts = max_parts
         self._extended_card = extended_card
+        self._push = push
+        self._updates_interval_s = updates_interval_s
+
+    def _pushes(self) -> PushConfigs:
+        if self._push is None:
+            raise PushNotificationNotSupportedError
+        return self._push
 
     async def _ended(self, refusal: ServiceError) -> Task:
         """The stored task a failure ended, or an A2A error when no task was made."""
@@ -152,12 +166,20 @@ class HubRequestHandler(RequestHandler):
         queue = params.configuration.return_immediately
         request = task_request(params.message, queue=queue, max_parts=self._max_parts)
         owner = _caller(context).id
+        webhook = None
+        if params.configuration.HasField("task_push_notification_config"):
+            webhook = params.configuration.task_push_notification_config
+            await self._pushes().check(webhook)  # refused before any task is made
         try:
             if queue:
-                return to_a2a_task(await self._tasks.accept(request, owner=owner))
-            return to_a2a_task(await self._tasks.submit(request, owner=owner))
+                task = await self._tasks.accept(request, owner=owner)
+            else:
+                task = await self._tasks.submit(request, owner=owner)
         except ServiceError as refusal:
             return await self._ended(refusal)
+        if webhook is not None:
+            await self._pushes().create(task, webhook)
+        return to_a2a_task(task)
 
     @validate_request_params
     async def on_message_send_stream(
@@ -168,10 +190,16 @@ class HubRequestHandler(RequestHandler):
             self._tasks.check(request)  # refused before the stream starts, like the REST route
         except ServiceError as refusal:
             raise _not_run(refusal) from refusal
+        webhook = None
+        if params.configuration.HasField("task_push_notification_config"):
+            webhook = params.configuration.task_push_notification_config
+            await self._pushes().check(webhook)
         task_id = ""
         async for event in self._tasks.stream(request, owner=_caller(context).id):
             if event.name == "task":
                 task_id = str(event.data["id"])
+                if webhook is not None:  # the streamed task is stored before this event
+                    await self._pushes().create(await self._tasks.get(task_id), webhook)
                 yield working_task(task_id)
             elif event.name == "answer":
                 yield to_a2a_task(TaskRecord.model_validate(event.data))
@@ -212,33 +240,45 @@ class HubRequestHandler(RequestHandler):
     ) -> ListTasksResponse:
         raise UnsupportedOperationError(message="tasks are not listed; GetTask reads one by id")
 
+    @validate_request_params
     async def on_subscribe_to_task(
         self, params: SubscribeToTaskRequest, context: ServerCallContext
     ) -> AsyncGenerator[Event]:
-        raise UnsupportedOperationError(
-            message="a running task cannot be joined; poll it with GetTask"
-        )
-        yield  # an async generator, as the interface wants
+        task = await self._stored(params.id, context)
+        if task.status.final:
+            raise UnsupportedOperationError(
+                message=f"task {task.id} is {task.status} already; read it with GetTask"
+            )
+        async for update in task_updates(self._tasks, task, interval_s=self._updates_interval_s):
+            yield update
 
+    @validate_request_params
     async def on_create_task_push_notification_config(
         self, params: TaskPushNotificationConfig, context: ServerCallContext
     ) -> TaskPushNotificationConfig:
-        raise PushNotificationNotSupportedError
+        pushes = self._pushes()
+        return await pushes.create(await self._stored(params.task_id, context), params)
 
+    @validate_request_params
     async def on_get_task_push_notification_config(
         self, params: GetTaskPushNotificationConfigRequest, context: ServerCallContext
     ) -> TaskPushNotificationConfig:
-        raise PushNotificationNotSupportedError
+        pushes = self._pushes()
+        return await pushes.get(await self._stored(params.task_id, context), params.id)
 
+    @validate_request_params
     async def on_list_task_push_notification_configs(
         self, params: ListTaskPushNotificationConfigsRequest, context: ServerCallContext
     ) -> ListTaskPushNotificationConfigsResponse:
-        raise PushNotificationNotSupportedError
+        pushes = self._pushes()
+        return await pushes.list(await self._stored(params.task_id, context))
 
+    @validate_request_params
     async def on_delete_task_push_notification_config(
         self, params: DeleteTaskPushNotificationConfigRequest, context: ServerCallContext
     ) -> None:
-        raise PushNotificationNotSupportedError
+        pushes = self._pushes()
+        await pushes.delete(await self._stored(params.task_id, context), params.id)
 
     async def on_get_extended_agent_card(
         self, params: GetExtendedAgentCardRequest, context: ServerCallContext

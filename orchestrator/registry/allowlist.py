@@ -106,12 +106,20 @@ def _port(parts: Any) -> int:
 
 
 class ExternalAllowlist:
-    """The allowlisted agents, by name."""
+    """The allowlisted agents (or push-notification webhooks: `kind`, `setting`), by name."""
 
-    def __init__(self, agents: list[ExternalAgent] | tuple[ExternalAgent, ...] = ()) -> None:
+    def __init__(
+        self,
+        agents: list[ExternalAgent] | tuple[ExternalAgent, ...] = (),
+        *,
+        kind: str = "external agent",
+        setting: str = "ORCHESTRATOR_EXTERNAL_AGENTS",
+    ) -> None:
         self._by_name = {a.name: a for a in agents}
         if len(self._by_name) != len(agents):
-            raise ValueError("external agent names must be unique")
+            raise ValueError(f"{kind} names must be unique")
+        self._kind = kind
+        self._setting = setting
 
     def __contains__(self, name: object) -> bool:
         return name in self._by_name
@@ -127,8 +135,8 @@ class ExternalAllowlist:
                 return agent, path
         allowed = ", ".join(a.base_url for a in self._by_name.values()) or "none configured"
         raise NotAllowed(
-            f"{url!r} is not under an allowlisted external agent base URL "
-            f"(ORCHESTRATOR_EXTERNAL_AGENTS; allowed: {allowed})"
+            f"{url!r} is not under an allowlisted {self._kind} base URL "
+            f"({self._setting}; allowed: {allowed})"
         )
 
 
