@@ -16,12 +16,13 @@ from launcher.agents import DeclarationError, load_agents
 from launcher.toolchain import REPO_ROOT
 from tools.agents.checks import missing_entries
 from tools.agents.commands import run_declared
+from tools.agents.generate import write_entries
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.agents", description=__doc__)
     parser.add_argument("--root", default=REPO_ROOT, type=type(REPO_ROOT), help="repository")
-    parser.add_argument("command", choices=["list", "build", "test", "images", "check"])
+    parser.add_argument("command", choices=["list", "build", "test", "images", "generate", "check"])
     parser.add_argument("--language", help="list: only the agents in this language")
     args = parser.parse_args(argv)
     try:
@@ -31,12 +32,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command in ("build", "test"):
         return run_declared(agents, args.command)
-    if args.command == "check":
+    if args.command in ("generate", "check"):
+        if args.command == "generate":
+            apps = tuple(a.app for a in agents)
+            sys.stdout.writelines(f"wrote {path}\n" for path in write_entries(args.root, apps))
         missing = missing_entries(args.root, tuple(a.app_id for a in agents))
         if missing:
             sys.stderr.write(
                 "[agents] dapr.yaml declares agents these files do not name yet "
-                '(docs/any-language.md, "One place per agent"):\n'
+                '(docs/any-language.md, "One place per agent"; '
+                "`python -m tools.agents generate` writes all but the aks identity):\n"
             )
             sys.stderr.writelines(f"  {m}\n" for m in missing)
         return 1 if missing else 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from launcher.agents import (
     pubsub_agents_env,
 )
 from launcher.runfile import load_runfile
+from launcher.security import acl_rules
 from tools.agents.__main__ import main
 from tools.agents.checks import missing_entries
 from tools.agents.commands import run_declared
@@ -90,6 +92,53 @@ def test_a_new_agent_is_reported_with_each_file_and_entry_to_add(
     lines = [line for line in said.splitlines() if line.startswith("  ")]
     assert lines
     assert all("wordcount" in line for line in lines)
+
+
+def test_generate_writes_every_entry_of_a_new_agent_but_its_cloud_identity(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = declared_copy(tmp_path)
+    add_agent(root, "wordcount", "language: other\ncontainerfile: agents/wordcount/Containerfile\n")
+    assert main(["--root", str(root), "generate"]) == 1
+    said = capsys.readouterr()
+    assert "wrote k8s/base/wordcount.yaml" in said.out
+    assert "wrote components/common/pubsub.yaml" in said.out
+    remaining = [line.strip() for line in said.err.splitlines() if line.startswith("  ")]
+    assert remaining == [
+        "k8s/overlays/aks/workload-identity.yaml: add a ServiceAccount named `wordcount` "
+        "(copy the calculator's)"
+    ]
+    # The Redis rules the aks script gives it are those the launcher gives its sidecar.
+    script = (root / "k8s/overlays/aks/redis-access-policies.sh").read_text()
+    assert f"  wordcount '{acl_rules('wordcount', 'orchestrator')}'\n)" in script
+    docs = yaml.safe_load_all((root / "k8s/base/wordcount.yaml").read_text())
+    deployment = next(d for d in docs if d["kind"] == "Deployment")
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+    assert (annotations["dapr.io/app-id"], annotations["dapr.io/app-port"]) == ("wordcount", "8090")
+    # The overlays still render, with the new agent in them.
+    kubectl = shutil.which("kubectl")
+    if kubectl:
+        for overlay in ("dev", "aks"):
+            out = subprocess.run(
+                [kubectl, "kustomize", str(root / "k8s/overlays" / overlay)],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=120,
+            ).stdout
+            names = {(d["kind"], d["metadata"]["name"]) for d in yaml.safe_load_all(out) if d}
+            assert ("Deployment", "wordcount") in names, overlay
+
+
+def test_generate_changes_nothing_when_every_file_names_every_agent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = declared_copy(tmp_path)
+    assert main(["--root", str(root), "generate"]) == 0
+    assert capsys.readouterr().out == ""
+    for copied in [*(root / "components").rglob("*"), *(root / "k8s").rglob("*")]:
+        if copied.is_file():
+            assert copied.read_bytes() == (ROOT / copied.relative_to(root)).read_bytes(), copied
 
 
 def test_a_missing_or_wrong_manifest_names_its_file(tmp_path: Path) -> None:
