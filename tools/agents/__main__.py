@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", default=REPO_ROOT, type=type(REPO_ROOT), help="repository")
     parser.add_argument("command", choices=["list", "build", "test", "images", "generate", "check"])
     parser.add_argument("--language", help="list: only the agents in this language")
+    parser.add_argument("only", nargs="*", help="build, test: only these app-ids")
     args = parser.parse_args(argv)
     try:
         agents = load_agents(args.root)
@@ -31,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"[agents] {exc}\n")
         return 2
     if args.command in ("build", "test"):
-        return run_declared(agents, args.command)
+        chosen = [a for a in agents if not args.only or a.app_id in args.only]
+        return run_declared(chosen, args.command)
     if args.command in ("generate", "check"):
         if args.command == "generate":
             apps = tuple(a.app for a in agents)
