@@ -192,3 +192,11 @@ def test_the_hub_subscribes_to_every_agent_of_its_run_file() -> None:
     listed = pubsub_agents_env(runfile)["ORCHESTRATOR_PUBSUB_AGENTS"].split(",")
     assert listed == [a.app_id for a in load_agents(ROOT)]
     assert AgentManifest(language=Language.GO, containerfile="x").build is None
+
+
+def test_the_guides_manifest_example_is_a_valid_manifest() -> None:
+    guide = (ROOT / "docs/any-language.md").read_text()
+    section = guide.split("## One place per agent", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    manifest = AgentManifest.model_validate(yaml.safe_load(example))
+    assert (manifest.language, manifest.build) == (Language.GO, "go build -o bin/weather .")
