@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import secrets
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ from pydantic import SecretStr, ValidationError
 
 from eval.__main__ import answer_in_process
 from eval.answers import Outcome, contains, is_right_answer
-from eval.cards import agent_cards
+from eval.cards import CardError, agent_cards
 from eval.cases import Part, RoutingCase, load_cases
 from eval.report import accuracy, answer_accuracy, render
 from eval.routing import Call, Routed, plannable_skills, route_all
@@ -163,3 +165,20 @@ async def test_planner_and_agents_answer_at_least_95_percent_and_90_held_out() -
     misses = [(r.case.request, sorted(r.agents), r.answer) for r in routed if not r.answered_right]
     assert answer_accuracy(routed).percent >= MIN_ANSWERS, misses
     assert answer_accuracy(held_out).percent >= MIN_HELD_OUT_ANSWERS, misses
+
+
+def test_an_agent_in_any_language_is_read_from_the_card_it_ships(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "dapr.yaml", tmp_path / "dapr.yaml")
+    with (tmp_path / "dapr.yaml").open("a") as runfile:
+        runfile.write(
+            "\n  - {appID: wordcount, appDirPath: ./agents/wordcount, appPort: 8090, "
+            "daprHTTPPort: 3590, daprGRPCPort: 3690, command: ['./bin/wordcount']}\n"
+        )
+    (tmp_path / "agents").mkdir()  # the units agent's card is printed by its compiled code
+    (tmp_path / "agents/units").symlink_to(ROOT / "agents/units", target_is_directory=True)
+    with pytest.raises(CardError, match=r"ships no .*agents/wordcount/card\.json"):
+        agent_cards(tmp_path / "dapr.yaml")
+    (tmp_path / "agents/wordcount").mkdir()
+    card = {"name": "wordcount", "skills": [{"id": "count"}]}
+    (tmp_path / "agents/wordcount/card.json").write_text(json.dumps(card))
+    assert agent_cards(tmp_path / "dapr.yaml")["wordcount"] == card
