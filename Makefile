@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` and `make test`.
 # Both install what is missing first (scripts/bootstrap.sh).
-.PHONY: run test test-cluster bootstrap dapr unit integration bench bench-peer bench-registry clean images conformance eval
+.PHONY: run test test-cluster bootstrap dapr unit integration bench bench-peer bench-registry clean images conformance eval new-agent
 
 STATE ?= sqlite
 VERBOSE ?=
@@ -18,6 +18,10 @@ test-cluster: bootstrap  ## k8s/ overlays on a real control plane (kwok), real D
 conformance: bootstrap  ## check one agent of the running stack (make run): make conformance APP=<app-id>
 	@test -n "$(APP)" || { echo "usage: make conformance APP=<app-id>"; exit 2; }
 	.venv/bin/python -m conformance $(APP) --run-dir .run
+
+new-agent:  ## a working agent from tools/new_agent/templates/<LANG>/: make new-agent NAME=<app-id> LANG=python|typescript|go
+	@test -n "$(NAME)" -a -n "$(LANG)" || { echo "usage: make new-agent NAME=<app-id> LANG=python|typescript|go"; exit 2; }
+	.venv/bin/python -m tools.new_agent $(NAME) $(LANG)
 
 images:  ## build every service image with buildah (localhost/hubspoke/<service>:<version in pyproject.toml>)
 	bash scripts/images.sh

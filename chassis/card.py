@@ -172,7 +172,11 @@ class HubspokeCard(BaseModel):
 
     @classmethod
     def parse(cls, raw: Any) -> HubspokeCard:
-        """Validate a card as received; CardError says what is wrong."""
+        """Validate a card as received; CardError says what is wrong. First the A2A SDK's
+        rules (`validate_a2a_card`, the ones the conformance kit's card.a2a applies), so
+        the registry accepts no card the kit fails; then Hubspoke's."""
+        if isinstance(raw, dict):
+            validate_a2a_card(raw)
         try:
             card = AgentCard.model_validate(raw)
         except ValidationError as exc:

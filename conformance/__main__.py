@@ -44,6 +44,13 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         default=30.0,
         help="each step's deadline in seconds (default 30)",
     )
+    parser.add_argument(
+        "--card-file",
+        type=Path,
+        default=None,
+        help="the card file the agent ships, checked against the served card "
+        "(default agents/<app-id>/card.json, when it exists)",
+    )
     return parser.parse_args(argv)
 
 
@@ -58,8 +65,11 @@ def main(argv: list[str] | None = None) -> int:
         step_timeout=timedelta(seconds=args.step_timeout),
         heartbeat_wait=timedelta(seconds=args.heartbeat_wait),
     )
+    # The card file an agent may ship for `make eval` (eval/cards.py) must be the served one.
+    card_file = args.card_file or Path("agents") / args.app_id / "card.json"
+    shipped = (str(card_file), card_file.read_text()) if card_file.is_file() else None
     try:
-        report = asyncio.run(run_kit(args.app_id, stack, options=options))
+        report = asyncio.run(run_kit(args.app_id, stack, options=options, shipped_card=shipped))
     except (httpx.TransportError, redis.ConnectionError) as exc:
         print(f"conformance: the stack does not answer ({exc!r}): is it running?", file=sys.stderr)
         return 2

@@ -14,6 +14,7 @@ from datetime import timedelta
 from conformance.adapters import OrchestratorRegistry, SidecarChannel, StackWorkBus
 from conformance.checks.async_work import check_async_work
 from conformance.checks.card import check_card
+from conformance.checks.card_file import check_card_file
 from conformance.checks.errors import check_error_shapes
 from conformance.checks.paths import check_paths
 from conformance.checks.registry import (
@@ -53,12 +54,17 @@ async def run_checks(
     secrets: Mapping[str, str],
     control: AgentControl | None = None,
     options: KitOptions | None = None,
+    shipped_card: tuple[str, str] | None = None,
 ) -> Report:
-    """Every check against `app_id`, through the given ports."""
+    """Every check against `app_id`, through the given ports; `shipped_card` is the card
+    file the agent ships, (name, text), when it ships one."""
     options = options or KitOptions()
     report = Report(app_id)
-    card_results, facts = check_card(await channel.get_card(app_id), app_id)
+    served = await channel.get_card(app_id)
+    card_results, facts = check_card(served, app_id)
     report.add(*card_results)
+    if shipped_card is not None and facts is not None:
+        report.add(check_card_file(served, shipped_card[1], shipped_card[0]))
     first = facts.examples[0] if facts and facts.examples else None
     if facts is None:
         report.add(skipped("examples", "not checked: no readable card"))
@@ -110,6 +116,7 @@ async def run_kit(
     *,
     control: AgentControl | None = None,
     options: KitOptions | None = None,
+    shipped_card: tuple[str, str] | None = None,
 ) -> Report:
     """Check `app_id` on the running stack described by `stack`."""
     options = options or KitOptions()
@@ -129,4 +136,5 @@ async def run_kit(
             secrets=stack.run_secrets,
             control=control,
             options=options,
+            shipped_card=shipped_card,
         )

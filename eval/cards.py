@@ -3,8 +3,9 @@
 The agents are those of the run file (`dapr.yaml`), less the orchestrator: a
 Python agent (`python -m agents.<name>`) by `chassis.agent.build_card` from its
 `main.AGENT`; a Node agent (`node dist/main.js`) by its `dist/card-json.js`,
-which prints the card the agent serves. So the evaluation follows every card
-change without a copy of any card.
+which prints the card the agent serves; an agent in any other language by the
+card it ships, `agents/<app-id>/card.json`, which the conformance kit checks is
+the card it serves (`card.file`). So the evaluation follows every card change.
 """
 
 from __future__ import annotations
@@ -47,7 +48,22 @@ def _card(app: AppSpec, root: Path) -> dict[str, Any]:
         return build_card(agent, AgentSettings(app_id=app.app_id, app_port=app.app_port))
     if command[0] == "node" and len(command) == 2:
         return _node_card(app, root / app.app_dir_path, Path(command[1]).parent)
-    raise CardError(f"{app.app_id}: cannot build the card of an app started by {command}")
+    return _shipped_card(app, root / "agents" / app.app_id / "card.json")
+
+
+def _shipped_card(app: AppSpec, path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise CardError(
+            f"{app.app_id} (started by {app.command}) ships no {path}: write the card it "
+            "serves there (GET /.well-known/agent-card.json; `make conformance` checks it)"
+        )
+    try:
+        card = json.loads(path.read_text())
+    except ValueError as exc:
+        raise CardError(f"{path} is not JSON: {exc}") from exc
+    if not isinstance(card, dict):
+        raise CardError(f"{path} holds no card object")
+    return card
 
 
 def _node_card(app: AppSpec, folder: Path, dist: Path) -> dict[str, Any]:

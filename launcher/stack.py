@@ -16,6 +16,7 @@ from typing import Literal
 
 import httpx
 
+from launcher.agents import pubsub_agents_env
 from launcher.external_agents import (
     SECRETS_VARIABLE,
     ExternalAgentsError,
@@ -146,6 +147,7 @@ class LocalStack:
     def __init__(self, options: StackOptions | None = None) -> None:
         self.options = options or StackOptions()
         runfile = load_runfile(self.options.runfile)
+        self._declared = runfile  # the file's apps, without the tests' extra ones
         replaced = {app.app_id for app in self.options.extra_apps}
         kept = [app for app in runfile.apps if app.app_id not in replaced]
         self.runfile: RunFile = runfile.model_copy(
@@ -471,6 +473,9 @@ class LocalStack:
             **self.options.env,
         }
         if app.app_id == PUBLIC_APP:
+            # The run file's own agents (launcher/agents.py), unless a test or user set them.
+            for name, value in pubsub_agents_env(self._declared).items():
+                env.setdefault(name, value)
             keys = [f"{OPERATOR}={self.api_key}", *self.options.extra_api_keys]
             env["ORCHESTRATOR_API_KEYS"] = ",".join(keys)
             roles = {name: ["operator"] for name in self.options.operators}

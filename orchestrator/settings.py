@@ -58,10 +58,11 @@ class OrchestratorSettings(ServiceSettings):
         description="Dapr pub/sub component of the queue of accepted asynchronous tasks.",
     )
     pubsub_agents: str = Field(
-        default="calculator,summarizer,knowledge,units",
+        default="",
         description="Agents on pub/sub, comma-separated: their agents.registry.<id>, "
         "agent.results.<id> and tasks.deadletter.<id> topics are subscribed to "
-        "(the same names as the pub/sub component's topic lists).",
+        "(the same names as the pub/sub component's topic lists). The launcher sets "
+        "dapr.yaml's agents; k8s/base/orchestrator.yaml lists them.",
     )
     step_id_key: SecretStr | None = Field(
         default=None,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs whatever is missing to run Hubspoke on this machine, and nothing
-# that is already there: uv and the Python venv (.venv), Redis (Debian
-# package), and the pinned Dapr runtime built from the Go module proxy.
+# that is already there: uv and the Python venv (.venv), each agent's declared
+# build, Redis (Debian package), and the pinned Dapr runtime built from the Go
+# module proxy.
 # Safe to run again: every step is skipped or takes seconds when done.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -22,23 +23,6 @@ else
   fi
 fi
 "$uv" sync --frozen --quiet
-
-# --- Node agents: locked packages (npm ci) and the compiled app ---------------
-# npm ci again only when the lockfile is newer than the last install (npm writes
-# node_modules/.package-lock.json at the end of one); the build takes seconds.
-for agent in agents/*/package-lock.json; do
-  [ -e "$agent" ] || continue
-  dir=$(dirname "$agent")
-  if ! command -v npm >/dev/null 2>&1; then
-    say "Node 20 and npm are needed for $dir"
-    exit 1
-  fi
-  if ! [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]; then
-    say "installing $dir's packages (npm ci)"
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
-  fi
-  (cd "$dir" && npm run --silent build)
-done
 
 # --- Redis (pub/sub broker; optional state store) ---------------------------
 if ! command -v redis-server >/dev/null 2>&1; then
@@ -73,3 +57,8 @@ fi
 # --- KEDA's CRDs (the overlays' ScaledObjects are validated against them) -----
 # They ship in KEDA's Go module; the module cache keeps them for the tests.
 GOFLAGS= go mod download github.com/kedacore/keda/v2@v2.21.0
+
+# --- Agents: each one's declared build (agents/<app-id>/agent.yaml, `build:`) -----
+# run in its folder: npm ci and tsc for agents/units, a compiler for others
+# (Go is on the machine by then: the Dapr runtime above needs it).
+.venv/bin/python -m tools.agents build

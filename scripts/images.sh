@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the image of every service (`make images`) with buildah, no daemon:
-#   localhost/hubspoke/<service>:$TAG  for orchestrator, calculator, summarizer, knowledge
-#   (containers/Containerfile.python), and units:$UNITS_TAG (a Node agent: Containerfile.node).
+#   localhost/hubspoke/<service>:$TAG  for the orchestrator and every agent dapr.yaml
+#   declares, each from the Containerfile its manifest names (agents/<app-id>/agent.yaml:
+#   `containerfile`, `language`); a TypeScript agent's tag is $UNITS_TAG.
 #   Both tags default to the system's version; an agent's card keeps its own SemVer.
+#   Python services build from the repository root; any other agent from its folder.
 # With no registry reachable here, the base images are made from Debian 12's
 # packages (mmdebstrap), once: localhost/hubspoke-builder (python3 + venv)
 # builds, localhost/hubspoke-base (python3 only) runs. Elsewhere pass any
@@ -18,7 +20,10 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 TAG=${TAG:-$(sed -n 's/^version = "\(.*\)"$/\1/p' pyproject.toml | head -n 1)}
-SERVICES=${SERVICES:-orchestrator calculator summarizer knowledge units}
+[ -x .venv/bin/python ] || { echo "[images] run \`make bootstrap\` first" >&2; exit 1; }
+# `<app-id> <language> <containerfile> <folder>` per declared agent.
+declared=$(.venv/bin/python -m tools.agents images)
+SERVICES=${SERVICES:-orchestrator $(cut -d' ' -f1 <<<"$declared" | tr '\n' ' ')}
 UNITS_TAG=${UNITS_TAG:-$TAG}
 # Debian packages of the local base: numpy's extensions need libstdc++. The tag
 # follows the list, so a changed list makes new base images.
@@ -66,7 +71,7 @@ fi
 node_tag=$(printf '%s %s' "$base_tag" "$(node --version 2>/dev/null || echo none)" | sha256sum | cut -c1-12)
 NODE_BASE_IMAGE=${NODE_BASE_IMAGE:-localhost/hubspoke-node-base:$node_tag}
 NODE_BUILDER_IMAGE=${NODE_BUILDER_IMAGE:-localhost/hubspoke-node-builder:$node_tag}
-node_services=$(for s in $SERVICES; do [ -f "agents/$s/package.json" ] && printf '%s ' "$s"; done; true)
+node_services=$(awk -v s=" $SERVICES " '$2 == "typescript" && index(s, " " $1 " ") { printf "%s ", $1 }' <<<"$declared")
 if [ -n "$node_services" ] && [ "$NODE_BASE_IMAGE" = "localhost/hubspoke-node-base:$node_tag" ] \
     && ! has_image "$NODE_BASE_IMAGE"; then
   node_bin=$(command -v node) || { say "Node 20 is needed for $node_services"; exit 1; }
@@ -86,14 +91,26 @@ fi
 for service in $SERVICES; do
   trust=()
   [ -f "$CA_BUNDLE" ] && trust=(--volume "$CA_BUNDLE:/etc/ssl/certs/ca-certificates.crt:ro")
-  if [ -f "agents/$service/package.json" ]; then
+  language=python containerfile=containers/Containerfile.python folder=.
+  [ "$service" = orchestrator ] || read -r _ language containerfile folder \
+    <<<"$(awk -v s="$service" '$1 == s' <<<"$declared")"
+  [ -n "$containerfile" ] || { say "$service is not declared in dapr.yaml"; exit 1; }
+  ignore=()
+  [ -f "$containerfile.dockerignore" ] && ignore=(--ignorefile "$containerfile.dockerignore")
+  if [ "$language" = typescript ]; then
     say "building localhost/hubspoke/$service:$UNITS_TAG"
     nice -n 10 buildah bud --quiet --isolation chroot --layers --format docker "${trust[@]}" \
-      -f containers/Containerfile.node \
-      --ignorefile containers/Containerfile.node.dockerignore \
+      -f "$containerfile" "${ignore[@]}" \
       --build-arg BASE_IMAGE="$NODE_BASE_IMAGE" \
       --build-arg BUILDER_IMAGE="$NODE_BUILDER_IMAGE" \
-      -t "localhost/hubspoke/$service:$UNITS_TAG" "agents/$service" >/dev/null
+      -t "localhost/hubspoke/$service:$UNITS_TAG" "$folder" >/dev/null
+    continue
+  fi
+  if [ "$language" != python ]; then
+    # Its Containerfile's own base images; the build context is the agent's folder.
+    say "building localhost/hubspoke/$service:$TAG ($language, $containerfile)"
+    nice -n 10 buildah bud --quiet --isolation chroot --layers --format docker "${trust[@]}" \
+      -f "$containerfile" "${ignore[@]}" -t "localhost/hubspoke/$service:$TAG" "$folder" >/dev/null
     continue
   fi
   case "$service" in
@@ -106,8 +123,7 @@ for service in $SERVICES; do
   say "building localhost/hubspoke/$service:$TAG"
   # docker format: keeps HEALTHCHECK for docker and podman users (OCI drops it).
   nice -n 10 buildah bud --quiet --isolation chroot --layers --format docker "${trust[@]}" \
-    -f containers/Containerfile.python \
-    --ignorefile containers/Containerfile.python.dockerignore \
+    -f "$containerfile" "${ignore[@]}" \
     --build-arg BASE_IMAGE="$BASE_IMAGE" \
     --build-arg BUILDER_IMAGE="$BUILDER_IMAGE" \
     --build-arg SERVICE="$module" \

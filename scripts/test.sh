@@ -8,10 +8,8 @@ bin=.venv/bin
 "$bin/ruff" check .
 "$bin/ruff" format --check .
 "$bin/mypy"
-# Node agents: types (strict) and their own unit tests (node --test).
-for agent in agents/*/package.json; do
-  (cd "$(dirname "$agent")" && npx --no-install tsc --noEmit && npm test --silent)
-done
+# Each agent's own tests, as its manifest declares them (agents/<app-id>/agent.yaml, `test:`).
+"$bin/python" -m tools.agents test
 "$bin/pytest" "$@"
 # The k8s/ overlays on a real control plane, when its binaries are built
 # (cached outside the repository; `make test-cluster` builds them).

@@ -13,11 +13,14 @@ from typing import Any
 
 import yaml
 
+from launcher.agents import agent_ids
+from launcher.runfile import load_runfile
+from launcher.toolchain import REPO_ROOT
 from tests.cluster.kube import Kubectl
 
 __all__ = ["AGENTS", "APPS", "deploy", "render"]
 
-AGENTS = ("calculator", "summarizer", "knowledge", "units")
+AGENTS = agent_ids(load_runfile(REPO_ROOT / "dapr.yaml"))  # every declared agent
 APPS = ("orchestrator", *AGENTS)
 _OVERLAY_NAMESPACE = "hubspoke"
 

@@ -20,8 +20,9 @@ import pytest
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
 from launcher import LocalStack, StackOptions
-from launcher.runfile import AppSpec
-from launcher.toolchain import ToolMissingError
+from launcher.agents import agent_ids, load_agents
+from launcher.runfile import AppSpec, load_runfile
+from launcher.toolchain import REPO_ROOT, ToolMissingError
 
 STACKS: list[LocalStack] = []
 
@@ -52,7 +53,9 @@ def agent_spec(app_id: str, module: str, env: Mapping[str, str] | None = None) -
 
 
 LEGACY_AGENT = agent_spec("legacy", "tests.integration.legacy_agent", PULLED)
-AGENTS = ("calculator", "summarizer", "knowledge", "units")
+# Every agent dapr.yaml declares, whatever its language (launcher/agents.py).
+AGENTS = agent_ids(load_runfile(REPO_ROOT / "dapr.yaml"))
+PYTHON_AGENTS = tuple(a.app_id for a in load_agents(REPO_ROOT) if a.manifest.language == "python")
 
 
 def wait_registered(

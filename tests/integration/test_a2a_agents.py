@@ -15,6 +15,7 @@ from chassis.card import validate_a2a_card
 from launcher import LocalStack
 from launcher.traces import load_spans
 from tests.integration.a2a_calls import orchestrator_a2a
+from tests.integration.conftest import AGENTS
 
 
 def message(text: str, task_id: str = "a2a-integration") -> SendMessageRequest:
@@ -36,7 +37,7 @@ async def send(stack: LocalStack, agent: str, text: str, trace_id: str | None = 
     raise AssertionError("no task")
 
 
-@pytest.mark.parametrize("agent", ["calculator", "summarizer", "knowledge", "units"])
+@pytest.mark.parametrize("agent", AGENTS)
 def test_every_agent_card_through_dapr_passes_the_sdk_validation(
     stack: LocalStack, agent: str
 ) -> None:

@@ -22,7 +22,7 @@ from dapr.proto import api_service_v1, api_v1, common_v1
 from google.protobuf import any_pb2
 
 from launcher import LocalStack
-from tests.integration.conftest import redis_cli
+from tests.integration.conftest import AGENTS, PYTHON_AGENTS, redis_cli
 
 # An A2A SendMessage (JSON-RPC) as the orchestrator sends a step.
 A2A_BODY = {
@@ -105,7 +105,7 @@ def test_agent_cannot_invoke_another_app_by_url(stack: LocalStack) -> None:
     legacy = stack.endpoints["legacy"]
     url = quote(f"http://127.0.0.1:{legacy.app_port}", safe="")
     before = calls_recorded_by_legacy(stack)
-    for caller in ("calculator", "summarizer", "knowledge", "units"):
+    for caller in AGENTS:
         with stack.client(caller, sidecar=True) as sidecar:
             response = sidecar.post(f"/v1.0/invoke/{url}/method/a2a", json=A2A_BODY)
         assert not_served(response), (caller, response.status_code, response.text)
@@ -144,7 +144,7 @@ def test_agent_sidecar_refuses_invocation_over_grpc(stack: LocalStack) -> None:
 
 
 @pytest.mark.parametrize("method", ["a2a", "v1/tasks", "v1/agents", "healthz"])
-@pytest.mark.parametrize("caller", ["calculator", "summarizer", "knowledge", "units"])
+@pytest.mark.parametrize("caller", AGENTS)
 def test_agent_cannot_invoke_the_orchestrator(stack: LocalStack, caller: str, method: str) -> None:
     with stack.client(caller, sidecar=True) as sidecar:
         response = sidecar.post(f"/v1.0/invoke/orchestrator/method/{method}", json=A2A_BODY)
@@ -175,7 +175,8 @@ def test_policy_operations_are_exact(stack: LocalStack, verb: str, method: str) 
     assert strays_of_legacy(stack) == before  # denied by the sidecar, never reached the app
 
 
-@pytest.mark.parametrize("agent", ["calculator", "summarizer", "knowledge"])
+# The Python agents: FastAPI lists every route they serve in /openapi.json.
+@pytest.mark.parametrize("agent", PYTHON_AGENTS)
 def test_orchestrator_reaches_only_the_contract_routes_of_an_agent(
     stack: LocalStack, agent: str
 ) -> None:

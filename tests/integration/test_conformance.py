@@ -21,15 +21,14 @@ from conformance.results import Outcome
 from conformance.runner import KitOptions, run_kit
 from conformance.stackfile import load_stack
 from launcher import LocalStack
+from launcher.agents import agent_ids
 from launcher.runfile import load_runfile
 from launcher.toolchain import REPO_ROOT
 from tests.integration.conftest import agent_spec, start_stack, wait_registered
 
 BROKEN_AGENT = agent_spec("broken", "tests.integration.broken_agent")
 # Every agent `make run` starts, whatever its language.
-AGENTS = tuple(
-    a.app_id for a in load_runfile(REPO_ROOT / "dapr.yaml").apps if a.app_id != "orchestrator"
-)
+AGENTS = agent_ids(load_runfile(REPO_ROOT / "dapr.yaml"))
 # Heartbeats every 0.5 s in the test stack (conftest.FAST_REGISTRY); the waits leave room
 # for a loaded machine, where the orchestrator reads agents.registry late.
 OPTIONS = KitOptions(heartbeat_wait=timedelta(seconds=10))

@@ -19,18 +19,18 @@ import pytest
 
 from chassis.version import system_version
 from launcher import LocalStack, StackOptions
+from launcher.agents import load_agents
 from tests.integration.conftest import FAST_REGISTRY, STACKS, wait_registered
 
 ROOT = Path(__file__).resolve().parents[2]
 TAG = system_version()  # pyproject.toml: every image is tagged with it
+# The Python services and their modules, and the TypeScript agents (containers/Containerfile.node),
+# as dapr.yaml and each agent's manifest declare them (launcher/agents.py).
 MODULES = {
     "orchestrator": "orchestrator",
-    "calculator": "agents.calculator",
-    "summarizer": "agents.summarizer",
-    "knowledge": "agents.knowledge",
+    **{a.app_id: a.app.command[2] for a in load_agents(ROOT) if a.manifest.language == "python"},
 }
-# The TypeScript agent's image (containers/Containerfile.node).
-NODE_AGENTS = {"units": TAG}
+NODE_AGENTS = {a.app_id: TAG for a in load_agents(ROOT) if a.manifest.language == "typescript"}
 # Passes the stack's settings for the app into the container, then runs the
 # service in it. buildah does not hand its own environment on.
 IN_CONTAINER = r"""

@@ -90,8 +90,13 @@ def test_aks_resiliency_is_the_local_one() -> None:
     assert len(deployed) == len(local) == 2
     for resource in local:
         name = resource["metadata"]["name"]
-        assert deployed[name]["spec"] == resource["spec"], name
-        assert deployed[name].get("scopes") == resource.get("scopes"), name
+        differs = (
+            f"k8s/base/dapr-resiliency.yaml's Resiliency `{name}` is not the one in "
+            f"components/common/: copy it over (`python -m tools.agents check` names "
+            "each agent's missing target)"
+        )
+        assert deployed[name]["spec"] == resource["spec"], differs
+        assert deployed[name].get("scopes") == resource.get("scopes"), differs
 
 
 def test_agents_receive_only_from_the_orchestrator_and_the_control_plane() -> None:

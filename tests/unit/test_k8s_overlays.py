@@ -21,12 +21,13 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from launcher.agents import load_agents
 from launcher.security import acl_rules
 from tests.unit.test_k8s_manifests import K8S_VERSION, _dapr_crd_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 OVERLAYS = ("dev", "aks")
-AGENTS = ("calculator", "summarizer", "knowledge", "units")
+AGENTS = tuple(a.app_id for a in load_agents(ROOT))  # dapr.yaml's (launcher/agents.py)
 SERVICES = ("orchestrator", *AGENTS)
 KEDA_MODULE = "github.com/kedacore/keda/v2@v2.21.0"
 CHECKOV = "checkov==3.3.30"

@@ -71,6 +71,7 @@ def client(dapr: InMemoryDapr) -> Iterator[TestClient]:
         approval_tags="summary",
         api_keys=f"{API_KEY},alice={ALICE_KEY}",
         api_key_roles={"api-key-0": ["operator"], "alice": ["operator"]},
+        pubsub_agents="calculator,summarizer",
     )
     with public_client(dapr, settings) as test_client:
         for agent, app_id in ((CALCULATOR, "calculator"), (SUMMARIZER, "summarizer")):
@@ -266,8 +267,11 @@ def test_a_waiting_task_is_input_required_in_a2a() -> None:
 
 
 def test_a_card_can_require_approval_for_a_skill() -> None:
-    risky = Skill(id="delete-docs", name="Delete", description="Deletes documents.", approval=True)
-    plain = Skill(id="read-docs", name="Read", description="Reads documents.")
+    risky = Skill(
+        id="delete-docs", name="Delete", description="Deletes documents.", tags=("docs",),
+        approval=True,
+    )  # fmt: skip
+    plain = Skill(id="read-docs", name="Read", description="Reads documents.", tags=("docs",))
     agent = SUMMARIZER.__class__(
         name="Docs", description="Document store.", version="1.0.0", skills=(risky, plain)
     )
