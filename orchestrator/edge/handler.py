@@ -161,7 +161,7 @@ class HubRequestHandler(RequestHandler):
         async for event in self._tasks.stream(request, owner=_caller(context).id):
             if event.name == "task":
                 task_id = str(event.data["id"])
-                yield working_task(task_id)
+                yield working_task(task_id, request.context_id)
             elif event.name == "answer":
                 yield to_a2a_task(TaskRecord.model_validate(event.data))
             elif event.name == "error":
@@ -170,7 +170,7 @@ class HubRequestHandler(RequestHandler):
                     raise InternalError(message=str(event.data.get("detail")))
                 yield to_a2a_task(await self._tasks.get(problem_task))
             else:
-                yield progress(task_id, event)
+                yield progress(task_id, event, request.context_id)
 
     @validate_request_params
     async def on_get_task(self, params: GetTaskRequest, context: ServerCallContext) -> Task | None:

@@ -13,9 +13,10 @@ State mapping (TaskRecord.status -> A2A TaskState):
                               (no agent can do it, an agent refused its part)
                -> failed      otherwise (an agent failed, the deadline passed)
 
-The A2A task id is the Hubspoke task id, and so is its contextId (a Hubspoke
-task takes one message; there is no conversation to continue). The task's
-agents and steps travel in `metadata.hubspoke`.
+The A2A task id is the Hubspoke task id. Its contextId is the message's, or
+a new one the hub makes when the message has none: a follow-up message with
+that contextId continues the conversation (orchestrator/conversations/). The
+task's agents and steps travel in `metadata.hubspoke`.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def task_request(message: Message, *, queue: bool, max_parts: int) -> TaskReques
     try:
         return TaskRequest(
             input="\n".join(texts),
+            context_id=message.context_id or uuid.uuid4().hex,
             agent=options.get("agent"),
             deadline_seconds=options.get("deadlineSeconds"),
             mode=TaskMode.ASYNC if queue else TaskMode.SYNC,
@@ -101,10 +103,10 @@ def _state(task: TaskRecord) -> str:
     return "TASK_STATE_REJECTED" if refused else "TASK_STATE_FAILED"
 
 
-def _agent_message(task_id: str, text: str) -> dict[str, Any]:
+def _agent_message(task_id: str, text: str, context_id: str | None = None) -> dict[str, Any]:
     return {
         "messageId": uuid.uuid4().hex,
-        "contextId": task_id,
+        "contextId": context_id or task_id,
         "taskId": task_id,
         "role": "ROLE_AGENT",
         "parts": [{"text": text}],
@@ -113,17 +115,18 @@ def _agent_message(task_id: str, text: str) -> dict[str, Any]:
 
 def to_a2a_task(task: TaskRecord) -> Task:
     """A stored Hubspoke task as an A2A Task (see the module docstring)."""
+    context = task.context_id or task.id
     status: dict[str, Any] = {
         "state": _state(task),
         "timestamp": (task.completed_at or task.created_at).isoformat(),
     }
     if task.status is TaskStatus.FAILED:
-        status["message"] = _agent_message(task.id, task.error or "the task failed")
+        status["message"] = _agent_message(task.id, task.error or "the task failed", context)
     if task.status is TaskStatus.INPUT_REQUIRED:
-        status["message"] = _agent_message(task.id, _waiting_text(task))
+        status["message"] = _agent_message(task.id, _waiting_text(task), context)
     raw: dict[str, Any] = {
         "id": task.id,
-        "contextId": task.id,
+        "contextId": context,
         "status": status,
         "metadata": {
             "hubspoke": {
@@ -154,11 +157,14 @@ def _waiting_text(task: TaskRecord) -> str:
     return f"waiting for a person's approval of {calls or 'a step'}"
 
 
-def working_task(task_id: str) -> Task:
-    """The first event of a stream: the task exists and runs."""
-    return _parsed(
-        {"id": task_id, "contextId": task_id, "status": {"state": "TASK_STATE_WORKING"}}, Task()
-    )
+def working_task(task_id: str, context_id: str | None = None) -> Task:
+    """The first event of a stream: the task exists and runs (in `context_id`)."""
+    raw = {
+        "id": task_id,
+        "contextId": context_id or task_id,
+        "status": {"state": "TASK_STATE_WORKING"},
+    }
+    return _parsed(raw, Task())
 
 
 def _describe(event: TaskEvent) -> str:
@@ -174,7 +180,9 @@ def _describe(event: TaskEvent) -> str:
     return f"{data.get('agent')} {data.get('status')}: {data.get('error') or ''}"
 
 
-def progress(task_id: str, event: TaskEvent) -> TaskStatusUpdateEvent:
+def progress(
+    task_id: str, event: TaskEvent, context_id: str | None = None
+) -> TaskStatusUpdateEvent:
     """A plan or step event of a running task as a `working` status update.
 
     The text says what happened; `metadata.hubspoke` carries the event as
@@ -182,10 +190,10 @@ def progress(task_id: str, event: TaskEvent) -> TaskStatusUpdateEvent:
     """
     raw = {
         "taskId": task_id,
-        "contextId": task_id,
+        "contextId": context_id or task_id,
         "status": {
             "state": "TASK_STATE_WORKING",
-            "message": _agent_message(task_id, _describe(event)),
+            "message": _agent_message(task_id, _describe(event), context_id),
         },
         "metadata": {"hubspoke": {"event": event.name, "data": event.data}},
     }
