@@ -205,6 +205,7 @@ def build_app(
                 app.state.task_service,
                 app.state.owned_tasks,
                 registry.plannable_skills,
+                approvals=app.state.approvals,
             )
             sweepers = []
             if monitor:

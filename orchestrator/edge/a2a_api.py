@@ -37,6 +37,7 @@ from orchestrator.auth import Authenticator
 from orchestrator.callers import Caller
 from orchestrator.deps import require_caller
 from orchestrator.edge.card import A2A_PATH, A2A_REST_PATH, HubCard, SkillSource
+from orchestrator.edge.continuation import TaskApprovals
 from orchestrator.edge.handler import CallerUser, HubRequestHandler, HubTasks
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.tasks.ownership import OwnedTaskReader
@@ -64,10 +65,14 @@ def build_edge(
     tasks: HubTasks,
     owned: OwnedTaskReader,
     skills: SkillSource,
+    approvals: TaskApprovals | None = None,
 ) -> A2AEdge:
     """The edge over the task service, the ownership check (which tasks a caller reads)
-    and the registry's skills (called in the lifespan)."""
-    handler = HubRequestHandler(tasks, owned, max_parts=settings.max_message_parts)
+    and the registry's skills (called in the lifespan); `approvals` decides what a
+    message in a waiting task says."""
+    handler = HubRequestHandler(
+        tasks, owned, max_parts=settings.max_message_parts, approvals=approvals
+    )
     context = _CallerContext()
     dispatcher = JsonRpcDispatcher(request_handler=handler, context_builder=context)
     rest = Router(routes=create_rest_routes(handler, context_builder=context))

@@ -58,6 +58,7 @@ from a2a.utils.errors import (
 
 from chassis.errors import ServiceError
 from orchestrator.callers import Caller
+from orchestrator.edge.continuation import TaskApprovals, continue_task
 from orchestrator.edge.mapping import progress, task_request, to_a2a_task, working_task
 from orchestrator.errors import TaskNotFound
 from orchestrator.tasks.models import TaskRecord, TaskRequest
@@ -122,10 +123,29 @@ def _caller(context: ServerCallContext) -> Caller:
 class HubRequestHandler(RequestHandler):
     """A2A requests -> Hubspoke tasks, each read through `owned` (the caller's own only)."""
 
-    def __init__(self, tasks: HubTasks, owned: OwnedTaskReader, *, max_parts: int) -> None:
+    def __init__(
+        self,
+        tasks: HubTasks,
+        owned: OwnedTaskReader,
+        *,
+        max_parts: int,
+        approvals: TaskApprovals | None = None,
+    ) -> None:
         self._tasks = tasks
         self._owned = owned
         self._max_parts = max_parts
+        # Decides what a message in a waiting task says (edge/continuation.py).
+        self._approvals = approvals
+
+    async def _continued(self, message: Message, context: ServerCallContext, *, wait: bool) -> Task:
+        """A message in an existing task: the approval it waits for (continuation.py)."""
+        task = await self._stored(message.task_id, context)
+        if self._approvals is None:
+            raise UnsupportedOperationError(message="this hub takes no message in a task")
+        record = await continue_task(
+            task, message, _caller(context), approvals=self._approvals, tasks=self._tasks, wait=wait
+        )
+        return to_a2a_task(record)
 
     async def _ended(self, refusal: ServiceError) -> Task:
         """The stored task a failure ended, or an A2A error when no task was made."""
@@ -139,6 +159,8 @@ class HubRequestHandler(RequestHandler):
         self, params: SendMessageRequest, context: ServerCallContext
     ) -> Task | Message:
         queue = params.configuration.return_immediately
+        if params.message.task_id:
+            return await self._continued(params.message, context, wait=not queue)
         request = task_request(params.message, queue=queue, max_parts=self._max_parts)
         owner = _caller(context).id
         try:
@@ -152,6 +174,9 @@ class HubRequestHandler(RequestHandler):
     async def on_message_send_stream(
         self, params: SendMessageRequest, context: ServerCallContext
     ) -> AsyncGenerator[Event]:
+        if params.message.task_id:
+            yield await self._continued(params.message, context, wait=True)
+            return
         request = task_request(params.message, queue=False, max_parts=self._max_parts)
         try:
             self._tasks.check(request)  # refused before the stream starts, like the REST route

@@ -3,7 +3,8 @@
 Through the hub's A2A endpoint (the official a2a-sdk client, the same
 contextId) and through POST /v1/tasks (`context_id`), over the real
 calculator and units agents; a conversation is its starter's alone, and it
-is forgotten once its state TTL passes.
+is forgotten once its state TTL passes. A task waiting for approval (the
+summarizer's calls need one here) continues with an operator's message in it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import httpx
 import pytest
 from a2a.client import ClientConfig, ClientFactory
 from a2a.types import Message, Part, Role, SendMessageRequest, Task, TaskState
+from a2a.utils.errors import UnsupportedOperationError
 
 from launcher import LocalStack
 from tests.integration.conftest import module_stack
@@ -27,6 +29,7 @@ BOB_KEY = secrets.token_urlsafe(24)
 # Short, so expiry is seen in seconds; long enough that a follow-up sent at once
 # on a loaded machine still finds its conversation.
 TTL_S = 10
+DEADLINE_S = 150
 
 
 @pytest.fixture(scope="module")
@@ -34,16 +37,22 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     with module_stack(
         tmp_path_factory.mktemp("conversations"),
         # Default registry timings: a loaded machine misses no heartbeat window.
-        env={"ORCHESTRATOR_CONVERSATION_TTL_SECONDS": str(TTL_S)},
-        registered=("calculator", "units"),
+        env={
+            "ORCHESTRATOR_CONVERSATION_TTL_SECONDS": str(TTL_S),
+            "ORCHESTRATOR_APPROVAL_TAGS": "summary",
+        },
+        registered=("calculator", "units", "summarizer"),
         extra_api_keys=(f"bob={BOB_KEY}",),
     ) as stack:
         yield stack
 
 
-async def _send(stack: LocalStack, text: str, context_id: str, api_key: str) -> Task:
+async def _send(
+    stack: LocalStack, text: str, context_id: str, api_key: str, task_id: str = ""
+) -> Task:
     """One A2A message to the hub (resolved from its card) and the task it answers."""
-    async with httpx.AsyncClient(headers={"X-API-Key": api_key}, timeout=60) as http:
+    # Longer than DEADLINE_S: a blocking message in a resumed task waits for its end.
+    async with httpx.AsyncClient(headers={"X-API-Key": api_key}, timeout=DEADLINE_S + 30) as http:
         factory = ClientFactory(ClientConfig(httpx_client=http, streaming=False))
         client = await factory.create_from_url(stack.endpoints["orchestrator"].app_url)
         message = Message(
@@ -51,13 +60,20 @@ async def _send(stack: LocalStack, text: str, context_id: str, api_key: str) -> 
             role=Role.ROLE_USER,
             parts=[Part(text=text)],
             context_id=context_id,
+            task_id=task_id,
         )
+        if task_id == "":
+            # Time for a resumed task's queue message to be delivered again (after the
+            # queue's processingTimeout) should a loaded machine lose the first delivery.
+            message.metadata.update({"hubspoke": {"deadlineSeconds": DEADLINE_S}})
         (event,) = [e async for e in client.send_message(SendMessageRequest(message=message))]
         return event.task
 
 
-def send(stack: LocalStack, text: str, context_id: str = "", api_key: str = "") -> Task:
-    return asyncio.run(_send(stack, text, context_id, api_key or stack.api_key))
+def send(
+    stack: LocalStack, text: str, context_id: str = "", api_key: str = "", task_id: str = ""
+) -> Task:
+    return asyncio.run(_send(stack, text, context_id, api_key or stack.api_key, task_id))
 
 
 def answer(task: Task) -> str:
@@ -152,3 +168,30 @@ def test_a_conversation_is_forgotten_once_its_ttl_passes(stack: LocalStack) -> N
     alone = post(stack, input="and times 4?", context_id=context)
     assert alone.status_code == 422, alone.text
     assert alone.json()["detail"] == "no agent can do this: and times 4"
+
+
+SUMMARIZE = "summarize: Dapr sidecars carry every call. Each agent has its own sidecar."
+
+
+def test_an_operators_message_in_a_waiting_task_approves_it(stack: LocalStack) -> None:
+    waiting = send(stack, SUMMARIZE)
+    assert waiting.status.state == TaskState.TASK_STATE_INPUT_REQUIRED
+    done = send(stack, "approve", waiting.context_id, task_id=waiting.id)
+    assert done.id == waiting.id
+    assert answer(done)  # the summarizer was called once approved
+    with stack.client("orchestrator") as client:
+        stored = client.get(f"/v1/tasks/{waiting.id}").json()
+    assert [(a["decision"], a["by"]) for a in stored["approvals"]] == [("approved", "operator")]
+    with pytest.raises(UnsupportedOperationError, match="terminal state"):
+        send(stack, "approve", task_id=waiting.id)
+
+
+def test_a_non_operators_message_in_its_waiting_task_is_refused(stack: LocalStack) -> None:
+    waiting = send(stack, SUMMARIZE, api_key=BOB_KEY)
+    assert waiting.status.state == TaskState.TASK_STATE_INPUT_REQUIRED
+    with pytest.raises(UnsupportedOperationError, match="only an operator"):
+        send(stack, "approve", api_key=BOB_KEY, task_id=waiting.id)
+    with stack.client("orchestrator") as client:
+        stored = client.get(f"/v1/tasks/{waiting.id}").json()
+    assert stored["status"] == "input_required"
+    assert stored["approvals"][0]["decision"] is None
