@@ -3,7 +3,10 @@
     SendMessage           runs a task, planned like POST /v1/tasks, and answers the
                           A2A Task (its id is the Hubspoke task id); with
                           configuration.returnImmediately it queues the task
-                          (mode async) and answers it `submitted`
+                          (mode async) and answers it `submitted`; in a context
+                          (contextId) it is the conversation's next turn; with a
+                          taskId it gives the approval the task waits for
+                          (edge/continuation.py)
     SendStreamingMessage  runs a task like POST /v1/tasks/stream: the task
                           (`working`), a status update per plan and step, then the
                           final Task

@@ -6,7 +6,8 @@ State mapping (TaskRecord.status -> A2A TaskState):
     running    -> working
     input_required -> input-required   a step waits for a person's approval: the status
                               message names it; decide with POST
-                              /v1/tasks/{id}/approvals/{step_id} (or the console)
+                              /v1/tasks/{id}/approvals/{step_id} (or the console),
+                              or an operator's message in the task (continuation.py)
     completed  -> completed   artifact "answer": a text part (the answer), and a
                               data part when one agent's structured data came back
     failed     -> rejected    when its error_status is 4xx: the request was refused
