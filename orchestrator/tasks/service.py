@@ -255,6 +255,7 @@ class TaskService:
         try:
             async with asyncio.timeout(max(remaining_seconds(deadline), 0)):
                 history = await self._recall(task)
+                run.conversation = tuple(history)
                 if task.requested_agent is not None:
                     answer, _ = await self._run_step(task.requested_agent, None, task.input)
                 else:
@@ -368,6 +369,7 @@ class TaskService:
             run.deadline,
             skill=skill,
             arguments=step.arguments,
+            conversation=run.conversation,
         )
         error: ServiceError | None = None
         try:

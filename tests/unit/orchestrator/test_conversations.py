@@ -116,3 +116,14 @@ def test_a_context_id_of_unsafe_characters_is_refused(client: TestClient) -> Non
     response = client.post("/v1/tasks", json={"input": "2+3", "context_id": "../x"})
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_agents_are_told_the_earlier_turns_of_the_conversation(
+    client: TestClient, dapr: InMemoryDapr
+) -> None:
+    client.post("/v1/tasks", json={"input": "what is 2+3", "context_id": "c2"})
+    first = dapr.a2a_requests[-1]["params"]["message"]["metadata"]["hubspoke"]
+    client.post("/v1/tasks", json={"input": "and times 4?", "context_id": "c2"})
+    second = dapr.a2a_requests[-1]["params"]["message"]["metadata"]["hubspoke"]
+    assert "conversation" not in first
+    assert second["conversation"] == [{"request": "what is 2+3", "answer": "5"}]
