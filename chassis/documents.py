@@ -30,11 +30,14 @@ async def update_document(
     change: Callable[[M], bool],
     *,
     attempts: int = 20,
+    ttl_s: int | None = None,
 ) -> bool:
     """Apply `change` (it mutates the document; False means "nothing to write").
 
     A missing document starts as `model()`. Returns what `change` returned
     on the attempt that was written; raises EtagMismatch if every attempt lost.
+    With `ttl_s`, each write sets the document to expire that many seconds
+    later (Dapr's `ttlInSeconds`).
     """
     for _ in range(attempts):
         item = await dapr.get_state(store, key)
@@ -48,6 +51,7 @@ async def update_document(
                 document.model_dump_json().encode(),
                 etag=None if item is None else item.etag,
                 create_only=item is None,
+                ttl_s=ttl_s,
             )
         except EtagMismatch:
             continue

@@ -68,6 +68,8 @@ class InMemoryDapr:
         self.on_publish: PublishReaction | None = None
         self._reactions: set[asyncio.Task[None]] = set()
         self.conflicts_to_inject = 0
+        # The `ttl_s` of each key's last write (None: kept until deleted); not enforced.
+        self.ttls: dict[tuple[str, str], int | None] = {}
         self.transactions = 0
         self._version = 0
 
@@ -123,6 +125,7 @@ class InMemoryDapr:
         json.loads(data)  # the port promises JSON; fail loudly if a caller breaks that
         self._version += 1
         self.state[(store, key)] = StateItem(data, str(self._version))
+        self.ttls[(store, key)] = ttl_s
 
     async def get_many(self, store: str, keys: list[str]) -> dict[str, StateItem]:
         return {k: item for k in keys if (item := self.state.get((store, k))) is not None}

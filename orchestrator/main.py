@@ -19,6 +19,7 @@ from chassis.version import system_version
 from orchestrator import events_api
 from orchestrator.auth import build_authenticator
 from orchestrator.console import api as console_api
+from orchestrator.conversations.store import ConversationStore
 from orchestrator.edge import a2a_api
 from orchestrator.edge.push.wiring import build_push
 from orchestrator.metrics import observe_registry
@@ -119,6 +120,13 @@ def build_task_service(
             **_step_id_key(settings),
         ),
         on_pause=None if approvals is None else approvals.note,
+        conversations=ConversationStore(
+            dapr,
+            settings.state_store,
+            max_turns=settings.conversation_max_turns,
+            max_bytes=settings.conversation_max_bytes,
+            ttl_s=settings.conversation_ttl_seconds,
+        ),
     )
 
 
@@ -203,6 +211,7 @@ def build_app(
                 app.state.owned_tasks,
                 registry.plannable_skills,
                 push.configs,
+                approvals=app.state.approvals,
             )
             sweepers = []
             if monitor:

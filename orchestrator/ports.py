@@ -18,6 +18,8 @@ __all__ = [
     "AgentId",
     "AgentRoute",
     "AgentSkill",
+    "ConversationMemory",
+    "ConversationTurn",
     "ExampleAnswer",
     "ExampleRunner",
     "PlanObserver",
@@ -117,12 +119,34 @@ class ExampleRunner(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ConversationTurn:
+    """One finished exchange of a conversation: what the caller asked, what it got."""
+
+    request: str
+    answer: str
+    task_id: str = ""  # the task that answered it
+
+
+class ConversationMemory(Protocol):
+    """The conversations (A2A contexts) tasks continue: orchestrator/conversations/."""
+
+    async def recall(self, context_id: str, owner: str | None) -> list[ConversationTurn]:
+        """The turns so far, oldest first ([] for a new context); raises
+        `ConversationForbidden` (403) when another caller started it."""
+        ...
+
+    async def remember(self, context_id: str, owner: str | None, turn: ConversationTurn) -> None:
+        """Add a finished turn (the oldest ones dropped past the bounds)."""
+        ...
+
+
 class TaskPlanner(Protocol):
     """The AI layer: answers a request by calling agent skills."""
 
     def refresh(self, skills: Sequence[AgentSkill]) -> None: ...
 
-    async def answer(self, request: str) -> str: ...
+    async def answer(self, request: str, history: Sequence[ConversationTurn] = ()) -> str: ...
 
 
 # (app_id, skill, input, structured arguments) -> awaitable output

@@ -186,6 +186,21 @@ class OrchestratorSettings(ServiceSettings):
         gt=0,
         description="Seconds between sweeps refusing approvals past their task's deadline.",
     )
+    # orchestrator/conversations/: what a follow-up in the same context is told of before.
+    conversation_max_turns: int = Field(
+        default=10, ge=1, le=100, description="Most turns a conversation keeps (oldest dropped)."
+    )
+    conversation_max_bytes: int = Field(
+        default=16384,
+        ge=1024,
+        le=1048576,
+        description="Most bytes of JSON a conversation keeps in the state store (oldest dropped).",
+    )
+    conversation_ttl_seconds: int = Field(
+        default=3600,
+        ge=1,
+        description="Seconds a conversation is kept after its last turn (the state TTL).",
+    )
     # The public edge (orchestrator/auth.py).
     environment: Literal["local", "production"] = Field(
         default="local",

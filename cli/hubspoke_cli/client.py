@@ -85,19 +85,33 @@ class HubspokeClient:
 
     # -- tasks --------------------------------------------------------------
 
-    def send(self, text: str, *, agent: str | None = None, asynchronous: bool = False) -> Task:
-        """POST /v1/tasks: the answered task (201), or the queued one (202) when asynchronous."""
+    def send(
+        self,
+        text: str,
+        *,
+        agent: str | None = None,
+        asynchronous: bool = False,
+        context_id: str | None = None,
+    ) -> Task:
+        """POST /v1/tasks: the answered task (201), or the queued one (202) when asynchronous;
+        with `context_id`, the next turn of that conversation."""
         body: dict[str, Any] = {"input": text}
         if agent:
             body["agent"] = agent
+        if context_id:
+            body["context_id"] = context_id
         if asynchronous:
             body["mode"] = "async"
         return Task.model_validate(self._call("POST", "/v1/tasks", json=body))
 
-    def stream(self, text: str, *, agent: str | None = None) -> Iterator[StreamEvent]:
+    def stream(
+        self, text: str, *, agent: str | None = None, context_id: str | None = None
+    ) -> Iterator[StreamEvent]:
         """POST /v1/tasks/stream: (event name, data) as the task runs: task, plan,
         step.started, step.finished, then answer or error."""
         body: dict[str, Any] = {"input": text, **({"agent": agent} if agent else {})}
+        if context_id:
+            body["context_id"] = context_id
         try:
             with connect_sse(self._http, "POST", "/v1/tasks/stream", json=body) as source:
                 if source.response.is_error:

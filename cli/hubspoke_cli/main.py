@@ -78,25 +78,33 @@ def send(
     watch: Annotated[
         bool, typer.Option(help="Show the plan, each step and the answer as they come.")
     ] = False,
+    context: Annotated[
+        str | None,
+        typer.Option(help="Continue this conversation (a context id; a new one starts it)."),
+    ] = None,
 ) -> None:
-    """Send a task; with --watch, follow it live."""
+    """Send a task; with --watch, follow it live; with --context, as a follow-up."""
     with _client() as client:
         try:
             if watch and not asynchronous:
-                _stream(client, text, agent)
+                _stream(client, text, agent, context)
             elif watch:
-                _poll(client, client.send(text, agent=agent, asynchronous=True))
+                _poll(client, client.send(text, agent=agent, asynchronous=True, context_id=context))
             else:
-                _finish(client.send(text, agent=agent, asynchronous=asynchronous))
+                _finish(
+                    client.send(text, agent=agent, asynchronous=asynchronous, context_id=context)
+                )
         except HubspokeError as exc:
             raise _fail(exc) from exc
 
 
-def _stream(client: HubspokeClient, text: str, agent: str | None) -> None:
+def _stream(
+    client: HubspokeClient, text: str, agent: str | None, context: str | None = None
+) -> None:
     answer: Task | None = None
     failed = False
     with out.status("working…"):
-        for name, data in client.stream(text, agent=agent):
+        for name, data in client.stream(text, agent=agent, context_id=context):
             line = event_line(name, data)
             if line is not None:
                 out.print(line)

@@ -37,6 +37,7 @@ from orchestrator.auth import Authenticator
 from orchestrator.callers import Caller
 from orchestrator.deps import require_caller
 from orchestrator.edge.card import A2A_PATH, A2A_REST_PATH, HubCard, SkillSource
+from orchestrator.edge.continuation import TaskApprovals
 from orchestrator.edge.handler import CallerUser, HubRequestHandler, HubTasks
 from orchestrator.edge.push.configs import PushConfigs
 from orchestrator.settings import OrchestratorSettings
@@ -66,9 +67,11 @@ def build_edge(
     owned: OwnedTaskReader,
     skills: SkillSource,
     push: PushConfigs | None = None,
+    approvals: TaskApprovals | None = None,
 ) -> A2AEdge:
     """The edge over the task service, the ownership check (which tasks a caller reads),
-    the registry's skills and the tasks' webhooks (called in the lifespan)."""
+    the registry's skills, the tasks' webhooks and `approvals`, which decides what a
+    message in a waiting task says (called in the lifespan)."""
     card = HubCard(settings, version, skills)
     handler = HubRequestHandler(
         tasks,
@@ -77,6 +80,7 @@ def build_edge(
         extended_card=card.extended,
         push=push,
         updates_interval_s=settings.task_updates_interval_seconds,
+        approvals=approvals,
     )
     context = _CallerContext()
     # A request without an A2A-Version header is an A2A 0.3 client's (A2A 1.0, 3.6.2):

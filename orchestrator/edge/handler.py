@@ -3,7 +3,10 @@
     SendMessage           runs a task, planned like POST /v1/tasks, and answers the
                           A2A Task (its id is the Hubspoke task id); with
                           configuration.returnImmediately it queues the task
-                          (mode async) and answers it `submitted`
+                          (mode async) and answers it `submitted`; in a context
+                          (contextId) it is the conversation's next turn; with a
+                          taskId it gives the approval the task waits for
+                          (edge/continuation.py)
     SendStreamingMessage  runs a task like POST /v1/tasks/stream: the task
                           (`working`), a status update per plan and step, then the
                           final Task
@@ -64,6 +67,7 @@ from a2a.utils.errors import (
 
 from chassis.errors import ServiceError
 from orchestrator.callers import Caller
+from orchestrator.edge.continuation import TaskApprovals, continue_task
 from orchestrator.edge.mapping import progress, task_request, to_a2a_task, working_task
 from orchestrator.edge.push.configs import PushConfigs
 from orchestrator.edge.updates import task_updates
@@ -139,6 +143,7 @@ class HubRequestHandler(RequestHandler):
         extended_card: Callable[[], AgentCard] | None = None,
         push: PushConfigs | None = None,
         updates_interval_s: float = 0.5,
+        approvals: TaskApprovals | None = None,
     ) -> None:
         self._tasks = tasks
         self._owned = owned
@@ -146,11 +151,23 @@ class HubRequestHandler(RequestHandler):
         self._extended_card = extended_card
         self._push = push
         self._updates_interval_s = updates_interval_s
+        # Decides what a message in a waiting task says (edge/continuation.py).
+        self._approvals = approvals
 
     def _pushes(self) -> PushConfigs:
         if self._push is None:
             raise PushNotificationNotSupportedError
         return self._push
+
+    async def _continued(self, message: Message, context: ServerCallContext, *, wait: bool) -> Task:
+        """A message in an existing task: the approval it waits for (continuation.py)."""
+        task = await self._stored(message.task_id, context)
+        if self._approvals is None:
+            raise UnsupportedOperationError(message="this hub takes no message in a task")
+        record = await continue_task(
+            task, message, _caller(context), approvals=self._approvals, tasks=self._tasks, wait=wait
+        )
+        return to_a2a_task(record)
 
     async def _ended(self, refusal: ServiceError) -> Task:
         """The stored task a failure ended, or an A2A error when no task was made."""
@@ -164,6 +181,8 @@ class HubRequestHandler(RequestHandler):
         self, params: SendMessageRequest, context: ServerCallContext
     ) -> Task | Message:
         queue = params.configuration.return_immediately
+        if params.message.task_id:
+            return await self._continued(params.message, context, wait=not queue)
         request = task_request(params.message, queue=queue, max_parts=self._max_parts)
         owner = _caller(context).id
         webhook = None
@@ -185,6 +204,9 @@ class HubRequestHandler(RequestHandler):
     async def on_message_send_stream(
         self, params: SendMessageRequest, context: ServerCallContext
     ) -> AsyncGenerator[Event]:
+        if params.message.task_id:
+            yield await self._continued(params.message, context, wait=True)
+            return
         request = task_request(params.message, queue=False, max_parts=self._max_parts)
         try:
             self._tasks.check(request)  # refused before the stream starts, like the REST route
@@ -200,7 +222,7 @@ class HubRequestHandler(RequestHandler):
                 task_id = str(event.data["id"])
                 if webhook is not None:  # the streamed task is stored before this event
                     await self._pushes().create(await self._tasks.get(task_id), webhook)
-                yield working_task(task_id)
+                yield working_task(task_id, request.context_id)
             elif event.name == "answer":
                 yield to_a2a_task(TaskRecord.model_validate(event.data))
             elif event.name == "error":
@@ -209,7 +231,7 @@ class HubRequestHandler(RequestHandler):
                     raise InternalError(message=str(event.data.get("detail")))
                 yield to_a2a_task(await self._tasks.get(problem_task))
             else:
-                yield progress(task_id, event)
+                yield progress(task_id, event, request.context_id)
 
     @validate_request_params
     async def on_get_task(self, params: GetTaskRequest, context: ServerCallContext) -> Task | None:

@@ -6,19 +6,22 @@ State mapping (TaskRecord.status -> A2A TaskState):
     running    -> working
     input_required -> input-required   a step waits for a person's approval: the status
                               message names it; decide with POST
-                              /v1/tasks/{id}/approvals/{step_id} (or the console)
+                              /v1/tasks/{id}/approvals/{step_id} (or the console),
+                              or an operator's message in the task (continuation.py)
     completed  -> completed   artifact "answer": a text part (the answer), and a
                               data part when one agent's structured data came back
     failed     -> rejected    when its error_status is 4xx: the request was refused
                               (no agent can do it, an agent refused its part)
                -> failed      otherwise (an agent failed, the deadline passed)
 
-The A2A task id is the Hubspoke task id, and so is its contextId (a Hubspoke
-task takes one message; there is no conversation to continue). The task's
-agents and steps travel in `metadata.hubspoke`. Its `history` is the request
-(a user message) and the agent's messages (the answer, or the status message
-of a failed or waiting task), trimmed to the last `historyLength` of them when
-the caller asks (A2A 1.0, 3.2.4: 0 means none, absent means all).
+The A2A task id is the Hubspoke task id. Its contextId is the message's, or
+a new one the hub makes when the message has none: a follow-up message with
+that contextId continues the conversation (orchestrator/conversations/). The
+task's agents and steps travel in `metadata.hubspoke`. Its `history` is the
+request (a user message) and the agent's messages (the answer, or the status
+message of a failed or waiting task), trimmed to the last `historyLength` of
+them when the caller asks (A2A 1.0, 3.2.4: 0 means none, absent means all);
+earlier turns of the conversation are tasks of their own.
 """
 
 from __future__ import annotations
@@ -74,6 +77,7 @@ def task_request(message: Message, *, queue: bool, max_parts: int) -> TaskReques
     try:
         return TaskRequest(
             input="\n".join(texts),
+            context_id=message.context_id or uuid.uuid4().hex,
             agent=options.get("agent"),
             deadline_seconds=options.get("deadlineSeconds"),
             mode=TaskMode.ASYNC if queue else TaskMode.SYNC,
@@ -105,10 +109,12 @@ def _state(task: TaskRecord) -> str:
     return "TASK_STATE_REJECTED" if refused else "TASK_STATE_FAILED"
 
 
-def _agent_message(task_id: str, text: str, message_id: str | None = None) -> dict[str, Any]:
+def _agent_message(
+    task_id: str, text: str, message_id: str | None = None, *, context_id: str | None = None
+) -> dict[str, Any]:
     return {
         "messageId": message_id or uuid.uuid4().hex,
-        "contextId": task_id,
+        "contextId": context_id or task_id,
         "taskId": task_id,
         "role": "ROLE_AGENT",
         "parts": [{"text": text}],
@@ -118,9 +124,14 @@ def _agent_message(task_id: str, text: str, message_id: str | None = None) -> di
 def _history(task: TaskRecord, status: dict[str, Any]) -> list[dict[str, Any]]:
     """The request, then what the agent said; ids derived from the task's, so a message
     keeps its id from one read to the next."""
-    request = {**_agent_message(task.id, task.input, f"{task.id}-request"), "role": "ROLE_USER"}
+    context = task.context_id or task.id
+    request = {
+        **_agent_message(task.id, task.input, f"{task.id}-request", context_id=context),
+        "role": "ROLE_USER",
+    }
     if task.status is TaskStatus.COMPLETED:
-        return [request, _agent_message(task.id, task.output or "", f"{task.id}-answer")]
+        answer = _agent_message(task.id, task.output or "", f"{task.id}-answer", context_id=context)
+        return [request, answer]
     if "message" in status:
         return [request, status["message"]]
     return [request]
@@ -131,17 +142,20 @@ def to_a2a_task(task: TaskRecord, *, history: HistoryLengthConfig | None = None)
     request's configuration holding `historyLength` (InvalidParamsError when negative)."""
     validate_history_length(history)
     said = f"{task.id}-status"
+    context = task.context_id or task.id
     status: dict[str, Any] = {
         "state": _state(task),
         "timestamp": (task.completed_at or task.created_at).isoformat(),
     }
     if task.status is TaskStatus.FAILED:
-        status["message"] = _agent_message(task.id, task.error or "the task failed", said)
+        status["message"] = _agent_message(
+            task.id, task.error or "the task failed", said, context_id=context
+        )
     if task.status is TaskStatus.INPUT_REQUIRED:
-        status["message"] = _agent_message(task.id, _waiting_text(task), said)
+        status["message"] = _agent_message(task.id, _waiting_text(task), said, context_id=context)
     raw: dict[str, Any] = {
         "id": task.id,
-        "contextId": task.id,
+        "contextId": context,
         "status": status,
         "history": _history(task, status),
         "metadata": {
@@ -173,11 +187,14 @@ def _waiting_text(task: TaskRecord) -> str:
     return f"waiting for a person's approval of {calls or 'a step'}"
 
 
-def working_task(task_id: str) -> Task:
-    """The first event of a stream: the task exists and runs."""
-    return _parsed(
-        {"id": task_id, "contextId": task_id, "status": {"state": "TASK_STATE_WORKING"}}, Task()
-    )
+def working_task(task_id: str, context_id: str | None = None) -> Task:
+    """The first event of a stream: the task exists and runs (in `context_id`)."""
+    raw = {
+        "id": task_id,
+        "contextId": context_id or task_id,
+        "status": {"state": "TASK_STATE_WORKING"},
+    }
+    return _parsed(raw, Task())
 
 
 def _describe(event: TaskEvent) -> str:
@@ -193,7 +210,9 @@ def _describe(event: TaskEvent) -> str:
     return f"{data.get('agent')} {data.get('status')}: {data.get('error') or ''}"
 
 
-def progress(task_id: str, event: TaskEvent) -> TaskStatusUpdateEvent:
+def progress(
+    task_id: str, event: TaskEvent, context_id: str | None = None
+) -> TaskStatusUpdateEvent:
     """A plan or step event of a running task as a `working` status update.
 
     The text says what happened; `metadata.hubspoke` carries the event as
@@ -201,10 +220,10 @@ def progress(task_id: str, event: TaskEvent) -> TaskStatusUpdateEvent:
     """
     raw = {
         "taskId": task_id,
-        "contextId": task_id,
+        "contextId": context_id or task_id,
         "status": {
             "state": "TASK_STATE_WORKING",
-            "message": _agent_message(task_id, _describe(event)),
+            "message": _agent_message(task_id, _describe(event), context_id=context_id),
         },
         "metadata": {"hubspoke": {"event": event.name, "data": event.data}},
     }

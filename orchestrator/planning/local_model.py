@@ -41,6 +41,7 @@ from semantic_kernel.contents import (
 
 from orchestrator.planning.arguments import fill_arguments
 from orchestrator.planning.cues import is_arithmetic
+from orchestrator.planning.followups import standalone_last
 from orchestrator.planning.matching import FunctionCard, FunctionMatcher
 from phrasing.numbers import with_digits
 from phrasing.scope import OUT_OF_SCOPE, is_system_change
@@ -207,9 +208,9 @@ def _matcher_of(functions: tuple[FunctionCard, ...]) -> FunctionMatcher:
 
 
 def _last_request(history: ChatHistory) -> str:
-    return next(
-        (str(m.content) for m in reversed(history.messages) if m.role == AuthorRole.USER), ""
-    )
+    """The last request, made standalone from the conversation's earlier ones (a
+    follow-up such as "and in feet?" leans on them: followups.py)."""
+    return standalone_last(str(m.content) for m in history.messages if m.role == AuthorRole.USER)
 
 
 def _results_since_last_request(

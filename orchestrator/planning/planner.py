@@ -35,7 +35,13 @@ from semantic_kernel.functions import (
 )
 
 from chassis.errors import UnprocessableError, UpstreamError
-from orchestrator.ports import AgentSkill, PlanObserver, plan_observer, plan_paused
+from orchestrator.ports import (
+    AgentSkill,
+    ConversationTurn,
+    PlanObserver,
+    plan_observer,
+    plan_paused,
+)
 
 __all__ = [
     "NoAgentCanDo",
@@ -189,19 +195,29 @@ class Planner:
         # Requests already planning keep the kernel they started with.
         self._kernel, self._skills = kernel, skills
 
-    async def answer(self, request: str, **arguments: Any) -> str:
+    async def answer(
+        self, request: str, history: Sequence[ConversationTurn] = (), **arguments: Any
+    ) -> str:
         """The model's answer, from the agents it called; raises NoAgentCanDo when
-        skills were offered and it called none."""
+        skills were offered and it called none.
+
+        `history`: the conversation's earlier turns, oldest first, given to the
+        model as the chat before `request` (a follow-up is read against them).
+        """
         kernel, offered = self._kernel, bool(self._skills)
-        history = ChatHistory(system_message=SYSTEM_PROMPT)
-        history.add_user_message(request)
+        chat = ChatHistory(system_message=SYSTEM_PROMPT)
+        for turn in history:
+            chat.add_user_message(turn.request)
+            chat.add_assistant_message(turn.answer)
+        chat.add_user_message(request)
+        earlier = len(chat.messages)
         settings = self._chat.get_prompt_execution_settings_class()(
             function_choice_behavior=FunctionChoiceBehavior.Auto(
                 maximum_auto_invoke_attempts=MAX_PLAN_ROUNDS
             )
         )
         try:
-            reply = await self._chat.get_chat_message_content(history, settings, kernel=kernel)
+            reply = await self._chat.get_chat_message_content(chat, settings, kernel=kernel)
         except ServiceException as exc:
             # The endpoint's own message can quote the request; the log keeps it, the
             # caller gets the kind of failure only.
@@ -211,7 +227,9 @@ class Planner:
             ) from exc
         answer = "" if reply is None else str(reply.content or "")
         called = any(
-            isinstance(item, FunctionCallContent) for m in history.messages for item in m.items
+            isinstance(item, FunctionCallContent)
+            for m in chat.messages[earlier:]
+            for item in m.items
         )
         if offered and not called:
             raise NoAgentCanDo(answer.strip() or "no agent can do this request")

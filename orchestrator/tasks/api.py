@@ -37,10 +37,11 @@ _LOCATION = {"Location": {"description": "The task: GET it.", "schema": {"type":
             ),
             "headers": _LOCATION,
         },
-        # 422: unknown agent, no agent can do this, the agent refused the input, the
-        # plan is too long; 502: the agent failed; 503: no healthy agent, the planning
-        # model does not answer, or the queue is down; 504: the deadline passed.
-        **problem_responses(422, 502, 503, 504),
+        # 403: context_id names another caller's conversation; 422: unknown agent, no
+        # agent can do this, the agent refused the input, the plan is too long; 502: the
+        # agent failed; 503: no healthy agent, the planning model does not answer, or the
+        # queue is down; 504: the deadline passed.
+        **problem_responses(403, 422, 502, 503, 504),
     },
 )
 async def create_task(

@@ -35,6 +35,8 @@ __all__ = [
 ]
 
 TaskId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+# An A2A contextId (a client may make its own: a UUID, or any id of these characters).
+ContextId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")]
 # A planned task through two sidecars takes milliseconds, but its first plan, a
 # failover or a loaded machine take longer: a budget under a second would end in
 # 504 for reasons the caller cannot see, so it is refused up front (422).
@@ -103,6 +105,15 @@ class TaskRequest(BaseModel):
             "The task's time budget in seconds, from acceptance to answer; default 30 "
             "(sync) or 300 (async), at most the configured maximum."
         ),
+    )
+    context_id: ContextId | None = Field(
+        default=None,
+        description=(
+            "Continue this conversation (A2A contextId): the planner is told its earlier "
+            "turns, and this task becomes its next turn. A new id starts one; only the "
+            "caller that started a conversation continues it (else 403)."
+        ),
+        examples=["6f1c2e0a9b7d4c3e8f5a1b2c3d4e5f60"],
     )
 
 
@@ -182,6 +193,9 @@ class TaskRecord(BaseModel):
     status: TaskStatus
     mode: TaskMode = TaskMode.SYNC
     requested_agent: str | None = Field(default=None, description="The agent the caller named.")
+    context_id: str | None = Field(
+        default=None, description="The conversation (A2A contextId) the task is a turn of."
+    )
     owner: str | None = Field(
         default=None,
         description=(

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from chassis.errors import ServiceError
+from orchestrator.ports import ConversationTurn
 from orchestrator.tasks.models import Approval, StepStatus, TaskStep
 from orchestrator.tasks.transports import AgentTransport
 
@@ -56,6 +57,8 @@ class TaskRun:
     answered: dict[str, TaskStep] = field(default_factory=dict)
     approvals: dict[str, Approval] = field(default_factory=dict)
     waiting: list[Approval] = field(default_factory=list)  # asked for in this run
+    # The earlier turns of the task's conversation, told to the agents it calls.
+    conversation: tuple[ConversationTurn, ...] = ()
 
     @property
     def paused(self) -> bool:

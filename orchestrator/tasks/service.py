@@ -41,6 +41,8 @@ from orchestrator.errors import (
 from orchestrator.metrics import TaskMetrics
 from orchestrator.ports import (
     AgentDirectory,
+    ConversationMemory,
+    ConversationTurn,
     SkillCall,
     TaskPlanner,
     TaskPolicy,
@@ -84,6 +86,7 @@ class TaskService:
         completed_topic: str,
         policy: TaskPolicy | None = None,
         on_pause: Callable[[str, list[Approval]], Awaitable[None]] | None = None,
+        conversations: ConversationMemory | None = None,
     ) -> None:
         self._dapr = dapr
         self._policy = policy or TaskPolicy()
@@ -99,6 +102,8 @@ class TaskService:
         self._completed_topic = completed_topic
         # Told of the approvals a task starts waiting for (the index of waiting approvals).
         self._on_pause = on_pause
+        # The contexts tasks continue (orchestrator/conversations/); None: every task alone.
+        self._conversations = conversations
 
     def check(self, request: TaskRequest) -> None:
         """Refuse at once what cannot run: an input over the limit, a deadline over the
@@ -127,6 +132,7 @@ class TaskService:
             status=status,
             mode=request.mode,
             requested_agent=request.agent,
+            context_id=request.context_id,
             owner=owner,
             created_at=now,
             deadline=now + timedelta(seconds=budget),
@@ -248,11 +254,13 @@ class TaskService:
         answer = ""
         try:
             async with asyncio.timeout(max(remaining_seconds(deadline), 0)):
+                history = await self._recall(task)
+                run.conversation = tuple(history)
                 if task.requested_agent is not None:
                     answer, _ = await self._run_step(task.requested_agent, None, task.input)
                 else:
                     self._planner.refresh(self._agents.plannable_skills())
-                    answer = await self._planner.answer(task.input)
+                    answer = await self._planner.answer(task.input, history)
         except TimeoutError:
             if not any(error is None for _, error in run.steps):
                 failure = DeadlineExceeded("the task's deadline passed before an agent answered")
@@ -361,6 +369,7 @@ class TaskService:
             run.deadline,
             skill=skill,
             arguments=step.arguments,
+            conversation=run.conversation,
         )
         error: ServiceError | None = None
         try:
@@ -479,7 +488,24 @@ class TaskService:
             agent=agent,
             **recorded,
         )
+        await self._remember(finished)
         return finished
+
+    async def _recall(self, task: TaskRecord) -> list[ConversationTurn]:
+        """The earlier turns of the task's conversation (ConversationForbidden: another's)."""
+        if self._conversations is None or task.context_id is None:
+            return []
+        return await self._conversations.recall(task.context_id, task.owner)
+
+    async def _remember(self, task: TaskRecord) -> None:
+        """Add a completed task to its conversation; the answer stands even if this fails."""
+        if self._conversations is None or task.context_id is None:
+            return
+        turn = ConversationTurn(task.input, task.output or "", task.id)
+        try:
+            await self._conversations.remember(task.context_id, task.owner, turn)
+        except (DaprError, ServiceError) as exc:
+            log.warning("task %s not added to its conversation: %s", task.id, exc)
 
     async def get(self, task_id: str) -> TaskRecord:
         """Read a task back from the state store."""

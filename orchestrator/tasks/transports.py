@@ -1,7 +1,8 @@
 """How one agent call travels: A2A through Dapr service invocation, or over pub/sub.
 
 Both send the step as one A2A Message (`messageId` = step id, `contextId` =
-task id, one text part, `metadata.hubspoke` = deadline and skill; see
+task id, one text part, `metadata.hubspoke` = deadline and skill, and the
+conversation's last turns when the task continues one; see
 `chassis.contract`), read the A2A Task it ended in, and turn every way an
 agent can fail into one of the named task errors: `rejected` (and
 `input-required`: we have nothing more to give) into `AgentRejectedTask`,
@@ -46,7 +47,7 @@ from orchestrator.errors import (
     rejects_input,
     unavailable_reason,
 )
-from orchestrator.ports import AgentRoute
+from orchestrator.ports import AgentRoute, ConversationTurn
 from orchestrator.tasks.a2a_client import A2AInvoker, A2AProtocolError
 from orchestrator.tasks.message_parts import step_parts
 from orchestrator.tasks.step_results import StepResults
@@ -61,6 +62,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+# How much of a conversation a step's message carries: its last turns, each part cut.
+AGENT_TURNS = 3
+AGENT_TURN_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,8 @@ class AgentCall:
     skill: str | None = None
     # The skill's structured arguments the planner filled (sent as a data part).
     arguments: dict[str, Any] = field(default_factory=dict, hash=False)
+    # The earlier turns of the task's conversation, oldest first (sent as metadata).
+    conversation: tuple[ConversationTurn, ...] = field(default=(), hash=False)
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,8 @@ def step_request(call: AgentCall) -> SendMessageRequest:
     hubspoke: dict[str, Any] = {"deadline": call.deadline.isoformat()}
     if call.skill is not None:
         hubspoke["skill"] = call.skill
+    if call.conversation:
+        hubspoke["conversation"] = _prior_turns(call.conversation)
     message = Message(
         message_id=call.step_id,
         context_id=call.task_id,
@@ -104,6 +112,15 @@ def step_request(call: AgentCall) -> SendMessageRequest:
     return SendMessageRequest(
         message=message, configuration=SendMessageConfiguration(return_immediately=False)
     )
+
+
+def _prior_turns(turns: tuple[ConversationTurn, ...]) -> list[dict[str, str]]:
+    """The last turns an agent is told of (it may ignore them: the step's text is
+    standalone), bounded so a step message stays small."""
+    return [
+        {"request": t.request[:AGENT_TURN_CHARS], "answer": t.answer[:AGENT_TURN_CHARS]}
+        for t in turns[-AGENT_TURNS:]
+    ]
 
 
 def _budget(call: AgentCall, cap_s: float) -> float:

@@ -65,7 +65,7 @@ def test_inner_layers_never_import_outer_ones(service: Path) -> None:
 
 # The orchestrator's bounded contexts: each a folder; they talk through orchestrator.ports
 # (and share only the root's errors, settings, metrics, ranking and edge wiring).
-CONTEXTS = ("registry", "tasks", "planning")
+CONTEXTS = ("registry", "tasks", "planning", "conversations")
 # The hub's A2A edge: outside every context (it may use tasks; none may use it).
 EDGE = "edge"
 # The operator console: static files over the public API; it imports no context.

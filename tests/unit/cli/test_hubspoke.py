@@ -106,6 +106,12 @@ def test_send_async_asks_for_the_queue(run: Any) -> None:
     assert "queued" in output
 
 
+def test_send_with_a_context_continues_that_conversation(run: Any) -> None:
+    code, output, fake = run(answer(201, TASK), "send", "and times 4?", "--context", "c-1")
+    assert code == 0, output
+    assert fake.last_json == {"input": "and times 4?", "context_id": "c-1"}
+
+
 def test_send_watch_shows_each_event_of_the_stream(run: Any) -> None:
     events = [
         ("task", {"id": TASK_ID, "status": "running"}),

@@ -90,7 +90,7 @@ def test_each_route_documents_every_status_it_can_answer(client: TestClient) -> 
         return set(paths[path][method]["responses"])
 
     chassis = {"400", "413", "500", "504"}
-    tasks = {"201", "202", "401", "422", "502", "503", "504"}
+    tasks = {"201", "202", "401", "403", "422", "502", "503", "504"}
     assert statuses("/v1/tasks", "post") == chassis | tasks
     assert statuses("/v1/tasks/stream", "post") == chassis | {"200", "401", "422", "503"}
     assert statuses("/v1/tasks/{task_id}", "get") == chassis | {"200", "401", "404", "422"}

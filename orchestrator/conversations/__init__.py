@@ -1,0 +1,1 @@
+"""Conversations: the short-term memory of A2A contexts (follow-ups continue them)."""
