@@ -3,8 +3,9 @@
 The agents are those of the run file (`dapr.yaml`), less the orchestrator: a
 Python agent (`python -m agents.<name>`) by `chassis.agent.build_card` from its
 `main.AGENT`; a Node agent (`node dist/main.js`) by its `dist/card-json.js`,
-which prints the card the agent serves. So the evaluation follows every card
-change without a copy of any card.
+which prints the card the agent serves; an agent in any other language by its
+own command with `--card` (e.g. `./bin/calendar --card`), which prints the same.
+So the evaluation follows every card change without a copy of any card.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ __all__ = ["CardError", "agent_cards"]
 
 ROOT = Path(__file__).resolve().parents[1]
 HUB = "orchestrator"
-# How long a Node agent may take to print its card (it starts a runtime, nothing else).
-_NODE_TIMEOUT_S = 60.0
+# How long an agent may take to print its card (it starts a runtime, nothing else).
+_PRINT_TIMEOUT_S = 60.0
 
 
 class CardError(RuntimeError):
@@ -46,28 +47,33 @@ def _card(app: AppSpec, root: Path) -> dict[str, Any]:
             raise CardError(f"{command[2]}.main has no AGENT description")
         return build_card(agent, AgentSettings(app_id=app.app_id, app_port=app.app_port))
     if command[0] == "node" and len(command) == 2:
-        return _node_card(app, root / app.app_dir_path, Path(command[1]).parent)
-    raise CardError(f"{app.app_id}: cannot build the card of an app started by {command}")
+        script = root / app.app_dir_path / Path(command[1]).parent / "card-json.js"
+        if not script.exists():
+            raise CardError(f"{script} is missing: build the agent first (make bootstrap)")
+        return _printed_card(app, root / app.app_dir_path, ["node", str(script)])
+    # Any other language: the agent's own command with --card prints its card.
+    return _printed_card(app, root / app.app_dir_path, [*command, "--card"])
 
 
-def _node_card(app: AppSpec, folder: Path, dist: Path) -> dict[str, Any]:
-    script = folder / dist / "card-json.js"
-    if not script.exists():
-        raise CardError(f"{script} is missing: build the agent first (make bootstrap)")
+def _printed_card(app: AppSpec, folder: Path, command: list[str]) -> dict[str, Any]:
+    """The card `command`, run in the agent's folder with its APP_ID, prints on stdout."""
     env = {**os.environ, "APP_ID": app.app_id, "APP_PORT": str(app.app_port), **app.env}
     try:
         done = subprocess.run(
-            ["node", str(script.relative_to(folder))],
+            command,
             cwd=folder,
             env=env,
             capture_output=True,
             text=True,
-            timeout=_NODE_TIMEOUT_S,
+            timeout=_PRINT_TIMEOUT_S,
             check=True,
         )
     except (OSError, subprocess.SubprocessError) as exc:
-        raise CardError(f"{app.app_id}: {script} failed: {exc}") from exc
-    card = json.loads(done.stdout)
+        raise CardError(f"{app.app_id}: {command} failed: {exc}") from exc
+    try:
+        card = json.loads(done.stdout)
+    except json.JSONDecodeError as exc:
+        raise CardError(f"{app.app_id}: {command} printed no JSON: {exc}") from exc
     if not isinstance(card, dict):
-        raise CardError(f"{app.app_id}: {script} printed no card object")
+        raise CardError(f"{app.app_id}: {command} printed no card object")
     return card

@@ -14,7 +14,7 @@ import sys
 
 from launcher.security import acl_rules
 
-DEFAULT_APPS = ("orchestrator", "calculator", "summarizer", "knowledge", "units")
+DEFAULT_APPS = ("orchestrator", "calculator", "summarizer", "knowledge", "units", "calendar")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -57,7 +57,7 @@ class OrchestratorSettings(ServiceSettings):
         description="Dapr pub/sub component of the queue of accepted asynchronous tasks.",
     )
     pubsub_agents: str = Field(
-        default="calculator,summarizer,knowledge,units",
+        default="calculator,summarizer,knowledge,units,calendar",
         description="Agents on pub/sub, comma-separated: their agents.registry.<id>, "
         "agent.results.<id> and tasks.deadletter.<id> topics are subscribed to "
         "(the same names as the pub/sub component's topic lists).",

@@ -12,6 +12,12 @@ bin=.venv/bin
 for agent in agents/*/package.json; do
   (cd "$(dirname "$agent")" && npx --no-install tsc --noEmit && npm test --silent)
 done
+# Go agents and the shared Go packages: vet and their own tests (go test).
+for module in sdk/go/go.mod agents/*/go.mod; do
+  [ -e "$module" ] || continue
+  (cd "$(dirname "$module")" && GOTOOLCHAIN=local GOFLAGS=-mod=readonly go vet ./... \
+    && GOTOOLCHAIN=local GOFLAGS=-mod=readonly go test ./...)
+done
 "$bin/pytest" "$@"
 # The k8s/ overlays on a real control plane, when its binaries are built
 # (cached outside the repository; `make test-cluster` builds them).

@@ -52,7 +52,7 @@ def agent_spec(app_id: str, module: str, env: Mapping[str, str] | None = None) -
 
 
 LEGACY_AGENT = agent_spec("legacy", "tests.integration.legacy_agent", PULLED)
-AGENTS = ("calculator", "summarizer", "knowledge", "units")
+AGENTS = ("calculator", "summarizer", "knowledge", "units", "calendar")
 
 
 def wait_registered(

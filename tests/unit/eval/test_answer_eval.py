@@ -107,10 +107,15 @@ def test_an_answer_is_right_with_the_right_agents_and_every_expected_string() ->
 
 def test_the_cards_are_the_ones_the_agents_build_themselves() -> None:
     cards = agent_cards()
-    assert set(cards) == {"calculator", "summarizer", "knowledge", "units"}
+    assert set(cards) == {"calculator", "summarizer", "knowledge", "units", "calendar"}
     # The TypeScript agent's card comes from its own compiled code, not a copy.
     assert [s["id"] for s in cards["units"]["skills"]] == ["convert-units"]
     assert cards["units"]["supportedInterfaces"][0]["url"].endswith("/invoke/units/method/a2a")
+    # The Go agent's, from its binary's --card (built by make bootstrap).
+    assert [s["id"] for s in cards["calendar"]["skills"]] == ["dates-and-times"]
+    assert cards["calendar"]["supportedInterfaces"][0]["url"].endswith(
+        "/invoke/calendar/method/a2a"
+    )
 
 
 def test_the_report_gives_both_accuracies_and_lists_each_miss() -> None:

@@ -18,8 +18,9 @@ const SkillID = "dates-and-times"
 var Examples = []string{
 	"what day of the week is 25 December 2026",
 	"add 90 days to 2026-12-08",
-	"how many days between 2026-01-01 and 2026-03-01",
+	"number of days until 1 March",
 	"what time is it in Tokyo when it is 9am in London",
+	"if it is 9:30 pm in New York, what time is it in Paris",
 }
 
 // evaluation: examples with their expected answers; the registry runs them
@@ -114,7 +115,7 @@ func Card(s hubspoke.Settings) json.RawMessage {
 			"id": SkillID, "name": "Dates and times",
 			"description": "Day of the week of a date, days until or between dates, adding or subtracting days, " +
 				"weeks, months or years to a date, and what time it is in another city or time zone.",
-			"tags":     []string{"calendar", "date", "weekday", "time zone", "days until", "date arithmetic"},
+			"tags":     []string{"calendar", "date", "weekday", "time zone", "time in a city", "days until", "date arithmetic"},
 			"examples": Examples, "inputModes": []string{"text/plain", "application/json"},
 			"outputModes": []string{"text/plain", "application/json"},
 		}},
