@@ -17,7 +17,7 @@ from tests.cluster.kube import Kubectl
 
 __all__ = ["AGENTS", "APPS", "deploy", "render"]
 
-AGENTS = ("calculator", "summarizer", "knowledge", "units")
+AGENTS = ("calculator", "summarizer", "knowledge", "units", "calendar")
 APPS = ("orchestrator", *AGENTS)
 _OVERLAY_NAMESPACE = "hubspoke"
 

@@ -26,7 +26,7 @@ from tests.unit.test_k8s_manifests import K8S_VERSION, _dapr_crd_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 OVERLAYS = ("dev", "aks")
-AGENTS = ("calculator", "summarizer", "knowledge", "units")
+AGENTS = ("calculator", "summarizer", "knowledge", "units", "calendar")
 SERVICES = ("orchestrator", *AGENTS)
 KEDA_MODULE = "github.com/kedacore/keda/v2@v2.21.0"
 CHECKOV = "checkov==3.3.30"
