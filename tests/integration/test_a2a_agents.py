@@ -36,7 +36,7 @@ async def send(stack: LocalStack, agent: str, text: str, trace_id: str | None = 
     raise AssertionError("no task")
 
 
-@pytest.mark.parametrize("agent", ["calculator", "summarizer", "knowledge", "units"])
+@pytest.mark.parametrize("agent", ["calculator", "summarizer", "knowledge", "units", "calendar"])
 def test_every_agent_card_through_dapr_passes_the_sdk_validation(
     stack: LocalStack, agent: str
 ) -> None:

@@ -105,7 +105,7 @@ def test_agent_cannot_invoke_another_app_by_url(stack: LocalStack) -> None:
     legacy = stack.endpoints["legacy"]
     url = quote(f"http://127.0.0.1:{legacy.app_port}", safe="")
     before = calls_recorded_by_legacy(stack)
-    for caller in ("calculator", "summarizer", "knowledge", "units"):
+    for caller in ("calculator", "summarizer", "knowledge", "units", "calendar"):
         with stack.client(caller, sidecar=True) as sidecar:
             response = sidecar.post(f"/v1.0/invoke/{url}/method/a2a", json=A2A_BODY)
         assert not_served(response), (caller, response.status_code, response.text)
@@ -144,7 +144,7 @@ def test_agent_sidecar_refuses_invocation_over_grpc(stack: LocalStack) -> None:
 
 
 @pytest.mark.parametrize("method", ["a2a", "v1/tasks", "v1/agents", "healthz"])
-@pytest.mark.parametrize("caller", ["calculator", "summarizer", "knowledge", "units"])
+@pytest.mark.parametrize("caller", ["calculator", "summarizer", "knowledge", "units", "calendar"])
 def test_agent_cannot_invoke_the_orchestrator(stack: LocalStack, caller: str, method: str) -> None:
     with stack.client(caller, sidecar=True) as sidecar:
         response = sidecar.post(f"/v1.0/invoke/orchestrator/method/{method}", json=A2A_BODY)

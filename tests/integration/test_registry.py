@@ -49,7 +49,7 @@ def publish_calculator_message(stack: LocalStack, *, via: str, kind: str, instan
 def test_agents_appear_in_the_registry_after_start(stack: LocalStack) -> None:
     with stack.client("orchestrator") as client:
         agents = {a["app_id"]: a for a in client.get("/v1/agents").json()["agents"]}
-    assert set(agents) == {"calculator", "summarizer", "knowledge", "units"}
+    assert set(agents) == {"calculator", "summarizer", "knowledge", "units", "calendar"}
     for view in agents.values():
         assert (view["health"], view["live_instances"], view["registration"]) == (
             "healthy",
