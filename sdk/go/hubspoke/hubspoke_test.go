@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/resource"
+
 	"github.com/hubspoke/hubspoke/sdk/go/a2a"
 )
 
@@ -171,5 +175,22 @@ func TestRegistrarSendsRegisterHeartbeatDeregister(t *testing.T) {
 	}
 	if msg := r.Message("deregister"); string(msg.Card) != "null" || msg.InstanceID == "" {
 		t.Fatalf("deregister message %+v", msg)
+	}
+}
+
+func TestTelemetryNamesTheServiceAndTheSDK(t *testing.T) {
+	// The launcher's receiver tells an app's spans from its sidecar's by telemetry.sdk.language.
+	shutdown, err := StartTelemetry(context.Background(), Settings{AppID: "calendar"}, "0.1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = shutdown(context.Background()) }()
+	_, span := otel.Tracer("test").Start(context.Background(), "probe")
+	span.End()
+	attributes := span.(interface{ Resource() *resource.Resource }).Resource().Set()
+	for key, want := range map[string]string{"service.name": "calendar", "telemetry.sdk.language": "go"} {
+		if got, ok := attributes.Value(attribute.Key(key)); !ok || got.AsString() != want {
+			t.Errorf("%s = %q, want %q", key, got.AsString(), want)
+		}
 	}
 }

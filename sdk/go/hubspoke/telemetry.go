@@ -23,10 +23,15 @@ import (
 // The resource names the service by its Dapr app-id, as the sidecars do.
 // The returned function exports what is left and stops.
 func StartTelemetry(ctx context.Context, s Settings, version string) (func(context.Context) error, error) {
+	// The SDK's own attributes (telemetry.sdk.language...) tell an app's spans from its sidecar's.
+	named, err := resource.Merge(resource.Default(), resource.NewSchemaless(
+		semconv.ServiceName(s.AppID), semconv.ServiceVersion(version)))
+	if err != nil {
+		return nil, err
+	}
 	options := []sdktrace.TracerProviderOption{
 		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample())),
-		sdktrace.WithResource(resource.NewSchemaless(
-			semconv.ServiceName(s.AppID), semconv.ServiceVersion(version))),
+		sdktrace.WithResource(named),
 	}
 	if s.OTLPEndpoint != "" {
 		exporter, err := otlptracehttp.New(ctx)

@@ -71,46 +71,23 @@ var schemas = map[string]any{
 // Interfaces point at the CALLER's own sidecar (3500, Dapr's default HTTP
 // port): a caller reaches this agent through Dapr only, never at its app port.
 func Card(s hubspoke.Settings) json.RawMessage {
-	interfaces := []map[string]string{{
-		"url":             "http://localhost:3500/v1.0/invoke/" + s.AppID + "/method/a2a",
-		"protocolBinding": "JSONRPC", "protocolVersion": "1.0",
-	}}
-	if s.AsyncWork {
-		interfaces = append(interfaces, map[string]string{
-			"url":             "dapr-pubsub://" + s.PubSub + "/" + hubspoke.RequestsTopic(s.AppID),
-			"protocolBinding": hubspoke.PubSubBindingURI, "protocolVersion": "1.0",
-		})
-	}
 	card := map[string]any{
 		"name": "Calendar",
 		"description": "Answers questions about dates and time zones: the day of the week of a date, " +
 			"days between dates, a date plus or minus days, weeks, months or years, and a time of day in another city.",
 		"version":             Version,
-		"supportedInterfaces": interfaces,
+		"supportedInterfaces": hubspoke.Interfaces(s),
 		"provider":            map[string]string{"organization": s.Owner, "url": s.ProviderURL},
 		"capabilities": map[string]any{
 			"streaming": false, "pushNotifications": false,
-			"extensions": []map[string]any{{
-				"uri": hubspoke.ExtensionURI,
-				"description": "Hubspoke contract: Dapr app-id, contract version, schemas. Interface URLs are on " +
-					"the caller's own Dapr sidecar (3500 = Dapr's default HTTP port).",
-				"required": false,
-				"params": map[string]any{
-					"appId": s.AppID, "contractVersion": hubspoke.ContractVersion, "owner": s.Owner,
-					"skills": map[string]any{SkillID: schemas}, "asyncWork": s.AsyncWork, "evaluation": evaluation,
-				},
-			}},
+			"extensions": []map[string]any{
+				hubspoke.Extension(s, map[string]any{SkillID: schemas}, evaluation),
+			},
 		},
-		"securitySchemes": map[string]any{
-			"daprMtls": map[string]any{"mtlsSecurityScheme": map[string]string{
-				"description": "Dapr Sentry SPIFFE identity over mTLS between sidecars; the access policy allows only the orchestrator's identity."}},
-			"daprApiToken": map[string]any{"apiKeySecurityScheme": map[string]string{
-				"description": "The caller's own Dapr sidecar API token.", "location": "header", "name": hubspoke.AppTokenHeader}},
-		},
-		"securityRequirements": []map[string]any{{"schemes": map[string]any{
-			"daprMtls": map[string]any{"list": []string{}}, "daprApiToken": map[string]any{"list": []string{}}}}},
-		"defaultInputModes":  []string{"text/plain"},
-		"defaultOutputModes": []string{"text/plain", "application/json"},
+		"securitySchemes":      hubspoke.SecuritySchemes(),
+		"securityRequirements": hubspoke.SecurityRequirements(),
+		"defaultInputModes":    []string{"text/plain"},
+		"defaultOutputModes":   []string{"text/plain", "application/json"},
 		"skills": []map[string]any{{
 			"id": SkillID, "name": "Dates and times",
 			"description": "Day of the week of a date, days until or between dates, adding or subtracting days, " +
