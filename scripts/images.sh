@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the image of every service (`make images`) with buildah, no daemon:
 #   localhost/hubspoke/<service>:$TAG  for orchestrator, calculator, summarizer, knowledge
-#   (containers/Containerfile.python), and units:$UNITS_TAG (a Node agent: Containerfile.node).
+#   (containers/Containerfile.python), units:$UNITS_TAG (a Node agent: Containerfile.node)
+#   and calendar:$TAG (a Go agent: containers/Containerfile.go, every agents/*/go.mod).
 #   Both tags default to the system's version; an agent's card keeps its own SemVer.
 # With no registry reachable here, the base images are made from Debian 12's
 # packages (mmdebstrap), once: localhost/hubspoke-builder (python3 + venv)
@@ -13,12 +14,12 @@
 # host's Node 20, as no registry is reachable).
 # Environment: TAG (default: the system's version, pyproject.toml's, which k8s/base names),
 # SERVICES (subset),
-# BASE_IMAGE, BUILDER_IMAGE, NODE_BASE_IMAGE, NODE_BUILDER_IMAGE.
+# BASE_IMAGE, BUILDER_IMAGE, NODE_BASE_IMAGE, NODE_BUILDER_IMAGE, GO_BUILDER_IMAGE.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 TAG=${TAG:-$(sed -n 's/^version = "\(.*\)"$/\1/p' pyproject.toml | head -n 1)}
-SERVICES=${SERVICES:-orchestrator calculator summarizer knowledge units}
+SERVICES=${SERVICES:-orchestrator calculator summarizer knowledge units calendar}
 UNITS_TAG=${UNITS_TAG:-$TAG}
 # Debian packages of the local base: numpy's extensions need libstdc++. The tag
 # follows the list, so a changed list makes new base images.
@@ -82,6 +83,20 @@ if [ -n "$node_services" ] && [ "$NODE_BASE_IMAGE" = "localhost/hubspoke-node-ba
   buildah commit --quiet --rm "$ctr" "$NODE_BUILDER_IMAGE" >/dev/null
 fi
 
+# --- the local Go builder: the Python base plus the host's Go toolchain ------------
+# (the one the agents' tests ran with; Debian 12 packages Go 1.19).
+go_services=$(for s in $SERVICES; do [ -f "agents/$s/go.mod" ] && printf '%s ' "$s"; done; true)
+go_tag=$(printf '%s %s' "$base_tag" "$(go version 2>/dev/null || echo none)" | sha256sum | cut -c1-12)
+GO_BUILDER_IMAGE=${GO_BUILDER_IMAGE:-localhost/hubspoke-go-builder:$go_tag}
+if [ -n "$go_services" ] && [ "$GO_BUILDER_IMAGE" = "localhost/hubspoke-go-builder:$go_tag" ] \
+  && ! has_image "$GO_BUILDER_IMAGE"; then
+  goroot=$(go env GOROOT) || { say "Go is needed for $go_services"; exit 1; }
+  say "making $GO_BUILDER_IMAGE: $BASE_IMAGE + $(go version)"
+  ctr=$(buildah from --quiet "$BASE_IMAGE")
+  buildah copy --quiet "$ctr" "$goroot" /usr/local/go >/dev/null
+  buildah commit --quiet --rm "$ctr" "$GO_BUILDER_IMAGE" >/dev/null
+fi
+
 # --- one image per service -------------------------------------------------------
 for service in $SERVICES; do
   trust=()
@@ -94,6 +109,17 @@ for service in $SERVICES; do
       --build-arg BASE_IMAGE="$NODE_BASE_IMAGE" \
       --build-arg BUILDER_IMAGE="$NODE_BUILDER_IMAGE" \
       -t "localhost/hubspoke/$service:$UNITS_TAG" "agents/$service" >/dev/null
+    continue
+  fi
+  if [ -f "agents/$service/go.mod" ]; then
+    say "building localhost/hubspoke/$service:$TAG"
+    nice -n 10 buildah bud --quiet --isolation chroot --layers --format docker "${trust[@]}" \
+      -f containers/Containerfile.go \
+      --ignorefile containers/Containerfile.go.dockerignore \
+      --build-arg BASE_IMAGE="$BASE_IMAGE" \
+      --build-arg GO_BUILDER_IMAGE="$GO_BUILDER_IMAGE" \
+      --build-arg AGENT="$service" \
+      -t "localhost/hubspoke/$service:$TAG" . >/dev/null
     continue
   fi
   case "$service" in

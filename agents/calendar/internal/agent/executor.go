@@ -54,6 +54,7 @@ func (e Executor) Execute(ctx context.Context, req *a2a.SendMessageRequest) a2a.
 	if err != nil {
 		return a2a.Outcome{State: a2a.TaskStateFailed, Reason: "the agent failed while answering"}
 	}
+	e.Log.InfoContext(ctx, "answered", "operation", answer.Operation)
 	return a2a.Outcome{State: a2a.TaskStateCompleted, Parts: []a2a.Part{a2a.TextPart(answer.Text), data}}
 }
 
