@@ -25,8 +25,8 @@ __all__ = ["CardError", "agent_cards"]
 
 ROOT = Path(__file__).resolve().parents[1]
 HUB = "orchestrator"
-# How long a Node agent may take to print its card (it starts a runtime, nothing else).
-_NODE_TIMEOUT_S = 60.0
+# How long an agent may take to print its card (it starts a runtime, nothing else).
+_PRINT_TIMEOUT_S = 60.0
 
 
 class CardError(RuntimeError):
@@ -70,20 +70,28 @@ def _node_card(app: AppSpec, folder: Path, dist: Path) -> dict[str, Any]:
     script = folder / dist / "card-json.js"
     if not script.exists():
         raise CardError(f"{script} is missing: build the agent first (make bootstrap)")
+    return _printed_card(app, folder, ["node", str(script.relative_to(folder))])
+
+
+def _printed_card(app: AppSpec, folder: Path, command: list[str]) -> dict[str, Any]:
+    """The card `command`, run in the agent's folder with its APP_ID, prints on stdout."""
     env = {**os.environ, "APP_ID": app.app_id, "APP_PORT": str(app.app_port), **app.env}
     try:
         done = subprocess.run(
-            ["node", str(script.relative_to(folder))],
+            command,
             cwd=folder,
             env=env,
             capture_output=True,
             text=True,
-            timeout=_NODE_TIMEOUT_S,
+            timeout=_PRINT_TIMEOUT_S,
             check=True,
         )
     except (OSError, subprocess.SubprocessError) as exc:
-        raise CardError(f"{app.app_id}: {script} failed: {exc}") from exc
-    card = json.loads(done.stdout)
+        raise CardError(f"{app.app_id}: {command} failed: {exc}") from exc
+    try:
+        card = json.loads(done.stdout)
+    except json.JSONDecodeError as exc:
+        raise CardError(f"{app.app_id}: {command} printed no JSON: {exc}") from exc
     if not isinstance(card, dict):
-        raise CardError(f"{app.app_id}: {script} printed no card object")
+        raise CardError(f"{app.app_id}: {command} printed no card object")
     return card

@@ -15,7 +15,9 @@
 # host's Node 20, as no registry is reachable).
 # Environment: TAG (default: the system's version, pyproject.toml's, which k8s/base names),
 # SERVICES (subset),
-# BASE_IMAGE, BUILDER_IMAGE, NODE_BASE_IMAGE, NODE_BUILDER_IMAGE.
+# BASE_IMAGE, BUILDER_IMAGE, NODE_BASE_IMAGE, NODE_BUILDER_IMAGE, GO_BUILDER_IMAGE.
+# Go agents build on GO_BUILDER_IMAGE (made here from the Python base plus the host's
+# Go toolchain) from the repository root, since they build against sdk/go.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -87,6 +89,20 @@ if [ -n "$node_services" ] && [ "$NODE_BASE_IMAGE" = "localhost/hubspoke-node-ba
   buildah commit --quiet --rm "$ctr" "$NODE_BUILDER_IMAGE" >/dev/null
 fi
 
+# --- the local Go builder: the Python base plus the host's Go toolchain ------------
+# (the one the agents' tests ran with; Debian 12 packages Go 1.19).
+go_services=$(for s in $SERVICES; do [ -f "agents/$s/go.mod" ] && printf '%s ' "$s"; done; true)
+go_tag=$(printf '%s %s' "$base_tag" "$(go version 2>/dev/null || echo none)" | sha256sum | cut -c1-12)
+GO_BUILDER_IMAGE=${GO_BUILDER_IMAGE:-localhost/hubspoke-go-builder:$go_tag}
+if [ -n "$go_services" ] && [ "$GO_BUILDER_IMAGE" = "localhost/hubspoke-go-builder:$go_tag" ] \
+  && ! has_image "$GO_BUILDER_IMAGE"; then
+  goroot=$(go env GOROOT) || { say "Go is needed for $go_services"; exit 1; }
+  say "making $GO_BUILDER_IMAGE: $BASE_IMAGE + $(go version)"
+  ctr=$(buildah from --quiet "$BASE_IMAGE")
+  buildah copy --quiet "$ctr" "$goroot" /usr/local/go >/dev/null
+  buildah commit --quiet --rm "$ctr" "$GO_BUILDER_IMAGE" >/dev/null
+fi
+
 # --- one image per service -------------------------------------------------------
 for service in $SERVICES; do
   trust=()
@@ -104,6 +120,17 @@ for service in $SERVICES; do
       --build-arg BASE_IMAGE="$NODE_BASE_IMAGE" \
       --build-arg BUILDER_IMAGE="$NODE_BUILDER_IMAGE" \
       -t "localhost/hubspoke/$service:$UNITS_TAG" "$folder" >/dev/null
+    continue
+  fi
+  if [ "$language" = go ]; then
+    # The build context is the repository root: Go agents build against sdk/go.
+    say "building localhost/hubspoke/$service:$TAG"
+    nice -n 10 buildah bud --quiet --isolation chroot --layers --format docker "${trust[@]}" \
+      -f "$containerfile" "${ignore[@]}" \
+      --build-arg BASE_IMAGE="$BASE_IMAGE" \
+      --build-arg GO_BUILDER_IMAGE="$GO_BUILDER_IMAGE" \
+      --build-arg AGENT="$service" \
+      -t "localhost/hubspoke/$service:$TAG" . >/dev/null
     continue
   fi
   if [ "$language" != python ]; then

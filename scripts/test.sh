@@ -10,6 +10,9 @@ bin=.venv/bin
 "$bin/mypy"
 # Each agent's own tests, as its manifest declares them (agents/<app-id>/agent.yaml, `test:`).
 "$bin/python" -m tools.agents test
+# The Go package every Go agent builds on (sdk/go): vet and its own tests.
+(cd sdk/go && GOTOOLCHAIN=local GOFLAGS=-mod=readonly go vet ./... \
+  && GOTOOLCHAIN=local GOFLAGS=-mod=readonly go test ./...)
 "$bin/pytest" "$@"
 # The k8s/ overlays on a real control plane, when its binaries are built
 # (cached outside the repository; `make test-cluster` builds them).

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ARITHMETIC_WORDS",
     "CONVERSION_WORDS",
+    "ISO_DATE",
     "Kind",
     "conversion",
     "cue_words",
@@ -37,6 +38,8 @@ ARITHMETIC_WORDS = "arithmetic calculate"
 CONVERSION_WORDS = "units conversion measurement"
 
 _NUMBER = r"\d[\d,]*(?:\.\d+)?"
+# An ISO 8601 date, which would otherwise read as a subtraction ("2026-03-01").
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 _ARITHMETIC = re.compile(
     # signs between numbers: 2+3, 2 ^ 10, 17% of 240, (1 + 2) * 3
     r"\d\s*(?:[-+*/^x\N{MULTIPLICATION SIGN}\N{DIVISION SIGN}]|%\s*of|\*\*)\s*\(?\s*[-+]?\d"
@@ -159,7 +162,7 @@ def kinds(text: str) -> frozenset[Kind]:
     """The kinds of task `text` shows (number words read as numbers)."""
     text = with_digits(text)
     found = set()
-    if is_arithmetic(text):
+    if is_arithmetic(ISO_DATE.sub(" ", text)):
         found.add(Kind.ARITHMETIC)
     if is_conversion(text):
         found.add(Kind.CONVERSION)

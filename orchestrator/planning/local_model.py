@@ -40,7 +40,7 @@ from semantic_kernel.contents import (
 )
 
 from orchestrator.planning.arguments import fill_arguments
-from orchestrator.planning.cues import is_arithmetic
+from orchestrator.planning.cues import ISO_DATE, is_arithmetic
 from orchestrator.planning.followups import standalone_last
 from orchestrator.planning.matching import FunctionCard, FunctionMatcher
 from phrasing.numbers import with_digits
@@ -84,6 +84,9 @@ _AND = re.compile(r"\s+(?:and|&)\s+(?:also\s+)?", re.I)
 
 
 def _sums(part: str) -> list[str]:
+    # "between <date> and <date>" is one question about dates, not two sums.
+    if ISO_DATE.search(part):
+        return [part]
     sides = _AND.split(part)
     if len(sides) > 1 and all(is_arithmetic(with_digits(side)) for side in sides):
         return sides

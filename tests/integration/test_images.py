@@ -31,6 +31,8 @@ MODULES = {
     **{a.app_id: a.app.command[2] for a in load_agents(ROOT) if a.manifest.language == "python"},
 }
 NODE_AGENTS = {a.app_id: TAG for a in load_agents(ROOT) if a.manifest.language == "typescript"}
+# The Go agents' images (containers/Containerfile.go): one static binary, /app/agent.
+GO_AGENTS = {a.app_id: TAG for a in load_agents(ROOT) if a.manifest.language == "go"}
 # Passes the stack's settings for the app into the container, then runs the
 # service in it. buildah does not hand its own environment on.
 IN_CONTAINER = r"""
@@ -63,7 +65,8 @@ def images() -> dict[str, str]:
     assert build.returncode == 0, build.stderr[-4000:]
     python = {service: f"localhost/hubspoke/{service}:{TAG}" for service in MODULES}
     node = {service: f"localhost/hubspoke/{service}:{tag}" for service, tag in NODE_AGENTS.items()}
-    return {**python, **node}
+    go = {service: f"localhost/hubspoke/{service}:{tag}" for service, tag in GO_AGENTS.items()}
+    return {**python, **node, **go}
 
 
 @pytest.fixture(scope="module")
@@ -154,11 +157,12 @@ def test_every_image_answers_healthz_and_serves_tasks_on_real_sidecars(
     )
     apps = []
     for app in stack.runfile.apps:
-        command = (
-            ["python", "-m", MODULES[app.app_id]]
-            if app.app_id in MODULES
-            else ["node", "dist/main.js"]
-        )
+        if app.app_id in MODULES:
+            command = ["python", "-m", MODULES[app.app_id]]
+        elif app.app_id in GO_AGENTS:
+            command = ["/app/agent"]
+        else:
+            command = ["node", "dist/main.js"]
         argv = ["bash", "-c", IN_CONTAINER, "bash", containers[app.app_id], *command]
         apps.append(app.model_copy(update={"command": argv}))
     stack.runfile = stack.runfile.model_copy(update={"apps": apps})
@@ -166,7 +170,7 @@ def test_every_image_answers_healthz_and_serves_tasks_on_real_sidecars(
     try:
         stack.start(timeout_s=180)  # every app's /healthz and every sidecar answered
         wait_registered(stack, timeout_s=60)
-        for service in (*MODULES, *NODE_AGENTS):
+        for service in (*MODULES, *NODE_AGENTS, *GO_AGENTS):
             with stack.client(service) as client:
                 health = client.get("/healthz").json()
             assert health["status"] == "ok"
@@ -197,3 +201,15 @@ def test_the_node_image_runs_as_the_service_user_without_npm(containers: dict[st
             buildah("run", "--isolation", "chroot", containers[service], "--", "node", "-e", probe)
         )
         assert report == {"uid": 10001, "tools": []}, service
+
+
+def test_the_go_image_holds_the_binary_alone_and_runs_as_the_service_user(
+    containers: dict[str, str],
+) -> None:
+    for service in GO_AGENTS:
+        container = containers[service]
+        run = ("run", "--isolation", "chroot", "--env", f"APP_ID={service}", container, "--")
+        assert buildah(*run, "id", "-u").strip() == "10001", service
+        assert buildah(*run, "ls", "-A", "/app").split() == ["agent"], service
+        card = json.loads(buildah(*run, "/app/agent", "--card"))
+        assert card["capabilities"]["extensions"][0]["params"]["appId"] == service

@@ -9,6 +9,8 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from launcher import LocalStack
 from launcher.traces import load_spans, waterfall
 from tests.integration.conftest import wait_registered
@@ -257,28 +259,34 @@ def test_message_with_sampled_out_context_is_recorded_and_so_is_its_dead_letter(
     print(waterfall(spans))
 
 
-def test_a_task_over_a_typescript_and_a_python_agent_is_planned_answered_and_one_trace(
-    stack: LocalStack,
+# A Python agent with one in another language: TypeScript (units), Go (calendar).
+OTHER_LANGUAGES = [
+    pytest.param("Convert 5 km to miles.", "units", "3.1", id="typescript"),  # 3.10686 miles
+    pytest.param("What day of the week is 25 December 2026?", "calendar", "Friday", id="go"),
+]
+
+
+@pytest.mark.parametrize(("question", "other", "answer"), OTHER_LANGUAGES)
+def test_a_task_over_an_agent_in_another_language_and_a_python_agent_is_one_trace(
+    stack: LocalStack, question: str, other: str, answer: str
 ) -> None:
     wait_registered(stack)
     with stack.client("orchestrator") as client:
-        response = client.post(
-            "/v1/tasks", json={"input": "What is 17% of 240? Convert 5 km to miles."}
-        )
+        response = client.post("/v1/tasks", json={"input": f"What is 17% of 240? {question}"})
     assert response.status_code == 201, response.text
     task = response.json()
-    assert set(task["agents"]) == {"calculator", "units"}, task
+    assert set(task["agents"]) == {"calculator", other}, task
     assert "40.8" in task["output"], task["output"]
-    assert "3.1" in task["output"], task["output"]  # 5 km = 3.10686 miles
+    assert answer in task["output"], task["output"]
     trace_id = trace_of_task(stack, task["id"])
-    wanted = {(app, p) for app in ("orchestrator", "calculator", "units") for p in ("app", "daprd")}
+    wanted = {(app, p) for app in ("orchestrator", "calculator", other) for p in ("app", "daprd")}
     spans = wait_for_spans(stack, trace_id, wanted)
     print(waterfall(spans))
     ids = {s["span_id"] for s in spans}
     roots = [s for s in spans if s["parent_span_id"] not in ids]
     assert [(r["service"], r["name"]) for r in roots] == [("orchestrator", "POST /v1/tasks")]
     # Each agent's server span hangs under its own sidecar, under the orchestrator's.
-    for agent in ("calculator", "units"):
+    for agent in ("calculator", other):
         server = next(
             s for s in spans if (s["service"], s["process"], s["kind"]) == (agent, "app", "server")
         )

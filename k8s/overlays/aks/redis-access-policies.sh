@@ -22,6 +22,7 @@ policies=(
   summarizer '~summarizer||* +@all -@dangerous +info (~agent.requests.summarizer ~task.completed +@read +xreadgroup +xack +xclaim +xautoclaim +xgroup|create +xgroup|createconsumer) (~agent.results.summarizer ~tasks.deadletter.summarizer ~agents.registry.summarizer +xadd)'
   knowledge '~knowledge||* +@all -@dangerous +info (~agent.requests.knowledge +@read +xreadgroup +xack +xclaim +xautoclaim +xgroup|create +xgroup|createconsumer) (~agent.results.knowledge ~tasks.deadletter.knowledge ~agents.registry.knowledge +xadd)'
   units '~units||* +@all -@dangerous +info (~agent.requests.units +@read +xreadgroup +xack +xclaim +xautoclaim +xgroup|create +xgroup|createconsumer) (~agent.results.units ~tasks.deadletter.units ~agents.registry.units +xadd)'
+  calendar '~calendar||* +@all -@dangerous +info (~agent.requests.calendar +@read +xreadgroup +xack +xclaim +xautoclaim +xgroup|create +xgroup|createconsumer) (~agent.results.calendar ~tasks.deadletter.calendar ~agents.registry.calendar +xadd)'
 )
 
 for ((i = 0; i < ${#policies[@]}; i += 2)); do

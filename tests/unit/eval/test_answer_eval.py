@@ -120,6 +120,11 @@ def test_the_cards_are_the_ones_the_agents_build_themselves() -> None:
     # The TypeScript agent's card comes from its own compiled code, not a copy.
     assert [s["id"] for s in cards["units"]["skills"]] == ["convert-units"]
     assert cards["units"]["supportedInterfaces"][0]["url"].endswith("/invoke/units/method/a2a")
+    # The Go agent's, from its binary's --card (built by make bootstrap).
+    assert [s["id"] for s in cards["calendar"]["skills"]] == ["dates-and-times"]
+    assert cards["calendar"]["supportedInterfaces"][0]["url"].endswith(
+        "/invoke/calendar/method/a2a"
+    )
 
 
 def test_the_report_gives_both_accuracies_and_lists_each_miss() -> None:
@@ -174,8 +179,9 @@ def test_an_agent_in_any_language_is_read_from_the_card_it_ships(tmp_path: Path)
             "\n  - {appID: wordcount, appDirPath: ./agents/wordcount, appPort: 8090, "
             "daprHTTPPort: 3590, daprGRPCPort: 3690, command: ['./bin/wordcount']}\n"
         )
-    (tmp_path / "agents").mkdir()  # the units agent's card is printed by its compiled code
+    (tmp_path / "agents").mkdir()  # units prints its card; calendar ships one
     (tmp_path / "agents/units").symlink_to(ROOT / "agents/units", target_is_directory=True)
+    (tmp_path / "agents/calendar").symlink_to(ROOT / "agents/calendar", target_is_directory=True)
     with pytest.raises(CardError, match=r"ships no .*agents/wordcount/card\.json"):
         agent_cards(tmp_path / "dapr.yaml")
     (tmp_path / "agents/wordcount").mkdir()

@@ -14,6 +14,7 @@ from semantic_kernel.contents import (
 from agents.calculator.main import AGENT as CALCULATOR
 from agents.knowledge.main import AGENT as KNOWLEDGE
 from agents.summarizer.main import AGENT as SUMMARIZER
+from orchestrator.planning.cues import Kind, kinds
 from orchestrator.planning.local_model import (
     LocalPlannerChatCompletion,
     LocalPlannerSettings,
@@ -45,10 +46,26 @@ from orchestrator.ports import AgentSkill
         ("what is two plus two and three plus three", ["what is two plus two", "three plus three"]),
         ("add 15 and 27", ["add 15 and 27"]),
         ("average of 3, 5 and 10", ["average of 3, 5 and 10"]),
+        (
+            "how many days between 2026-01-01 and 2026-03-01",
+            ["how many days between 2026-01-01 and 2026-03-01"],
+        ),
     ],
 )
 def test_requests_split_into_independent_parts(text: str, parts: list[str]) -> None:
     assert split_request(text) == parts
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("add 90 days to 2026-12-08", frozenset()),
+        ("how many days between 2026-01-01 and 2026-03-01", frozenset()),
+        ("what is 2026-12", frozenset({Kind.ARITHMETIC})),
+    ],
+)
+def test_an_iso_date_is_no_subtraction(text: str, shown: frozenset[Kind]) -> None:
+    assert kinds(text) == shown
 
 
 async def test_the_answer_follows_the_plan_order_not_the_finishing_order() -> None:

@@ -14,11 +14,16 @@ from tools.new_agent.scaffold import NewAgentError, create_agent
 
 def test_a_python_agent_is_declared_on_the_next_free_ports(tmp_path: Path) -> None:
     root = declared_copy(tmp_path)
+    taken = max(a.app.app_port for a in load_agents(root))
     written = create_agent(root, "wordy", "python")
     assert {"agents/wordy/main.py", "agents/wordy/agent.yaml", "dapr.yaml"} <= set(written)
     new = {a.app_id: a for a in load_agents(root)}["wordy"]
     assert new.app.command == ["python", "-m", "agents.wordy"]
-    assert (new.app.app_port, new.app.dapr_http_port, new.app.dapr_grpc_port) == (8005, 3505, 3605)
+    assert (new.app.app_port, new.app.dapr_http_port, new.app.dapr_grpc_port) == (
+        taken + 1,
+        taken + 1 - 8000 + 3500,
+        taken + 1 - 8000 + 3600,
+    )
     assert new.manifest.language == "python"
     main_py = (root / "agents/wordy/main.py").read_text()
     assert "{{name}}" not in main_py
