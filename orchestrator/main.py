@@ -197,6 +197,7 @@ def build_app(
                 app.state.task_service,
                 app.state.owned_tasks,
                 registry.plannable_skills,
+                lister=app.state.task_feed,
             )
             sweepers = []
             if monitor:

@@ -38,6 +38,7 @@ from orchestrator.callers import Caller
 from orchestrator.deps import require_caller
 from orchestrator.edge.card import A2A_PATH, A2A_REST_PATH, HubCard, SkillSource
 from orchestrator.edge.handler import CallerUser, HubRequestHandler, HubTasks
+from orchestrator.edge.listing import TaskLister
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.tasks.ownership import OwnedTaskReader
 
@@ -64,10 +65,13 @@ def build_edge(
     tasks: HubTasks,
     owned: OwnedTaskReader,
     skills: SkillSource,
+    *,
+    lister: TaskLister,
 ) -> A2AEdge:
     """The edge over the task service, the ownership check (which tasks a caller reads)
-    and the registry's skills (called in the lifespan)."""
-    handler = HubRequestHandler(tasks, owned, max_parts=settings.max_message_parts)
+    and the registry's skills (called in the lifespan); `lister` lists the recent tasks
+    (ListTasks)."""
+    handler = HubRequestHandler(tasks, owned, max_parts=settings.max_message_parts, lister=lister)
     context = _CallerContext()
     dispatcher = JsonRpcDispatcher(request_handler=handler, context_builder=context)
     rest = Router(routes=create_rest_routes(handler, context_builder=context))

@@ -9,11 +9,14 @@
                           final Task
     GetTask               reads the stored task (the caller's own, or any for an
                           operator: orchestrator/tasks/ownership.py; another's is not found)
-    CancelTask            TaskNotCancelableError: a task runs to its end or its deadline
+    ListTasks             the caller's recent tasks (an operator's: everyone's), as
+                          GET /v1/tasks lists them, filtered and paged (edge/listing.py)
+    CancelTask            cancels the caller's task (orchestrator/tasks/cancellation.py):
+                          the task `canceled`; TaskNotCancelableError once it has ended
 
 A task made here is owned by the caller, as one made by POST /v1/tasks.
 
-Push notifications, task lists, resubscription and the extended card are not
+Push notifications, resubscription and the extended card are not
 offered (the card says so: capabilities.pushNotifications false).
 """
 
@@ -58,10 +61,12 @@ from a2a.utils.errors import (
 
 from chassis.errors import ServiceError
 from orchestrator.callers import Caller
+from orchestrator.edge.listing import TaskLister, list_tasks
 from orchestrator.edge.mapping import progress, task_request, to_a2a_task, working_task
 from orchestrator.errors import TaskNotFound
+from orchestrator.tasks.cancellation import TaskNotCancelable
 from orchestrator.tasks.models import TaskRecord, TaskRequest
-from orchestrator.tasks.ownership import OwnedTaskReader
+from orchestrator.tasks.ownership import OwnedTaskReader, owner_filter
 from orchestrator.tasks.runs import TaskEvent
 
 __all__ = ["CallerUser", "HubRequestHandler", "HubTasks"]
@@ -96,6 +101,8 @@ class HubTasks(Protocol):
 
     async def get(self, task_id: str) -> TaskRecord: ...
 
+    async def cancel(self, task_id: str) -> TaskRecord: ...
+
 
 class CallerUser(User):
     """The authenticated caller of the public API, as the SDK's call context names it."""
@@ -122,10 +129,13 @@ def _caller(context: ServerCallContext) -> Caller:
 class HubRequestHandler(RequestHandler):
     """A2A requests -> Hubspoke tasks, each read through `owned` (the caller's own only)."""
 
-    def __init__(self, tasks: HubTasks, owned: OwnedTaskReader, *, max_parts: int) -> None:
+    def __init__(
+        self, tasks: HubTasks, owned: OwnedTaskReader, *, max_parts: int, lister: TaskLister
+    ) -> None:
         self._tasks = tasks
         self._owned = owned
         self._max_parts = max_parts
+        self._lister = lister
 
     async def _ended(self, refusal: ServiceError) -> Task:
         """The stored task a failure ended, or an A2A error when no task was made."""
@@ -188,18 +198,17 @@ class HubRequestHandler(RequestHandler):
     async def on_cancel_task(
         self, params: CancelTaskRequest, context: ServerCallContext
     ) -> Task | None:
-        task = await self._stored(params.id, context)
-        raise TaskNotCancelableError(
-            message=(
-                f"task {task.id} is {task.status}: a Hubspoke task runs to its end or its "
-                "deadline and cannot be canceled"
-            )
-        )
+        task = await self._stored(params.id, context)  # the caller's own, or an operator's
+        try:
+            return to_a2a_task(await self._tasks.cancel(task.id))
+        except TaskNotCancelable as exc:
+            raise TaskNotCancelableError(message=exc.detail) from exc
 
+    @validate_request_params
     async def on_list_tasks(
         self, params: ListTasksRequest, context: ServerCallContext
     ) -> ListTasksResponse:
-        raise UnsupportedOperationError(message="tasks are not listed; GetTask reads one by id")
+        return await list_tasks(self._lister, owner_filter(_caller(context)), params, context)
 
     async def on_subscribe_to_task(
         self, params: SubscribeToTaskRequest, context: ServerCallContext

@@ -7,6 +7,7 @@ State mapping (TaskRecord.status -> A2A TaskState):
     input_required -> input-required   a step waits for a person's approval: the status
                               message names it; decide with POST
                               /v1/tasks/{id}/approvals/{step_id} (or the console)
+    canceled   -> canceled    (CancelTask, POST /v1/tasks/{id}/cancel)
     completed  -> completed   artifact "answer": a text part (the answer), and a
                               data part when one agent's structured data came back
     failed     -> rejected    when its error_status is 4xx: the request was refused
@@ -45,6 +46,7 @@ _STATES = {
     TaskStatus.RUNNING: "TASK_STATE_WORKING",
     TaskStatus.INPUT_REQUIRED: "TASK_STATE_INPUT_REQUIRED",
     TaskStatus.COMPLETED: "TASK_STATE_COMPLETED",
+    TaskStatus.CANCELED: "TASK_STATE_CANCELED",
 }
 
 

@@ -48,6 +48,7 @@ from orchestrator.ports import (
     plan_paused,
 )
 from orchestrator.tasks.approvals import expired, needs_approval, refusal_reason
+from orchestrator.tasks.cancellation import RunCancellation, TaskCanceled
 from orchestrator.tasks.models import (
     Approval,
     QueuedTask,
@@ -99,6 +100,7 @@ class TaskService:
         self._completed_topic = completed_topic
         # Told of the approvals a task starts waiting for (the index of waiting approvals).
         self._on_pause = on_pause
+        self.cancellation = RunCancellation(tasks, self._announce)
 
     def check(self, request: TaskRequest) -> None:
         """Refuse at once what cannot run: an input over the limit, a deadline over the
@@ -247,12 +249,17 @@ class TaskService:
         pausing = plan_paused.set(lambda: run.paused)
         answer = ""
         try:
-            async with asyncio.timeout(max(remaining_seconds(deadline), 0)):
+            async with (
+                self.cancellation.scope(task.id, stored=unsaved is None),
+                asyncio.timeout(max(remaining_seconds(deadline), 0)),
+            ):
                 if task.requested_agent is not None:
                     answer, _ = await self._run_step(task.requested_agent, None, task.input)
                 else:
                     self._planner.refresh(self._agents.plannable_skills())
                     answer = await self._planner.answer(task.input)
+        except TaskCanceled:
+            return await self.cancellation.settle(task.id, [s for s, _ in run.steps])
         except TimeoutError:
             if not any(error is None for _, error in run.steps):
                 failure = DeadlineExceeded("the task's deadline passed before an agent answered")
@@ -351,6 +358,7 @@ class TaskService:
             held = self._hold(run, position, step)
             if held is not None:
                 return held
+        await self.cancellation.check(run.task_id)  # a canceled task starts no more steps
         run.emit("step.started", {"agent": app_id, "skill": skill, "input": text})
         started = time.perf_counter()
         call = AgentCall(
@@ -480,6 +488,12 @@ class TaskService:
             **recorded,
         )
         return finished
+
+    async def cancel(self, task_id: str) -> TaskRecord:
+        """Cancel a task not ended yet (orchestrator/tasks/cancellation.py); the canceled task.
+
+        Raises TaskNotFound, or TaskNotCancelable for a task that has ended."""
+        return await self.cancellation.cancel(task_id)
 
     async def get(self, task_id: str) -> TaskRecord:
         """Read a task back from the state store."""
