@@ -17,6 +17,7 @@ import pytest
 from agents.calculator.main import AGENT as CALCULATOR
 from chassis.testing import InMemoryDapr
 from orchestrator.main import build_app
+from tests.integration.slow_agent import AGENT as ABACUS
 from tests.unit.orchestrator.conftest import (
     API_KEY,
     card_for,
@@ -71,9 +72,11 @@ def _as(transport: httpx.ASGITransport, key: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=transport, base_url=BASE, headers={"X-API-Key": key})
 
 
-async def _streamed_task(client: httpx.AsyncClient, events: list[dict[str, Any]]) -> None:
-    """Run a streamed task to its end, keeping its events ({event, data})."""
-    body = {"input": "2+3", "agent": "calculator"}
+async def _streamed_task(
+    client: httpx.AsyncClient, events: list[dict[str, Any]], body: dict[str, Any] | None = None
+) -> None:
+    """Run a streamed task (default: 2+3 by the calculator) to its end, keeping its events."""
+    body = body or {"input": "2+3", "agent": "calculator"}
     async with client.stream("POST", "/v1/tasks/stream", json=body) as response:
         name = ""
         async for line in response.aiter_lines():
@@ -143,3 +146,36 @@ async def test_another_caller_cannot_cancel_a_task(
         assert refused.status_code == 404
         assert (await alice.get(f"/v1/tasks/{task_id}")).json()["status"] == "queued"
         assert (await operator.post(f"/v1/tasks/{task_id}/cancel")).json()["status"] == "canceled"
+
+
+async def test_a_step_failing_after_the_cancel_does_not_fail_over(
+    calculator: SlowCalculator,
+) -> None:
+    """Without the cancel, the abacus failing would hand its part to the calculator."""
+    abacus = SlowCalculator()
+
+    async def fails_late(payload: Any) -> Any:
+        await abacus(payload)
+        raise RuntimeError("the abacus broke")
+
+    # Registered as calculator-b: an app-id the hub under test takes registrations from.
+    dapr = InMemoryDapr({"calculator-b": fails_late, "calculator": calculator})
+    calculator.release.set()  # the fallback would answer at once
+    settings = orchestrator_settings(verify_cards=False, public_url=BASE)
+    app = build_app(settings, dapr=dapr, monitor=False, agents_http=dapr.agents_http())
+    transport = httpx.ASGITransport(app=app)
+    events: list[dict[str, Any]] = []
+    async with app.router.lifespan_context(app), _as(transport, API_KEY) as operator:
+        for card, app_id in ((ABACUS, "calculator-b"), (CALCULATOR, "calculator")):
+            event = registration("register", app_id, card=card_for(card, app_id))
+            assert (await operator.post(**registry_post(event))).status_code == 200
+        body = {"input": "compute 2+3"}
+        running = asyncio.create_task(_streamed_task(operator, events, body))
+        await asyncio.wait_for(abacus.started.wait(), 30)
+        (task_id,) = abacus.task_ids
+        canceled = await operator.post(f"/v1/tasks/{task_id}/cancel")
+        assert canceled.status_code == 200, (canceled.text, events)
+        abacus.release.set()
+        await asyncio.wait_for(running, 30)
+    assert events[-1]["data"]["status"] == "canceled", events
+    assert calculator.calls == 0
