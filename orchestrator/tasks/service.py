@@ -11,6 +11,9 @@ A call that needs a person's approval (orchestrator/tasks/approvals.py) is
 not made: the task pauses `input_required` with the approval stored in it.
 Once decided, the task is queued again and run from the start by any replica;
 the calls it answered before are replayed from its stored steps, not made again.
+
+A task canceled (orchestrator/tasks/cancellation.py) stops before its next
+step; the steps it answered stay in its record.
 """
 
 from __future__ import annotations
