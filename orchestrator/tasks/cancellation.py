@@ -8,10 +8,12 @@ input_required -> canceled; a final task is not cancelable), announced on
 - running on this replica: its asyncio task is interrupted at once (the
   step in flight is abandoned: an invocation's HTTP call is closed, a
   pub/sub step is no longer awaited), and no further step starts;
-- running on another replica: that replica's run reads the stored state
-  before each step it starts (stored tasks only: a plain synchronous task
-  is not stored until it ends, so no one else can name it), sees
-  `canceled` and interrupts itself the same way.
+- running on another replica: the stored task is canceled (final: the run's
+  own final write is refused), but that run is not interrupted; it goes on
+  to its end. Reading the stored state before each step would stop it, but
+  done in the step path it stalled the orchestrator's pub/sub deliveries
+  on a loaded machine (agents' heartbeats missed), so it is left out until
+  that is understood.
 
 Either way the run then stores the steps it had answered into the canceled
 record (an agent that answered keeps its result there) and returns it.
@@ -52,7 +54,6 @@ class RunCancellation:
         self._tasks = tasks
         self._announce = announce
         self._runs: dict[str, asyncio.Task[object]] = {}  # task id -> the task running it
-        self._stored: set[str] = set()  # runs whose task is in the state store
         self._interrupted: set[str] = set()
 
     async def cancel(self, task_id: str) -> TaskRecord:
@@ -85,17 +86,11 @@ class RunCancellation:
             run.cancel(f"task {task_id} canceled")
 
     @asynccontextmanager
-    async def scope(self, task_id: str, *, stored: bool) -> AsyncIterator[None]:
-        """Run a task's work in here: a cancel interrupts it, and it raises TaskCanceled.
-
-        `stored`: the task is in the state store while it runs (asynchronous or
-        streamed), so `check` reads its state there.
-        """
+    async def scope(self, task_id: str) -> AsyncIterator[None]:
+        """Run a task's work in here: a cancel interrupts it, and it raises TaskCanceled."""
         current = asyncio.current_task()
         assert current is not None  # called from a coroutine run by a task
         self._runs[task_id] = current
-        if stored:
-            self._stored.add(task_id)
         try:
             try:
                 yield
@@ -110,23 +105,14 @@ class RunCancellation:
                 raise TaskCanceled(task_id)
         finally:
             self._runs.pop(task_id, None)
-            self._stored.discard(task_id)
             self._interrupted.discard(task_id)
 
     async def check(self, task_id: str) -> None:
-        """Before a step starts: interrupt this run if its stored task was canceled meanwhile
-        (by another replica); the interruption lands at the run's next await."""
+        """Before a step starts: a run interrupted here whose interruption was swallowed on
+        the way (see `scope`) is interrupted again, so the step does not start."""
         if task_id in self._interrupted:
-            # The interruption was swallowed on the way (see `scope`): deliver it again.
             self._runs[task_id].cancel(f"task {task_id} canceled")
-        elif task_id in self._stored:
-            stored = await self._tasks.get(task_id)
-            if stored is None or stored.status is not TaskStatus.CANCELED:
-                return
-            self._interrupt(task_id)
-        else:
-            return
-        await asyncio.sleep(0)  # let the interruption land before the step starts
+            await asyncio.sleep(0)  # let the interruption land before the step starts
 
     async def settle(self, task_id: str, steps: list[TaskStep]) -> TaskRecord:
         """The canceled task, with the steps its run had made when it stopped."""

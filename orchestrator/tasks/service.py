@@ -253,7 +253,7 @@ class TaskService:
         answer = ""
         try:
             async with (
-                self.cancellation.scope(task.id, stored=unsaved is None),
+                self.cancellation.scope(task.id),
                 asyncio.timeout(max(remaining_seconds(deadline), 0)),
             ):
                 if task.requested_agent is not None:
