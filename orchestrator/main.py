@@ -212,6 +212,7 @@ def build_app(
                 registry.plannable_skills,
                 push.configs,
                 approvals=app.state.approvals,
+                lister=app.state.task_feed,
             )
             sweepers = []
             if monitor:

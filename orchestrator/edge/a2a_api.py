@@ -39,6 +39,7 @@ from orchestrator.deps import require_caller
 from orchestrator.edge.card import A2A_PATH, A2A_REST_PATH, HubCard, SkillSource
 from orchestrator.edge.continuation import TaskApprovals
 from orchestrator.edge.handler import CallerUser, HubRequestHandler, HubTasks
+from orchestrator.edge.listing import TaskLister
 from orchestrator.edge.push.configs import PushConfigs
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.tasks.ownership import OwnedTaskReader
@@ -68,10 +69,13 @@ def build_edge(
     skills: SkillSource,
     push: PushConfigs | None = None,
     approvals: TaskApprovals | None = None,
+    *,
+    lister: TaskLister,
 ) -> A2AEdge:
     """The edge over the task service, the ownership check (which tasks a caller reads),
-    the registry's skills, the tasks' webhooks and `approvals`, which decides what a
-    message in a waiting task says (called in the lifespan)."""
+    the registry's skills, the tasks' webhooks, `approvals`, which decides what a
+    message in a waiting task says, and `lister`, which lists the recent tasks
+    (ListTasks) (called in the lifespan)."""
     card = HubCard(settings, version, skills)
     handler = HubRequestHandler(
         tasks,
@@ -81,6 +85,7 @@ def build_edge(
         push=push,
         updates_interval_s=settings.task_updates_interval_seconds,
         approvals=approvals,
+        lister=lister,
     )
     context = _CallerContext()
     # A request without an A2A-Version header is an A2A 0.3 client's (A2A 1.0, 3.6.2):

@@ -12,18 +12,18 @@
                           final Task
     GetTask               reads the stored task (the caller's own, or any for an
                           operator: orchestrator/tasks/ownership.py; another's is not found)
-    CancelTask            TaskNotCancelableError: a task runs to its end or its deadline
+    ListTasks             the caller's recent tasks (an operator's: everyone's), as
+                          GET /v1/tasks lists them, filtered and paged (edge/listing.py)
+    CancelTask            cancels the caller's task (orchestrator/tasks/cancellation.py):
+                          the task `canceled`; TaskNotCancelableError once it has ended
     SubscribeToTask       a running task's updates (orchestrator/edge/updates.py), from
                           any replica; a final task: UnsupportedOperationError
     *PushNotificationConfig  webhooks of a task (orchestrator/edge/push/configs.py), also from
                           SendMessage's configuration.taskPushNotificationConfig
-
     GetExtendedAgentCard  the extended card (orchestrator/edge/card.py), to any
                           authenticated caller: the routes authenticate every call
 
 A task made here is owned by the caller, as one made by POST /v1/tasks.
-
-Task lists are not offered.
 """
 
 from __future__ import annotations
@@ -68,12 +68,14 @@ from a2a.utils.errors import (
 from chassis.errors import ServiceError
 from orchestrator.callers import Caller
 from orchestrator.edge.continuation import TaskApprovals, continue_task
+from orchestrator.edge.listing import TaskLister, list_tasks
 from orchestrator.edge.mapping import progress, task_request, to_a2a_task, working_task
 from orchestrator.edge.push.configs import PushConfigs
 from orchestrator.edge.updates import task_updates
 from orchestrator.errors import TaskNotFound
+from orchestrator.tasks.cancellation import TaskNotCancelable
 from orchestrator.tasks.models import TaskRecord, TaskRequest
-from orchestrator.tasks.ownership import OwnedTaskReader
+from orchestrator.tasks.ownership import OwnedTaskReader, owner_filter
 from orchestrator.tasks.runs import TaskEvent
 
 __all__ = ["CallerUser", "HubRequestHandler", "HubTasks"]
@@ -108,6 +110,8 @@ class HubTasks(Protocol):
 
     async def get(self, task_id: str) -> TaskRecord: ...
 
+    async def cancel(self, task_id: str) -> TaskRecord: ...
+
 
 class CallerUser(User):
     """The authenticated caller of the public API, as the SDK's call context names it."""
@@ -140,6 +144,7 @@ class HubRequestHandler(RequestHandler):
         owned: OwnedTaskReader,
         *,
         max_parts: int,
+        lister: TaskLister,
         extended_card: Callable[[], AgentCard] | None = None,
         push: PushConfigs | None = None,
         updates_interval_s: float = 0.5,
@@ -148,6 +153,7 @@ class HubRequestHandler(RequestHandler):
         self._tasks = tasks
         self._owned = owned
         self._max_parts = max_parts
+        self._lister = lister
         self._extended_card = extended_card
         self._push = push
         self._updates_interval_s = updates_interval_s
@@ -249,18 +255,17 @@ class HubRequestHandler(RequestHandler):
     async def on_cancel_task(
         self, params: CancelTaskRequest, context: ServerCallContext
     ) -> Task | None:
-        task = await self._stored(params.id, context)
-        raise TaskNotCancelableError(
-            message=(
-                f"task {task.id} is {task.status}: a Hubspoke task runs to its end or its "
-                "deadline and cannot be canceled"
-            )
-        )
+        task = await self._stored(params.id, context)  # the caller's own, or an operator's
+        try:
+            return to_a2a_task(await self._tasks.cancel(task.id))
+        except TaskNotCancelable as exc:
+            raise TaskNotCancelableError(message=exc.detail) from exc
 
+    @validate_request_params
     async def on_list_tasks(
         self, params: ListTasksRequest, context: ServerCallContext
     ) -> ListTasksResponse:
-        raise UnsupportedOperationError(message="tasks are not listed; GetTask reads one by id")
+        return await list_tasks(self._lister, owner_filter(_caller(context)), params, context)
 
     @validate_request_params
     async def on_subscribe_to_task(

@@ -8,6 +8,7 @@ State mapping (TaskRecord.status -> A2A TaskState):
                               message names it; decide with POST
                               /v1/tasks/{id}/approvals/{step_id} (or the console),
                               or an operator's message in the task (continuation.py)
+    canceled   -> canceled    (CancelTask, POST /v1/tasks/{id}/cancel)
     completed  -> completed   artifact "answer": a text part (the answer), and a
                               data part when one agent's structured data came back
     failed     -> rejected    when its error_status is 4xx: the request was refused
@@ -52,6 +53,7 @@ _STATES = {
     TaskStatus.RUNNING: "TASK_STATE_WORKING",
     TaskStatus.INPUT_REQUIRED: "TASK_STATE_INPUT_REQUIRED",
     TaskStatus.COMPLETED: "TASK_STATE_COMPLETED",
+    TaskStatus.CANCELED: "TASK_STATE_CANCELED",
 }
 
 

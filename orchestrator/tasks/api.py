@@ -102,6 +102,23 @@ async def get_task(
     return await tasks.get(task_id, caller)
 
 
+@router.post(
+    "/tasks/{task_id}/cancel",
+    # 404: no such task, or another caller's (unless an operator); 409: it has ended.
+    responses=problem_responses(404, 409),
+)
+async def cancel_task(
+    task_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
+    tasks: OwnedTasksDep,
+    caller: CallerDep,
+    service: TaskServiceDep,
+) -> TaskRecord:
+    """Cancel a queued, running or waiting task: it ends `canceled` and starts no further
+    agent call (orchestrator/tasks/cancellation.py). The owner or an operator only."""
+    await tasks.get(task_id, caller)
+    return await service.cancel(task_id)
+
+
 def document_limits(app: FastAPI, *, max_deadline_s: float, max_input_chars: int) -> None:
     """State the configured maxima of `deadline_seconds` and of `input`'s length in the
     OpenAPI document (the model cannot know them; `TaskService.check` enforces them)."""

@@ -31,7 +31,7 @@ class FeedEvent:
     """One server-sent event: `task.created`, `task.step`, `task.updated` or `task.completed`.
 
     `task.*` events carry the whole task; `task.step` carries `{task_id, index, step}`.
-    `task.completed` means the task reached a final state (completed or failed).
+    `task.completed` means the task reached a final state (completed, failed or canceled).
     """
 
     name: str

@@ -54,7 +54,7 @@ async def task_events(
 ) -> AsyncIterator[ServerSentEvent]:
     """The newest tasks live (the caller's own, or everyone's for an operator): each as
     `task.created` at first, then `task.step` (a step added or changed: `{task_id,
-    index, step}`), `task.updated` and `task.completed` (final: completed or failed)
+    index, step}`), `task.updated` and `task.completed` (final: completed, failed or canceled)
     with the whole task. Polls the state store about twice a second, so it shows
     tasks of every replica."""
     async for event in feed.changes(limit, owner_filter(caller)):

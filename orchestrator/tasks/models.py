@@ -49,10 +49,11 @@ class TaskStatus(StrEnum):
     INPUT_REQUIRED = "input_required"  # a step waits for a person's approval
     COMPLETED = "completed"
     FAILED = "failed"
+    CANCELED = "canceled"  # by its owner or an operator (orchestrator/tasks/cancellation.py)
 
     @property
     def final(self) -> bool:
-        return self in (TaskStatus.COMPLETED, TaskStatus.FAILED)
+        return self in (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELED)
 
 
 class StepStatus(StrEnum):

@@ -11,6 +11,9 @@ A call that needs a person's approval (orchestrator/tasks/approvals.py) is
 not made: the task pauses `input_required` with the approval stored in it.
 Once decided, the task is queued again and run from the start by any replica;
 the calls it answered before are replayed from its stored steps, not made again.
+
+A task canceled (orchestrator/tasks/cancellation.py) stops before its next
+step; the steps it answered stay in its record.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from orchestrator.ports import (
     plan_paused,
 )
 from orchestrator.tasks.approvals import expired, needs_approval, refusal_reason
+from orchestrator.tasks.cancellation import RunCancellation, TaskCanceled
 from orchestrator.tasks.models import (
     Approval,
     QueuedTask,
@@ -104,6 +108,7 @@ class TaskService:
         self._on_pause = on_pause
         # The contexts tasks continue (orchestrator/conversations/); None: every task alone.
         self._conversations = conversations
+        self.cancellation = RunCancellation(tasks, self._announce)
 
     def check(self, request: TaskRequest) -> None:
         """Refuse at once what cannot run: an input over the limit, a deadline over the
@@ -253,7 +258,10 @@ class TaskService:
         pausing = plan_paused.set(lambda: run.paused)
         answer = ""
         try:
-            async with asyncio.timeout(max(remaining_seconds(deadline), 0)):
+            async with (
+                self.cancellation.scope(task.id),
+                asyncio.timeout(max(remaining_seconds(deadline), 0)),
+            ):
                 history = await self._recall(task)
                 run.conversation = tuple(history)
                 if task.requested_agent is not None:
@@ -261,6 +269,8 @@ class TaskService:
                 else:
                     self._planner.refresh(self._agents.plannable_skills())
                     answer = await self._planner.answer(task.input, history)
+        except TaskCanceled:
+            return await self.cancellation.settle(task.id, [s for s, _ in run.steps])
         except TimeoutError:
             if not any(error is None for _, error in run.steps):
                 failure = DeadlineExceeded("the task's deadline passed before an agent answered")
@@ -359,6 +369,7 @@ class TaskService:
             held = self._hold(run, position, step)
             if held is not None:
                 return held
+        await self.cancellation.check(run.task_id)  # a canceled task starts no more steps
         run.emit("step.started", {"agent": app_id, "skill": skill, "input": text})
         started = time.perf_counter()
         call = AgentCall(
@@ -506,6 +517,12 @@ class TaskService:
             await self._conversations.remember(task.context_id, task.owner, turn)
         except (DaprError, ServiceError) as exc:
             log.warning("task %s not added to its conversation: %s", task.id, exc)
+
+    async def cancel(self, task_id: str) -> TaskRecord:
+        """Cancel a task not ended yet (orchestrator/tasks/cancellation.py); the canceled task.
+
+        Raises TaskNotFound, or TaskNotCancelable for a task that has ended."""
+        return await self.cancellation.cancel(task_id)
 
     async def get(self, task_id: str) -> TaskRecord:
         """Read a task back from the state store."""
