@@ -70,6 +70,10 @@ class Registrations:
         async with self._senders.setdefault(sender, asyncio.Lock()):
             await self._handle(message, sender)
 
+    async def refuse_message(self, sender: str, reason: str) -> None:
+        """Keep why a message on `agents.registry.<sender>` was not acted on."""
+        await self._refuse(Refusal(app_id=sender, reason=reason, at=self._known.now()))
+
     async def _handle(self, message: RegistrationMessage, sender: str) -> None:
         now = self._known.now()
         if message.app_id != sender:

@@ -97,6 +97,7 @@ class RegistryService:
         )
         # What other code calls: registrations, liveness and routing as their modules do.
         self.handle = self._registrations.handle
+        self.refuse_message = self._registrations.refuse_message
         self.register_pull = self._registrations.register_pull
         self.register_external = self._registrations.register_external
         self.remove = self._registrations.remove
