@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import { createApi } from './api.ts';
 import { AGENT_VERSION, buildCard } from './card.ts';
 import { DaprSidecar } from './dapr.ts';
+import { EventSigner, EventVerifier } from './signatures.ts';
 import { UnitsExecutor } from './executor.ts';
 import { WorkInbox } from './inbox.ts';
 import { createLogger } from './logs.ts';
@@ -30,7 +31,13 @@ async function main(): Promise<void> {
   const card = buildCard(settings);
   // Tasks live only for the call that runs them (blocking, one step each): memory suffices.
   const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), new UnitsExecutor(log.child({ logger: 'executor' })));
-  const dapr = new DaprSidecar(settings.daprHttpPort, settings.daprApiToken, telemetry.tracer);
+  if (settings.signingKey === undefined) log.warn('no HUBSPOKE_SIGNING_KEY: messages go out unsigned');
+  if (!settings.verifySignatures) {
+    log.warn('HUBSPOKE_VERIFY_SIGNATURES is off: work is taken without checking who signed it');
+  }
+  const signer = settings.signingKey === undefined ? undefined : new EventSigner(settings.appId, settings.signingKey);
+  const verifier = new EventVerifier(settings.signingPublicKeys, settings.verifySignatures);
+  const dapr = new DaprSidecar(settings.daprHttpPort, settings.daprApiToken, telemetry.tracer, signer);
   const inbox = settings.asyncWork
     ? new WorkInbox({
         dapr,
@@ -38,6 +45,8 @@ async function main(): Promise<void> {
         store: settings.stateStore,
         pubsub: settings.pubsub,
         appId: settings.appId,
+        verifier,
+        hub: settings.hubAppId,
         log: log.child({ logger: 'inbox' }),
       })
     : undefined;
