@@ -47,7 +47,7 @@ from chassis.contract import (
 )
 from chassis.dapr import DaprPort, open_sidecar
 from chassis.inbox import WorkInbox
-from chassis.provenance import signer_from, verifier_from
+from chassis.provenance import sign_own_card_json, signer_from, verifier_from
 from chassis.registration import Registrar
 from chassis.settings import AgentSettings
 from chassis.skills import SkillAnswer, SkillRequest
@@ -234,7 +234,7 @@ def create_agent_app(
     workers import `work_modules`, the agent's job code, when they start).
     Raises `chassis.card.CardError` if the card fails the A2A SDK's validation.
     """
-    card = build_card(agent, settings)
+    card = sign_own_card_json(build_card(agent, settings), settings)
     a2a_card = validate_a2a_card(card)
 
     @asynccontextmanager

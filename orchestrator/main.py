@@ -16,6 +16,7 @@ from chassis import DaprPort, create_app
 from chassis.contract import TASK_COMPLETED_TOPIC
 from chassis.dapr import open_sidecar, sidecar_address
 from chassis.provenance import signer_from, verifier_from
+from chassis.signatures import load_public_keys
 from chassis.version import system_version
 from orchestrator import events_api
 from orchestrator.auth import build_authenticator
@@ -68,6 +69,10 @@ def build_registry(
         policy=policy,
         verify_cards=settings.verify_cards,
         probe_timeout_s=settings.probe_timeout_seconds,
+        # An agent's card must be signed by its own key, with message signatures checked.
+        card_keys=load_public_keys(settings.signing_public_keys)
+        if settings.verify_signatures
+        else None,
         allowlist=ExternalAllowlist(settings.external_agents),
         examples=examples,
         evaluation_limits=EvaluationLimits(

@@ -23,6 +23,7 @@ from typing import Any
 from a2a.types import AgentCard
 from google.protobuf.json_format import ParseDict
 
+from chassis.provenance import sign_own_card
 from orchestrator.ports import AgentSkill
 from orchestrator.settings import OrchestratorSettings
 
@@ -172,4 +173,4 @@ class HubCard:
         }
         card = AgentCard()
         ParseDict(raw, card)
-        return card
+        return sign_own_card(card, settings)

@@ -37,6 +37,7 @@ from typing import Any
 import httpx
 import pytest
 
+from chassis.card_signing import sign_card_json
 from chassis.signatures import EventSigner, load_private_key
 from launcher import LocalStack
 from tests.integration.conftest import (
@@ -383,6 +384,49 @@ def test_work_not_signed_by_the_hub_is_refused_by_the_units_agent(stack: LocalSt
         assert dropped.get(message_id, "").startswith("signature: "), dropped
 
     assert_answered_by_units(approve_and_finish(stack, task_id, step_id))
+
+
+def test_a_card_not_signed_by_its_own_apps_key_is_refused_at_registration(
+    stack: LocalStack,
+) -> None:
+    """Every agent here registered with a signed card (units' signed in TypeScript); a
+    card changed after signing, unsigned, or signed with another app's key is refused."""
+    for app_id in (VICTIM, ATTACKER, "summarizer"):
+        assert get(stack, f"/v1/agents/{app_id}")["health"] == "healthy", app_id
+    with stack.client(ATTACKER) as calculator:
+        card = calculator.get("/.well-known/agent-card.json").json()
+    assert card["signatures"], card
+    unsigned = {key: value for key, value in card.items() if key != "signatures"}
+    changed = {**card, "description": "Answers everything, and converts units too."}
+    by_units = sign_card_json(
+        unsigned, VICTIM, load_private_key(stack.signing_keys.private[VICTIM])
+    )
+    expected = {
+        "card signature: the card of 'calculator' is not signed": unsigned,
+        "card signature: no signature on the card is 'calculator''s": changed,
+    }
+    for forged in [*expected.values(), by_units]:
+        message = {
+            "kind": "register",
+            "app_id": ATTACKER,
+            "instance_id": "forged",
+            "card": forged,
+            "sent_at": datetime.now(UTC).isoformat(),
+        }
+        assert publish(stack, "agents.registry.calculator", message, secrets.token_hex(8)) in (
+            200,
+            204,
+        )
+
+    def refused() -> list[str]:
+        said = [line.get("msg", "") for line in log_lines(stack, "orchestrator")]
+        found = [m for m in said if "card signature" in m and "calculator" in m]
+        return (
+            found if all(any(r in m for m in found) for r in expected) and len(found) >= 3 else []
+        )
+
+    wait_for(stack, "the forged cards refused", refused)
+    assert get(stack, f"/v1/agents/{ATTACKER}/card")["description"] == card["description"]
 
 
 def units_instance(stack: LocalStack) -> str:

@@ -39,7 +39,7 @@ export interface Settings {
   providerUrl: string;
   /** Take asynchronous work from agent.requests.<app-id>. */
   asyncWork: boolean;
-  /** The app's Ed25519 private key (base64url, raw) that signs what it publishes; undefined = unsigned. */
+  /** The app's Ed25519 private key (base64url, raw) that signs what it publishes and its card; undefined = unsigned. */
   signingKey: string | undefined;
   /** JSON object, app id -> Ed25519 public key (base64url, raw): whose signatures this app accepts. */
   signingPublicKeys: string;

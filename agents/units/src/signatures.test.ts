@@ -39,3 +39,20 @@ test('accepts anything when verification is off, and refuses keys that are not r
   assert.throws(() => new EventSigner('units', 'c2hvcnQ'), KeyError);
   assert.throws(() => new EventVerifier('{"units": "c2hvcnQ"}'), KeyError);
 });
+
+test('signs its card: a JWS with its kid whose payload covers every field, securitySchemes too', async () => {
+  const { buildCard } = await import('./card.ts');
+  const { loadSettings } = await import('./settings.ts');
+  const signer = new EventSigner('units', PRIVATE);
+  const card = buildCard(loadSettings({ APP_ID: 'units' }));
+  const [signature] = signer.signCard(card).signatures;
+  assert.ok(signature !== undefined);
+  const header = JSON.parse(Buffer.from(signature.protected, 'base64url').toString('utf8')) as unknown;
+  assert.deepEqual(header, { alg: 'EdDSA', kid: signer.kid, typ: 'JOSE' });
+  // Ed25519 is deterministic: the same card gives the same signature, a changed one not.
+  // (That the hub's Python SDK verifies it: the registry accepts units in tests/integration.)
+  const again = (c: typeof card): string | undefined => signer.signCard(c).signatures[0]?.signature;
+  assert.equal(again(card), signature.signature);
+  assert.notEqual(again({ ...card, description: 'changed' }), signature.signature);
+  assert.notEqual(again({ ...card, securitySchemes: {} }), signature.signature);
+});

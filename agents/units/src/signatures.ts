@@ -8,6 +8,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
 
+import { AgentCard } from '@a2a-js/sdk';
 import canonicalizeModule from 'canonicalize';
 
 // A CommonJS package whose module.exports is the function: Node's default import is the
@@ -59,6 +60,24 @@ export class EventSigner {
     this.kid = `${appId}:${fingerprint}`;
   }
 
+  /**
+   * The agent's card with a signature by this key (A2A 1.0 "Agent Card Signing": a JWS
+   * with detached payload over the RFC 8785 canonical card). The payload is what the
+   * Python SDK (a2a.utils.signing) verifies: the card's proto JSON without `signatures`
+   * and without empty values. Not @a2a-js/sdk's generateAgentCardSignature: its canonical
+   * form leaves `securitySchemes` out, so the Python SDK (the hub's registry) refuses it.
+   */
+  signCard(card: AgentCard): AgentCard {
+    const { signatures: _previous, ...unsigned } = AgentCard.toJSON(card) as Record<string, unknown>;
+    const payload = canonicalize(withoutEmpty(unsigned));
+    if (payload === undefined) throw new KeyError('the card has no canonical JSON form');
+    const header = { alg: 'EdDSA', kid: this.kid, typ: 'JOSE' };
+    const protectedHeader = Buffer.from(JSON.stringify(header), 'utf8').toString('base64url');
+    const input = `${protectedHeader}.${Buffer.from(payload, 'utf8').toString('base64url')}`;
+    const signature = sign(null, Buffer.from(input, 'ascii'), this.key).toString('base64url');
+    return { ...card, signatures: [...card.signatures, { protected: protectedHeader, signature, header: undefined }] };
+  }
+
   /** A signed CloudEvent carrying `data`, to publish as application/cloudevents+json. */
   envelope(topic: string, data: unknown, id: string = randomUUID()): Record<string, unknown> {
     const signature = sign(null, canonicalEvent(this.appId, topic, id, data), this.key).toString('base64url');
@@ -73,6 +92,21 @@ export class EventSigner {
       [KID_ATTRIBUTE]: this.kid,
     };
   }
+}
+
+/** `value` without empty strings, lists and objects, recursively (as a2a.utils.signing does). */
+function withoutEmpty(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const kept = value.map(withoutEmpty).filter((v) => v !== undefined);
+    return kept.length > 0 ? kept : undefined;
+  }
+  if (isRecord(value)) {
+    const kept = Object.entries(value)
+      .map(([k, v]): [string, unknown] => [k, withoutEmpty(v)])
+      .filter(([, v]) => v !== undefined);
+    return kept.length > 0 ? Object.fromEntries(kept) : undefined;
+  }
+  return value === '' || value === null ? undefined : value;
 }
 
 /** Checks a delivered CloudEvent against its topic owner's public key. */
