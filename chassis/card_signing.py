@@ -12,7 +12,6 @@ Errors: `CardSignatureRefused` (`.reason` says why).
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from jwt.api_jwk import PyJWK
 
-from chassis.signatures import key_id
+from chassis.signatures import b64url, key_id
 
 __all__ = ["CardSignatureRefused", "sign_card", "sign_card_json", "verify_card_json"]
 
@@ -41,14 +40,10 @@ class CardSignatureRefused(Exception):
         self.reason = reason
 
 
-def _b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
 def _jwk(public: Ed25519PublicKey, private: Ed25519PrivateKey | None = None) -> PyJWK:
-    fields = {"kty": "OKP", "crv": "Ed25519", "x": _b64url(public.public_bytes_raw())}
+    fields = {"kty": "OKP", "crv": "Ed25519", "x": b64url(public.public_bytes_raw())}
     if private is not None:
-        fields["d"] = _b64url(private.private_bytes_raw())
+        fields["d"] = b64url(private.private_bytes_raw())
     return PyJWK(fields, algorithm=ALGORITHM)
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "EventSigner",
     "EventVerifier",
     "SignatureRefused",
+    "b64url",
     "canonical_event",
     "key_id",
     "load_private_key",
@@ -57,7 +58,8 @@ class SignatureRefused(Exception):
         self.reason = reason
 
 
-def _b64url(raw: bytes) -> str:
+def b64url(raw: bytes) -> str:
+    """base64url without padding (JWS, JWK)."""
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
@@ -73,7 +75,7 @@ def new_key_pair() -> tuple[str, str]:
     """A fresh key pair as (private `d`, public `x`), both base64url raw keys."""
     private = Ed25519PrivateKey.generate()
     seed = private.private_bytes_raw()
-    return _b64url(seed), _b64url(_raw_public(private.public_key()))
+    return b64url(seed), b64url(_raw_public(private.public_key()))
 
 
 def load_private_key(text: str) -> Ed25519PrivateKey:
@@ -135,7 +137,7 @@ class EventSigner:
             "type": "com.dapr.event.sent",
             "datacontenttype": "application/json",
             "data": parsed,
-            SIGNATURE_ATTRIBUTE: _b64url(self.private_key.sign(signed)),
+            SIGNATURE_ATTRIBUTE: b64url(self.private_key.sign(signed)),
             KID_ATTRIBUTE: self.kid,
         }
         return json.dumps(event, separators=(",", ":")).encode()

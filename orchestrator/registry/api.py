@@ -161,17 +161,17 @@ def _registration_handler(agent: str) -> Callable[..., Coroutine[Any, Any, dict[
         verifier: EventVerifierDep,
         event: Annotated[dict[str, Any], Body()],
     ) -> dict[str, str]:
+        try:
+            envelope = CloudEvent[RegistrationMessage].model_validate(event)
+        except ValidationError as exc:
+            log.warning("dropping malformed registration: %s", exc.errors()[:3])
+            return {"status": "DROP"}
         refused = verifier.passes(event, producer=agent, topic=agent_registry_topic(agent))
         if refused is not None:
             try:
                 await registry.refuse_message(agent, refused)
             except DaprError:
                 return {"status": "RETRY"}
-            return {"status": "DROP"}
-        try:
-            envelope = CloudEvent[RegistrationMessage].model_validate(event)
-        except ValidationError as exc:
-            log.warning("dropping malformed registration: %s", exc.errors()[:3])
             return {"status": "DROP"}
         try:
             await registry.handle(envelope.data, sender=agent)
