@@ -38,12 +38,14 @@ import httpx
 import pytest
 
 from chassis.card_signing import sign_card_json
-from chassis.signatures import EventSigner, load_private_key
+from chassis.signatures import load_private_key
 from launcher import LocalStack
 from tests.integration.conftest import (
     FAST_REGISTRY,
     agent_spec,
+    app_signer,
     module_stack,
+    publish_as,
     redis_cli,
     topic_events,
 )
@@ -171,16 +173,11 @@ def xadd(stack: LocalStack, stream: str, event: str) -> str:
     return redis_cli(stack, "XADD", stream, "*", "data", event, user=ATTACKER)
 
 
-def signer(stack: LocalStack, app_id: str) -> EventSigner:
-    """`app_id`'s own signer, with the key the launcher gave it."""
-    return EventSigner(app_id, load_private_key(stack.signing_keys.private[app_id]))
-
-
 def signed_event(
     stack: LocalStack, app_id: str, topic: str, data: Any, message_id: str
 ) -> dict[str, Any]:
     """A CloudEvent signed by `app_id` for `topic`, as Dapr's pubsub.redis stores it."""
-    envelope = signer(stack, app_id).envelope(topic, json.dumps(data).encode(), message_id)
+    envelope = app_signer(stack, app_id).envelope(topic, json.dumps(data).encode(), message_id)
     event: dict[str, Any] = json.loads(envelope)
     return {**event, "topic": topic, "pubsubname": "pubsub"}
 
@@ -188,14 +185,7 @@ def signed_event(
 def publish(stack: LocalStack, topic: str, data: Any, message_id: str) -> int:
     """Publish through the attacker's own sidecar (its Dapr API token), signed with its
     own key, as the chassis does; the HTTP status."""
-    event = signer(stack, ATTACKER).envelope(topic, json.dumps(data).encode(), message_id)
-    with stack.client(ATTACKER, sidecar=True) as sidecar:
-        response = sidecar.post(
-            f"/v1.0/publish/pubsub/{topic}",
-            content=event,
-            headers={"content-type": "application/cloudevents+json"},
-        )
-    return response.status_code
+    return publish_as(stack, ATTACKER, topic, data, message_id).status_code
 
 
 def dead_letter(stack: LocalStack, message_id: str) -> dict[str, Any]:
