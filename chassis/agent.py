@@ -39,6 +39,7 @@ from chassis.card import (
     ExampleExpectation,
     validate_a2a_card,
 )
+from chassis.card_signing import sign_own_card_json
 from chassis.contract import (
     CONTRACT_VERSION,
     MAX_INPUT_CHARS,
@@ -47,7 +48,7 @@ from chassis.contract import (
 )
 from chassis.dapr import DaprPort, open_sidecar
 from chassis.inbox import WorkInbox
-from chassis.provenance import sign_own_card_json, signer_from, verifier_from
+from chassis.provenance import signer_from, verifier_from
 from chassis.registration import Registrar
 from chassis.settings import AgentSettings
 from chassis.skills import SkillAnswer, SkillRequest

@@ -25,9 +25,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from jwt.api_jwk import PyJWK
 
-from chassis.signatures import b64url, key_id
+from chassis.settings import ServiceSettings
+from chassis.signatures import b64url, key_id, load_private_key
 
-__all__ = ["CardSignatureRefused", "sign_card", "sign_card_json", "verify_card_json"]
+__all__ = [
+    "CardSignatureRefused",
+    "sign_card",
+    "sign_card_json",
+    "sign_own_card",
+    "sign_own_card_json",
+    "verify_card_json",
+]
 
 ALGORITHM = "EdDSA"
 
@@ -86,3 +94,19 @@ def verify_card_json(card: Any, app_id: str, public_keys: Mapping[str, Ed25519Pu
             f"card signature: no signature on the card is {app_id!r}'s"
             " (signed by another key, or changed after signing)"
         ) from None
+
+
+def sign_own_card(card: AgentCard, settings: ServiceSettings) -> AgentCard:
+    """The app's A2A card signed with its key (`chassis.card_signing`); unsigned without one."""
+    if settings.signing_key is None:
+        return card
+    key = load_private_key(settings.signing_key.get_secret_value())
+    return sign_card(card, settings.app_id, key)
+
+
+def sign_own_card_json(card: dict[str, Any], settings: ServiceSettings) -> dict[str, Any]:
+    """`sign_own_card` for a card as proto JSON."""
+    if settings.signing_key is None:
+        return card
+    key = load_private_key(settings.signing_key.get_secret_value())
+    return sign_card_json(card, settings.app_id, key)

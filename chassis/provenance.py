@@ -8,19 +8,15 @@ See `chassis.signatures` for what is signed and how; this module only reads
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Annotated
 
-from a2a.types import AgentCard
 from fastapi import Depends, Request
 
-from chassis.card_signing import sign_card, sign_card_json
 from chassis.settings import ServiceSettings
 from chassis.signatures import EventSigner, EventVerifier, load_private_key, load_public_keys
 
 __all__ = [
     "EventVerifierDep",
-    "sign_own_card",
-    "sign_own_card_json",
     "signer_from",
     "verifier_from",
 ]
@@ -34,22 +30,6 @@ def signer_from(settings: ServiceSettings) -> EventSigner | None:
         log.warning("no HUBSPOKE_SIGNING_KEY: messages of %s go out unsigned", settings.app_id)
         return None
     return EventSigner(settings.app_id, load_private_key(settings.signing_key.get_secret_value()))
-
-
-def sign_own_card(card: AgentCard, settings: ServiceSettings) -> AgentCard:
-    """The app's A2A card signed with its key (`chassis.card_signing`); unsigned without one."""
-    if settings.signing_key is None:
-        return card
-    key = load_private_key(settings.signing_key.get_secret_value())
-    return sign_card(card, settings.app_id, key)
-
-
-def sign_own_card_json(card: dict[str, Any], settings: ServiceSettings) -> dict[str, Any]:
-    """`sign_own_card` for a card as proto JSON."""
-    if settings.signing_key is None:
-        return card
-    key = load_private_key(settings.signing_key.get_secret_value())
-    return sign_card_json(card, settings.app_id, key)
 
 
 def verifier_from(settings: ServiceSettings) -> EventVerifier:

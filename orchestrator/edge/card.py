@@ -23,7 +23,7 @@ from typing import Any
 from a2a.types import AgentCard
 from google.protobuf.json_format import ParseDict
 
-from chassis.provenance import sign_own_card
+from chassis.card_signing import sign_own_card
 from orchestrator.ports import AgentSkill
 from orchestrator.settings import OrchestratorSettings
 
