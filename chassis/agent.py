@@ -39,6 +39,7 @@ from chassis.card import (
     ExampleExpectation,
     validate_a2a_card,
 )
+from chassis.card_signing import sign_own_card_json
 from chassis.contract import (
     CONTRACT_VERSION,
     MAX_INPUT_CHARS,
@@ -47,6 +48,7 @@ from chassis.contract import (
 )
 from chassis.dapr import DaprPort, open_sidecar
 from chassis.inbox import WorkInbox
+from chassis.provenance import signer_from, verifier_from
 from chassis.registration import Registrar
 from chassis.settings import AgentSettings
 from chassis.skills import SkillAnswer, SkillRequest
@@ -233,12 +235,17 @@ def create_agent_app(
     workers import `work_modules`, the agent's job code, when they start).
     Raises `chassis.card.CardError` if the card fails the A2A SDK's validation.
     """
-    card = build_card(agent, settings)
+    card = sign_own_card_json(build_card(agent, settings), settings)
     a2a_card = validate_a2a_card(card)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_sidecar(dapr) as sidecar, open_work(work, settings, work_modules) as pool:
+        signer = signer_from(settings)
+        async with (
+            open_sidecar(dapr, signer=signer) as sidecar,
+            open_work(work, settings, work_modules) as pool,
+        ):
+            app.state.event_verifier = verifier_from(settings)
             app.state.work = pool
             prepared = setup(app, sidecar)
             if inspect.isawaitable(prepared):  # e.g. an index to build before serving
@@ -251,6 +258,8 @@ def create_agent_app(
                 app_id=settings.app_id,
                 app=app,
                 app_token=None if token is None else token.get_secret_value(),
+                verifier=app.state.event_verifier,
+                hub=settings.hub_app_id,
             )
             registrar = None
             if settings.self_register:

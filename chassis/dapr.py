@@ -35,6 +35,7 @@ import aiohttp
 from dapr.conf import settings as dapr_settings
 
 from chassis.paths import method_ambiguity
+from chassis.signatures import EventSigner
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
@@ -56,6 +57,7 @@ __all__ = [
 
 
 _JSON_HEADERS = {"content-type": "application/json"}
+_CLOUDEVENT_HEADERS = {"content-type": "application/cloudevents+json"}
 
 # The largest event data any app publishes. Every subscriber refuses request
 # bodies over 1 MiB (HUBSPOKE_MAX_REQUEST_BYTES), and Dapr delivers the data
@@ -288,19 +290,29 @@ class _Reply:
 class DaprSidecar:
     """The real `DaprPort`: the local sidecar's HTTP API."""
 
-    def __init__(self, session: aiohttp.ClientSession, *, timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        timeout_s: float = 30.0,
+        signer: EventSigner | None = None,
+    ) -> None:
         self._session = session
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._signer = signer
 
     @classmethod
-    def from_environment(cls, *, timeout_s: float = 30.0) -> DaprSidecar:
+    def from_environment(
+        cls, *, timeout_s: float = 30.0, signer: EventSigner | None = None
+    ) -> DaprSidecar:
         """Build the adapter for the sidecar named by DAPR_HTTP_PORT / DAPR_API_TOKEN.
 
         Call it inside the event loop that will use it (an app's lifespan).
+        With `signer`, every message it publishes is signed (`chassis.signatures`).
         """
         base_url, headers = sidecar_address()
         session = pooled_session(headers, base_url)
-        return cls(session, timeout_s=timeout_s)
+        return cls(session, timeout_s=timeout_s, signer=signer)
 
     async def aclose(self) -> None:
         await self._session.close()
@@ -446,13 +458,15 @@ class DaprSidecar:
         self, pubsub: str, topic: str, data: bytes, *, metadata: Mapping[str, str] | None = None
     ) -> None:
         check_message_size(topic, data)
-        params = {f"metadata.{key}": value for key, value in (metadata or {}).items()}
+        metadata = dict(metadata or {})
+        body, headers = data, _JSON_HEADERS
+        if self._signer is not None:
+            # Our own envelope: Dapr keeps a CloudEvent's extension attributes (the signature).
+            body = self._signer.envelope(topic, data, metadata.pop("cloudevent.id", None))
+            headers = _CLOUDEVENT_HEADERS
+        params = {f"metadata.{key}": value for key, value in metadata.items()}
         reply = await self._send(
-            "POST",
-            f"/v1.0/publish/{pubsub}/{topic}",
-            body=data,
-            headers=_JSON_HEADERS,
-            params=params,
+            "POST", f"/v1.0/publish/{pubsub}/{topic}", body=body, headers=headers, params=params
         )
         if not reply.ok:
             raise DaprError(f"publishing to {pubsub}/{topic}: HTTP {reply.status}")
@@ -473,12 +487,15 @@ def _operation(write: StateWrite) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def open_sidecar(given: DaprPort | None = None) -> AsyncIterator[DaprPort]:
-    """Yield `given` (a test's fake) or the real sidecar once it is ready; close it after."""
+async def open_sidecar(
+    given: DaprPort | None = None, *, signer: EventSigner | None = None
+) -> AsyncIterator[DaprPort]:
+    """Yield `given` (a test's fake) or the real sidecar once it is ready (publishing
+    signed by `signer`, if given); close it after."""
     if given is not None:
         yield given
         return
-    sidecar = DaprSidecar.from_environment()
+    sidecar = DaprSidecar.from_environment(signer=signer)
     try:
         await sidecar.wait_until_ready()
         yield sidecar

@@ -40,9 +40,11 @@ from chassis.contract import (
     CloudEvent,
     WorkGivenUp,
     agent_dead_letter_topic,
+    agent_requests_topic,
     agent_results_topic,
 )
 from chassis.dapr import DaprError, DaprPort, MessageTooLarge
+from chassis.signatures import EventVerifier
 
 __all__ = ["WorkInbox"]
 
@@ -63,8 +65,12 @@ class WorkInbox:
         app_id: str,
         app: ASGIApp,
         app_token: str | None,
+        verifier: EventVerifier,
+        hub: str,
     ) -> None:
         self._dapr = dapr
+        self._verifier = verifier
+        self._hub = hub
         self._store = store
         self._pubsub = pubsub
         self._app_id = app_id
@@ -86,6 +92,14 @@ class WorkInbox:
         except ValidationError as exc:
             message_id = event.get("id") if isinstance(event, dict) else None
             log.warning("dropping malformed work message %s: %s", message_id, exc.errors()[:3])
+            return "DROP"
+        # Only the hub may give work: Dapr moves a refused message to our dead-letter
+        # topic, where the hub records it without failing any step (it is not signed).
+        refused = self._verifier.passes(
+            event, producer=self._hub, topic=agent_requests_topic(self._app_id)
+        )
+        if refused is not None:
+            log.warning("dropping work message %s: %s", envelope.id, refused)
             return "DROP"
         if envelope.data.agent != self._app_id:
             log.warning("dropping work %s addressed to %s", envelope.id, envelope.data.agent)

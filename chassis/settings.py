@@ -51,10 +51,35 @@ class ServiceSettings(BaseSettings):
         validation_alias="APP_API_TOKEN",
         description="The token daprd presents to the app; unset: no check (tests only).",
     )
+    signing_key: SecretStr | None = Field(
+        default=None,
+        validation_alias="HUBSPOKE_SIGNING_KEY",
+        description="The app's Ed25519 private key (base64url, raw 32 bytes) that signs every "
+        "message it publishes and its agent card; unset: published unsigned.",
+    )
+    signing_public_keys: str = Field(
+        default="{}",
+        validation_alias="HUBSPOKE_SIGNING_PUBLIC_KEYS",
+        description="JSON object, app id -> Ed25519 public key (base64url, raw): whose "
+        "signatures this app accepts.",
+    )
+    verify_signatures: bool = Field(
+        default=True,
+        validation_alias="HUBSPOKE_VERIFY_SIGNATURES",
+        description="Refuse (dead-letter) messages not signed by their topic's owner; off "
+        "only with a warning at start.",
+    )
 
 
 class AgentSettings(ServiceSettings):
     """What every agent shares; the names are fixed so one variable tunes all agents."""
+
+    hub_app_id: str = Field(
+        default="orchestrator",
+        validation_alias="HUBSPOKE_HUB_APP_ID",
+        description="The orchestrator's app-id: the one producer of the agent's work messages "
+        "(their signatures are checked against its key).",
+    )
 
     pubsub: str = Field(
         default="pubsub",

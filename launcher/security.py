@@ -14,6 +14,8 @@
   `tasks.deadletter.<id>`, `agents.registry.<id>`), and may only read and
   acknowledge the streams it consumes. Sidecars read the credentials
   from a secret-store file of their own (mode 0600); apps never see them.
+- Each app gets an Ed25519 key pair (`SigningKeys`): it signs every message
+  it publishes with its private key, and every app gets every public key.
 - The orchestrator derives step ids with a random key (ORCHESTRATOR_STEP_ID_KEY),
   the same for all its replicas.
 Nothing here is written to the repository; on AKS they come from secrets.
@@ -28,11 +30,20 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chassis.signatures import new_key_pair
 from launcher.private_files import make_private_dir
 from launcher.processes import ManagedProcess, Supervisor, http_ok, wait_until_ready
 from launcher.toolchain import REPO_ROOT, sentry_path
 
-__all__ = ["AppTokens", "RedisUsers", "Sentry", "acl_rules", "new_api_key", "new_step_id_key"]
+__all__ = [
+    "AppTokens",
+    "RedisUsers",
+    "Sentry",
+    "SigningKeys",
+    "acl_rules",
+    "new_api_key",
+    "new_step_id_key",
+]
 
 TRUST_DOMAIN = "localhost"  # sentry's --trust-domain = daprd's --control-plane-trust-domain
 
@@ -49,6 +60,26 @@ def new_step_id_key() -> str:
 class AppTokens:
     app_api_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     dapr_api_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+
+
+@dataclass(frozen=True)
+class SigningKeys:
+    """One Ed25519 key pair per app (base64url raw keys, `chassis.signatures`)."""
+
+    private: dict[str, str]
+    public: dict[str, str]
+
+    @classmethod
+    def new(cls, app_ids: list[str]) -> SigningKeys:
+        pairs = {app_id: new_key_pair() for app_id in app_ids}
+        return cls({a: p[0] for a, p in pairs.items()}, {a: p[1] for a, p in pairs.items()})
+
+    def env(self, app_id: str) -> dict[str, str]:
+        """The app's signing variables: its own private key and everyone's public keys."""
+        return {
+            "HUBSPOKE_SIGNING_KEY": self.private[app_id],
+            "HUBSPOKE_SIGNING_PUBLIC_KEYS": json.dumps(self.public, sort_keys=True),
+        }
 
 
 # Streams are named after their topics. The orchestrator (the hub, trusted with

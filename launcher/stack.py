@@ -34,6 +34,7 @@ from launcher.security import (
     AppTokens,
     RedisUsers,
     Sentry,
+    SigningKeys,
     new_api_key,
     new_step_id_key,
 )
@@ -162,6 +163,7 @@ class LocalStack:
         self.tokens = {app.app_id: AppTokens() for app in self.runfile.apps}
         self.api_key = self.options.api_key or new_api_key()
         self.step_id_key = new_step_id_key()
+        self.signing_keys = SigningKeys.new([app.app_id for app in self.runfile.apps])
         self.redis_users = RedisUsers.new(
             self.run_dir / "secrets", [app.app_id for app in self.runfile.apps], PUBLIC_APP
         )
@@ -240,6 +242,7 @@ class LocalStack:
             *named,
             *(token for pair in tokens for token in pair),
             *redis,
+            *self.signing_keys.private.values(),
             *external,
         ]
 
@@ -470,6 +473,7 @@ class LocalStack:
             "OTEL_EXPORTER_OTLP_ENDPOINT": self.tracing.endpoint,
             "OTEL_BSP_SCHEDULE_DELAY": "500",  # spans reach the receiver within a second
             "PYTHONUNBUFFERED": "1",
+            **self.signing_keys.env(app.app_id),
             **self.options.env,
         }
         if app.app_id == PUBLIC_APP:

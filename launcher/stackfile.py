@@ -85,4 +85,6 @@ def _labelled_secrets(stack: LocalStack) -> dict[str, str]:
         labelled[f"{app_id}'s Dapr API token"] = tokens.dapr_api_token
     for app_id, password in stack.redis_users.passwords.items():
         labelled[f"{app_id}'s Redis password"] = password
+    for app_id, key in stack.signing_keys.private.items():
+        labelled[f"{app_id}'s signing key"] = key
     return labelled

@@ -38,10 +38,13 @@ from chassis.contract import (
     CloudEvent,
     WorkGivenUp,
     agent_dead_letter_topic,
+    agent_requests_topic,
     agent_results_topic,
 )
 from chassis.dapr import DaprError
 from chassis.problems import problem_responses
+from chassis.provenance import EventVerifierDep
+from chassis.signatures import EventVerifier
 from chassis.subscriptions import subscriptions
 from orchestrator.deps import (
     DeadLetterLogDep,
@@ -128,8 +131,14 @@ def _result_handler(agent: str) -> Handler:
     topic = agent_results_topic(agent)
 
     async def on_agent_result(
-        results: StepResultsDep, letters: DeadLetterLogDep, event: Annotated[Any, Body()]
+        results: StepResultsDep,
+        letters: DeadLetterLogDep,
+        verifier: EventVerifierDep,
+        event: Annotated[Any, Body()],
     ) -> dict[str, str]:
+        refused = verifier.passes(event, producer=agent, topic=topic)
+        if refused is not None:
+            return await _drop(letters, event, topic, refused)
         try:
             envelope = CloudEvent[AgentResult].model_validate(event)
         except ValidationError as exc:
@@ -170,19 +179,39 @@ def _named_task(data: dict[str, Any]) -> str | None:
     return named if isinstance(named, str) else None
 
 
-def _agent_dead_letter_handler(agent: str) -> Handler:
+def _dead_letter_refusal(verifier: EventVerifier, event: Any, agent: str, hub: str) -> str | None:
+    """Why a message on `tasks.deadletter.<agent>` may not fail a step, or None if it may.
+
+    Two kinds arrive there: what `agent` gave up itself (signed by `agent` for this
+    topic), and work its sidecar moved there (the hub's signed work message for
+    `agent.requests.<agent>`, moved as it was).
+    """
+    own = verifier.passes(event, producer=agent, topic=agent_dead_letter_topic(agent))
+    if own is None:
+        return None
+    moved = verifier.passes(event, producer=hub, topic=agent_requests_topic(agent))
+    return None if moved is None else own
+
+
+def _agent_dead_letter_handler(agent: str, hub: str) -> Handler:
     """The subscriber of `tasks.deadletter.<agent>`: it may fail `agent`'s steps only."""
 
     async def on_dead_letter(
-        results: StepResultsDep, letters: DeadLetterLogDep, event: Annotated[Any, Body()]
+        results: StepResultsDep,
+        letters: DeadLetterLogDep,
+        verifier: EventVerifierDep,
+        event: Annotated[Any, Body()],
     ) -> dict[str, str]:
         body, data = _parts(event)
+        refused = _dead_letter_refusal(verifier, event, agent, hub)
         try:
             reason = f"{agent} gave up: {WorkGivenUp.model_validate(data).reason}"
         except ValidationError:  # a work message Dapr moved here: no reason of its own
             reason = f"{agent}'s sidecar gave the message up (dropped, or not deliverable)"
+        if refused is not None:  # recorded, and fails nothing
+            reason = f"refused, not acted on: {refused}"
         letter = _letter(body, _named_task(data), agent, reason)
-        step_id = data.get("stepId")
+        step_id = data.get("stepId") if refused is None else None
         try:
             noted = await letters.note(letter)
             if noted.task_id is not None and isinstance(step_id, str):
@@ -251,5 +280,5 @@ def subscribe(
             pubsub=pubsub, topic=agent_results_topic(agent), dead_letter_topic=own_dead_letters
         )(_result_handler(agent))
         dapr.subscribe(pubsub=pubsub, topic=agent_dead_letter_topic(agent))(
-            _agent_dead_letter_handler(agent)
+            _agent_dead_letter_handler(agent, app_id)
         )

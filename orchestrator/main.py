@@ -15,6 +15,8 @@ from semantic_kernel.connectors.ai.chat_completion_client_base import ChatComple
 from chassis import DaprPort, create_app
 from chassis.contract import TASK_COMPLETED_TOPIC
 from chassis.dapr import open_sidecar, sidecar_address
+from chassis.provenance import signer_from, verifier_from
+from chassis.signatures import load_public_keys
 from chassis.version import system_version
 from orchestrator import events_api
 from orchestrator.auth import build_authenticator
@@ -69,6 +71,10 @@ def build_registry(
         policy=policy,
         verify_cards=settings.verify_cards,
         probe_timeout_s=settings.probe_timeout_seconds,
+        # An agent's card must be signed by its own key, with message signatures checked.
+        card_keys=load_public_keys(settings.signing_public_keys)
+        if settings.verify_signatures
+        else None,
         allowlist=ExternalAllowlist(settings.external_agents),
         examples=examples,
         evaluation_limits=EvaluationLimits(
@@ -168,7 +174,8 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_sidecar(dapr) as sidecar:
+        async with open_sidecar(dapr, signer=signer_from(settings)) as sidecar:
+            app.state.event_verifier = verifier_from(settings)
             app.state.authenticator = build_authenticator(settings)
             a2a = _agent_invoker(agents_http, settings.agent_timeout_seconds)
             examples = A2AExampleRunner(a2a) if settings.evaluate_agents else None

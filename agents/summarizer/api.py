@@ -13,6 +13,7 @@ from agents.summarizer.service import SummarizerService
 from chassis.contract import TASK_COMPLETED_TOPIC, CloudEvent, TaskCompleted
 from chassis.dapr import DaprError
 from chassis.problems import PROBLEM_RESPONSES
+from chassis.provenance import EventVerifierDep
 from chassis.skills import SkillAnswer, SkillRequest
 from chassis.subscriptions import subscriptions
 
@@ -40,12 +41,19 @@ async def activity(service: ServiceDep) -> ActivityView:
     return await service.activity()
 
 
-def subscribe(app: FastAPI, pubsub: str) -> None:
-    """Subscribe to `task.completed` (served to Dapr at GET /dapr/subscribe)."""
+def subscribe(app: FastAPI, pubsub: str, hub: str) -> None:
+    """Subscribe to `task.completed` (served to Dapr at GET /dapr/subscribe), which only
+    the orchestrator (`hub`) publishes and signs."""
 
     async def on_task_completed(
-        service: ServiceDep, event: Annotated[dict[str, Any], Body()]
+        service: ServiceDep,
+        verifier: EventVerifierDep,
+        event: Annotated[dict[str, Any], Body()],
     ) -> dict[str, str]:
+        refused = verifier.passes(event, producer=hub, topic=TASK_COMPLETED_TOPIC)
+        if refused is not None:  # Dapr drops it; nothing is recorded from it
+            log.warning("dropping task.completed event %s: %s", event.get("id"), refused)
+            return {"status": "DROP"}
         try:
             envelope = CloudEvent[TaskCompleted].model_validate(event)
         except ValidationError as exc:

@@ -65,5 +65,5 @@ def build_app(settings: SummarizerSettings | None = None, dapr: DaprPort | None 
     app = create_agent_app(
         agent=AGENT, settings=settings, answer=answer, routers=[router], setup=setup, dapr=dapr
     )
-    subscribe(app, settings.pubsub)
+    subscribe(app, settings.pubsub, settings.hub_app_id)
     return app

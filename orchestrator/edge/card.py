@@ -32,6 +32,7 @@ from typing import Any
 from a2a.types import AgentCard
 from google.protobuf.json_format import ParseDict
 
+from chassis.card_signing import sign_own_card
 from orchestrator.ports import AgentSkill
 from orchestrator.settings import OrchestratorSettings
 
@@ -229,4 +230,4 @@ class HubCard:
         public = ParseDict(raw, AgentCard())
         raw["skills"] = [HUB_SKILL, *merged]
         raw["capabilities"]["extensions"] = [_task_extension(skills)]
-        return public, ParseDict(raw, AgentCard())
+        return sign_own_card(public, settings), sign_own_card(ParseDict(raw, AgentCard()), settings)

@@ -14,6 +14,7 @@ from chassis.contract import CloudEvent, RegistrationMessage, agent_registry_top
 from chassis.dapr import DaprError
 from chassis.errors import BadRequestError
 from chassis.problems import problem_responses
+from chassis.provenance import EventVerifierDep
 from chassis.subscriptions import subscriptions
 from orchestrator.deps import OperatorDep, RegistryDep, require_caller, require_operator
 from orchestrator.registry.evaluation import EvaluationState
@@ -156,12 +157,21 @@ def _registration_handler(agent: str) -> Callable[..., Coroutine[Any, Any, dict[
     `source` (whatever a message written straight into Redis says)."""
 
     async def on_registration(
-        registry: RegistryDep, event: Annotated[dict[str, Any], Body()]
+        registry: RegistryDep,
+        verifier: EventVerifierDep,
+        event: Annotated[dict[str, Any], Body()],
     ) -> dict[str, str]:
         try:
             envelope = CloudEvent[RegistrationMessage].model_validate(event)
         except ValidationError as exc:
             log.warning("dropping malformed registration: %s", exc.errors()[:3])
+            return {"status": "DROP"}
+        refused = verifier.passes(event, producer=agent, topic=agent_registry_topic(agent))
+        if refused is not None:
+            try:
+                await registry.refuse_message(agent, refused)
+            except DaprError:
+                return {"status": "RETRY"}
             return {"status": "DROP"}
         try:
             await registry.handle(envelope.data, sender=agent)

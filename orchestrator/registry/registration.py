@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from chassis.card import CARD_PATH, HubspokeCard
+from chassis.card_signing import CardSignatureRefused, verify_card_json
 from chassis.contract import RegistrationKind, RegistrationMessage
 from chassis.dapr import DaprError, DaprPort, FailedHop, InvocationFailed
 from chassis.errors import ConflictError, UnprocessableError, UpstreamError
@@ -51,8 +55,10 @@ class Registrations:
         consider: Callable[[AgentRecord | None], None],
         verify_cards: bool,
         probe_timeout_s: float,
+        card_keys: Mapping[str, Ed25519PublicKey] | None = None,
     ) -> None:
         self._known = known
+        self._card_keys = card_keys  # None: card signatures are not checked
         self._dapr = dapr
         self._allowlist = allowlist
         self._consider = consider
@@ -69,6 +75,10 @@ class Registrations:
         at a time per sender). A message naming another app changes nothing and is refused."""
         async with self._senders.setdefault(sender, asyncio.Lock()):
             await self._handle(message, sender)
+
+    async def refuse_message(self, sender: str, reason: str) -> None:
+        """Keep why a message on `agents.registry.<sender>` was not acted on."""
+        await self._refuse(Refusal(app_id=sender, reason=reason, at=self._known.now()))
 
     async def _handle(self, message: RegistrationMessage, sender: str) -> None:
         now = self._known.now()
@@ -89,6 +99,7 @@ class Registrations:
             card = check_card(message.card, sender=sender, policy=self._known.policy, now=now)
             known = self._known.records.get(sender)
             if known is None or known.card != message.card:
+                self._check_signature(message.card, sender, now)
                 await self._verify(card, message.card)
         except CardRefusedError as refused:
             await self._refuse(refused.refusal)
@@ -143,6 +154,15 @@ class Registrations:
                 )
             )
 
+    def _check_signature(self, card: Any, app_id: str, now: datetime) -> None:
+        """Refuse a card not signed by `app_id`'s own key (when signatures are checked)."""
+        if self._card_keys is None:
+            return
+        try:
+            verify_card_json(card, app_id, self._card_keys)
+        except CardSignatureRefused as exc:
+            raise CardRefusedError(Refusal(app_id=app_id, reason=exc.reason, at=now)) from None
+
     async def _refuse(self, refusal: Refusal) -> None:
         log.warning("registration refused: %s", refusal.reason, extra={"app_id": refusal.app_id})
         await self._known.store.set_refusal(refusal.app_id, refusal)
@@ -180,6 +200,7 @@ class Registrations:
         now = self._known.now()
         try:
             card = check_card(raw, sender=app_id, policy=self._known.policy, now=now)
+            self._check_signature(raw, app_id, now)
         except CardRefusedError as refused:
             await self._refuse(refused.refusal)
             raise

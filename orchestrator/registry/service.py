@@ -15,8 +15,10 @@ and shares one `KnownAgents` (known.py), this replica's view of the records:
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from packaging.specifiers import SpecifierSet
 
 from chassis.dapr import DaprPort
@@ -67,6 +69,7 @@ class RegistryService:
         allowlist: ExternalAllowlist | None = None,
         examples: ExampleRunner | None = None,
         evaluation_limits: EvaluationLimits | None = None,
+        card_keys: Mapping[str, Ed25519PublicKey] | None = None,
     ) -> None:
         """`examples` runs cards' evaluation examples; without it none are run and every
         card version passes as it registers (evaluation switched off)."""
@@ -80,6 +83,7 @@ class RegistryService:
             consider=self._consider,
             verify_cards=verify_cards,
             probe_timeout_s=probe_timeout_s,
+            card_keys=card_keys,
         )
         self._liveness = Liveness(
             self._known, dapr=dapr, consider=self._consider, probe_timeout_s=probe_timeout_s
@@ -97,6 +101,7 @@ class RegistryService:
         )
         # What other code calls: registrations, liveness and routing as their modules do.
         self.handle = self._registrations.handle
+        self.refuse_message = self._registrations.refuse_message
         self.register_pull = self._registrations.register_pull
         self.register_external = self._registrations.register_external
         self.remove = self._registrations.remove

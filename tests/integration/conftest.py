@@ -16,9 +16,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, TypedDict, Unpack
 
+import httpx
 import pytest
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
+from chassis.signatures import EventSigner, load_private_key
 from launcher import LocalStack, StackOptions
 from launcher.agents import agent_ids, load_agents
 from launcher.runfile import AppSpec, load_runfile
@@ -86,6 +88,31 @@ def wait_registered(
             if time.monotonic() > deadline:
                 pytest.fail(f"agents {app_ids} not routable in the registry: {agents}")
             time.sleep(0.1)
+
+
+def app_signer(stack: LocalStack, app_id: str) -> EventSigner:
+    """`app_id`'s own message signer, with the key the launcher gave it."""
+    return EventSigner(app_id, load_private_key(stack.signing_keys.private[app_id]))
+
+
+def publish_as(
+    stack: LocalStack,
+    app_id: str,
+    topic: str,
+    data: Any,
+    message_id: str | None = None,
+    *,
+    component: str = "pubsub",
+) -> httpx.Response:
+    """Publish `data` through `app_id`'s own sidecar, signed with its key as the app
+    itself would (`chassis.signatures`)."""
+    event = app_signer(stack, app_id).envelope(topic, json.dumps(data).encode(), message_id)
+    with stack.client(app_id, sidecar=True) as sidecar:
+        return sidecar.post(
+            f"/v1.0/publish/{component}/{topic}",
+            content=event,
+            headers={"content-type": "application/cloudevents+json"},
+        )
 
 
 def redis_cli(stack: LocalStack, *command: str, user: str | None = None) -> str:

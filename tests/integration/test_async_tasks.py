@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from typing import Any
@@ -11,6 +10,7 @@ import pytest
 
 from launcher import LocalStack
 from tests.integration.a2a_calls import A2A_HEADERS, status_text, step_body, task_of
+from tests.integration.conftest import publish_as
 
 
 def wait_final(stack: LocalStack, task_id: str, timeout_s: float = 20) -> dict[str, Any]:
@@ -38,14 +38,8 @@ def wait_dead_letter(stack: LocalStack, message_id: str, timeout_s: float = 20) 
 
 
 def publish(stack: LocalStack, component: str, topic: str, data: Any, message_id: str) -> None:
-    """Publish through the orchestrator's own sidecar (its publishing scopes apply)."""
-    with stack.client("orchestrator", sidecar=True) as sidecar:
-        response = sidecar.post(
-            f"/v1.0/publish/{component}/{topic}",
-            content=json.dumps(data),
-            headers={"content-type": "application/json"},
-            params={"metadata.cloudevent.id": message_id},
-        )
+    """Publish through the orchestrator's own sidecar (its publishing scopes apply), signed."""
+    response = publish_as(stack, "orchestrator", topic, data, message_id, component=component)
     assert response.status_code == 204, response.text
 
 

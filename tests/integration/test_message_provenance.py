@@ -12,6 +12,13 @@ could not derive it; the test reads it with the operator's key). The forgery
 goes in first; then the step is approved, sent to units, and must end with
 units' own answer.
 
+Every app signs what it publishes (`chassis.signatures`); the attacker holds
+the calculator's signing key too, so what it publishes is signed with it. A
+writer who can append to another app's stream (on a cache without Redis 7 ACL
+selectors; here the orchestrator's Redis user stands in for one) still cannot
+produce that app's signature: the signature tests write there unsigned,
+signed with another app's key, or signed and then changed.
+
 The stock knowledge agent is replaced by a test agent under its app-id
 (bulky_agent.py) that answers as many characters as asked: a 3 MiB result
 against the orchestrator's 1 MiB body limit.
@@ -24,17 +31,21 @@ import re
 import secrets
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from chassis.card_signing import sign_card_json
+from chassis.signatures import load_private_key
 from launcher import LocalStack
 from tests.integration.conftest import (
     FAST_REGISTRY,
     agent_spec,
+    app_signer,
     module_stack,
+    publish_as,
     redis_cli,
     topic_events,
 )
@@ -162,15 +173,19 @@ def xadd(stack: LocalStack, stream: str, event: str) -> str:
     return redis_cli(stack, "XADD", stream, "*", "data", event, user=ATTACKER)
 
 
+def signed_event(
+    stack: LocalStack, app_id: str, topic: str, data: Any, message_id: str
+) -> dict[str, Any]:
+    """A CloudEvent signed by `app_id` for `topic`, as Dapr's pubsub.redis stores it."""
+    envelope = app_signer(stack, app_id).envelope(topic, json.dumps(data).encode(), message_id)
+    event: dict[str, Any] = json.loads(envelope)
+    return {**event, "topic": topic, "pubsubname": "pubsub"}
+
+
 def publish(stack: LocalStack, topic: str, data: Any, message_id: str) -> int:
-    """Publish through the attacker's own sidecar (its Dapr API token); the HTTP status."""
-    with stack.client(ATTACKER, sidecar=True) as sidecar:
-        response = sidecar.post(
-            f"/v1.0/publish/pubsub/{topic}",
-            json=data,
-            params={"metadata.cloudevent.id": message_id},
-        )
-    return response.status_code
+    """Publish through the attacker's own sidecar (its Dapr API token), signed with its
+    own key, as the chassis does; the HTTP status."""
+    return publish_as(stack, ATTACKER, topic, data, message_id).status_code
 
 
 def dead_letter(stack: LocalStack, message_id: str) -> dict[str, Any]:
@@ -194,9 +209,8 @@ def test_a_result_written_into_redis_with_an_agents_user_answers_no_other_agents
         assert "NOPERM" in xadd(stack, stream, claim), stream
     # Its own stream does; whatever a message there claims, it is the calculator's word.
     message_id = secrets.token_hex(8)
-    own = cloud_event(
-        message_id, VICTIM, "agent.results.calculator", result(task_id, step_id, VICTIM)
-    )
+    claimed = result(task_id, step_id, VICTIM)
+    own = json.dumps(signed_event(stack, ATTACKER, "agent.results.calculator", claimed, message_id))
     assert "NOPERM" not in xadd(stack, "agent.results.calculator", own)
     letter = dead_letter(stack, message_id)
     assert letter["topic"] == "agent.results.calculator"
@@ -299,6 +313,110 @@ def test_a_result_too_large_for_its_subscriber_is_refused_at_publish_with_a_dead
     size = re.search(r"a message of (\d+) bytes", letter["reason"])
     assert size is not None, letter["reason"]
     assert int(size.group(1)) > 3 * 1024 * 1024
+
+
+def forgeries(stack: LocalStack, producer: str, topic: str, data: Any) -> dict[str, str]:
+    """Message id -> CloudEvent (JSON) for `topic`: unsigned, signed by the attacker's key,
+    and signed by `producer` then changed."""
+    unsigned = cloud_event(secrets.token_hex(8), producer, topic, data)
+    by_attacker = signed_event(stack, ATTACKER, topic, data, secrets.token_hex(8))
+    changed = signed_event(stack, producer, topic, data, secrets.token_hex(8))
+    changed["data"] = {**changed["data"], "taskId": f"{changed['data']['taskId']}-changed"}
+    events = [unsigned, json.dumps(by_attacker), json.dumps(changed)]
+    return {json.loads(e)["id"]: e for e in events}
+
+
+def test_a_result_not_signed_by_its_topics_agent_is_dead_lettered_and_answers_nothing(
+    stack: LocalStack,
+) -> None:
+    task_id, step_id = waiting_units_step(stack)
+    # A writer the transport lets append to units' results stream (its user may here).
+    forged = forgeries(stack, VICTIM, "agent.results.units", result(task_id, step_id, VICTIM))
+    for event in forged.values():
+        assert "NOPERM" not in redis_cli(
+            stack, "XADD", "agent.results.units", "*", "data", event, user="orchestrator"
+        )
+    reasons = {message_id: dead_letter(stack, message_id)["reason"] for message_id in forged}
+    unsigned, by_attacker, changed = reasons.values()
+    assert unsigned == "signature: none on a message of 'units''s topic agent.results.units"
+    for reason in (by_attacker, changed):
+        assert reason.startswith("signature: not 'units''s for this message"), reason
+
+    assert_answered_by_units(approve_and_finish(stack, task_id, step_id))
+
+
+def test_work_not_signed_by_the_hub_is_refused_by_the_units_agent(stack: LocalStack) -> None:
+    task_id, step_id = waiting_units_step(stack)
+    work = {
+        "taskId": task_id,
+        "stepId": secrets.token_hex(16),
+        "agent": VICTIM,
+        "deadline": (datetime.now(UTC) + timedelta(minutes=5)).isoformat(),
+        "request": {"message": {"messageId": "m", "role": "ROLE_USER", "parts": [{"text": "x"}]}},
+    }
+    forged = forgeries(stack, "orchestrator", "agent.requests.units", work)
+    for event in forged.values():
+        assert "NOPERM" not in redis_cli(
+            stack, "XADD", "agent.requests.units", "*", "data", event, user="orchestrator"
+        )
+    # Units drops each; its sidecar moves it to units' dead letters, where the hub
+    # records it without failing anything (it is neither units' nor the hub's).
+    for message_id in forged:
+        letter = dead_letter(stack, message_id)
+        assert letter["source"] == VICTIM, letter
+        assert letter["reason"].startswith("refused, not acted on: signature"), letter
+    dropped = {
+        line.get("eventId"): line.get("reason", "")
+        for line in log_lines(stack, VICTIM)
+        if line.get("msg") == "dropping work message"
+    }
+    for message_id in forged:
+        assert dropped.get(message_id, "").startswith("signature: "), dropped
+
+    assert_answered_by_units(approve_and_finish(stack, task_id, step_id))
+
+
+def test_a_card_not_signed_by_its_own_apps_key_is_refused_at_registration(
+    stack: LocalStack,
+) -> None:
+    """Every agent here registered with a signed card (units' signed in TypeScript); a
+    card changed after signing, unsigned, or signed with another app's key is refused."""
+    for app_id in (VICTIM, ATTACKER, "summarizer"):
+        assert get(stack, f"/v1/agents/{app_id}")["health"] == "healthy", app_id
+    with stack.client(ATTACKER) as calculator:
+        card = calculator.get("/.well-known/agent-card.json").json()
+    assert card["signatures"], card
+    unsigned = {key: value for key, value in card.items() if key != "signatures"}
+    changed = {**card, "description": "Answers everything, and converts units too."}
+    by_units = sign_card_json(
+        unsigned, VICTIM, load_private_key(stack.signing_keys.private[VICTIM])
+    )
+    expected = {
+        "card signature: the card of 'calculator' is not signed": unsigned,
+        "card signature: no signature on the card is 'calculator''s": changed,
+    }
+    for forged in [*expected.values(), by_units]:
+        message = {
+            "kind": "register",
+            "app_id": ATTACKER,
+            "instance_id": "forged",
+            "card": forged,
+            "sent_at": datetime.now(UTC).isoformat(),
+        }
+        assert publish(stack, "agents.registry.calculator", message, secrets.token_hex(8)) in (
+            200,
+            204,
+        )
+
+    def refused() -> list[str]:
+        said = [line.get("msg", "") for line in log_lines(stack, "orchestrator")]
+        found = [m for m in said if "card signature" in m and "calculator" in m]
+        return (
+            found if all(any(r in m for m in found) for r in expected) and len(found) >= 3 else []
+        )
+
+    wait_for(stack, "the forged cards refused", refused)
+    assert get(stack, f"/v1/agents/{ATTACKER}/card")["description"] == card["description"]
 
 
 def units_instance(stack: LocalStack) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from launcher import LocalStack
-from tests.integration.conftest import AGENTS, FAST_REGISTRY, wait_registered
+from tests.integration.conftest import AGENTS, FAST_REGISTRY, publish_as, wait_registered
 
 UNHEALTHY_AFTER_S = float(FAST_REGISTRY["ORCHESTRATOR_UNHEALTHY_AFTER_SECONDS"])
 REMOVE_AFTER_S = float(FAST_REGISTRY["ORCHESTRATOR_REMOVE_AFTER_SECONDS"])
@@ -41,8 +41,7 @@ def publish_calculator_message(stack: LocalStack, *, via: str, kind: str, instan
         "card": card,
         "sent_at": datetime.now(UTC).isoformat(),
     }
-    with stack.client(via, sidecar=True) as sidecar:
-        response = sidecar.post(f"/v1.0/publish/pubsub/agents.registry.{via}", json=message)
+    response = publish_as(stack, via, f"agents.registry.{via}", message)
     assert response.status_code == 204, response.text
 
 

@@ -21,7 +21,7 @@ from google.protobuf.json_format import ParseDict
 
 from launcher import LocalStack
 from launcher.traces import load_spans, waterfall
-from tests.integration.conftest import topic_events, wait_registered
+from tests.integration.conftest import publish_as, topic_events, wait_registered
 from tests.integration.test_boundaries import denied, not_served
 from tests.integration.test_observability import log_lines
 
@@ -171,14 +171,10 @@ def work_message(text: str, step_id: str, task_id: str) -> dict[str, Any]:
 def test_async_work_is_answered_on_its_results_topic_once_per_step(stack: LocalStack) -> None:
     step_id, task_id = secrets.token_hex(16), secrets.token_hex(16)
     work = work_message("convert 3 cups to ml", step_id, task_id)
-    with stack.client("orchestrator", sidecar=True) as sidecar:
-        for attempt in range(2):  # the same step sent again (a restarted orchestrator)
-            reply = sidecar.post(
-                f"/v1.0/publish/pubsub/agent.requests.{APP}",
-                json=work,
-                params={"metadata.cloudevent.id": f"{step_id}-{attempt}"},
-            )
-            assert reply.status_code == 204, reply.text
+    for attempt in range(2):  # the same step sent again (a restarted orchestrator)
+        topic = f"agent.requests.{APP}"
+        reply = publish_as(stack, "orchestrator", topic, work, f"{step_id}-{attempt}")
+        assert reply.status_code == 204, reply.text
 
     deadline = time.monotonic() + 60
     while True:

@@ -381,3 +381,21 @@ def test_the_azure_access_policies_are_the_local_redis_acl_rules() -> None:
         assert quoted.endswith("'")
         policies[app] = quoted[1:-1]
     assert policies == {app: acl_rules(app, "orchestrator") for app in SERVICES}
+
+
+@pytest.mark.parametrize("overlay", ["dev", "aks"])
+def test_every_app_signs_with_its_own_key_and_verifies_with_everyones(overlay: str) -> None:
+    apps = ("orchestrator", "calculator", "summarizer", "knowledge", "units")
+    deployments = by_kind(overlay, "Deployment")
+    for name in apps:
+        deployment = deployments[name]
+        [app] = [
+            c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == name
+        ]
+        env = {e["name"]: e for e in app["env"]}
+        key = env["HUBSPOKE_SIGNING_KEY"]["valueFrom"]["secretKeyRef"]
+        assert key == {"name": f"{name}-signing-key", "key": "key"}, name
+        public = env["HUBSPOKE_SIGNING_PUBLIC_KEYS"]["valueFrom"]["secretKeyRef"]
+        assert public == {"name": "signing-public-keys", "key": "keys"}, name
+        # Verification stays on (its default): nothing may turn it off here.
+        assert "HUBSPOKE_VERIFY_SIGNATURES" not in env, name

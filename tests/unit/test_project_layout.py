@@ -39,12 +39,14 @@ def _imports(path: Path) -> set[str]:
 PURE_CHASSIS = {
     "chassis.batching",
     "chassis.card",
+    "chassis.card_signing",
     "chassis.contract",
     "chassis.dapr",
     "chassis.documents",
     "chassis.errors",
     "chassis.paths",
     "chassis.settings",
+    "chassis.signatures",
     "chassis.skills",
     "chassis.work",
 }

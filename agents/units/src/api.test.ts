@@ -9,6 +9,7 @@ import { createApi, eventsRoute } from './api.ts';
 import { buildCard } from './card.ts';
 import { UnitsExecutor } from './executor.ts';
 import { WorkInbox } from './inbox.ts';
+import { EventVerifier } from './signatures.ts';
 import { loadSettings } from './settings.ts';
 import { FakeDapr, silent } from './testing.ts';
 
@@ -21,7 +22,10 @@ const app = createApi({
   appId: 'units',
   card,
   handler,
-  inbox: new WorkInbox({ dapr, handler, store: 'statestore', pubsub: 'pubsub', appId: 'units', log: silent }),
+  inbox: new WorkInbox({
+    dapr, handler, store: 'statestore', pubsub: 'pubsub', appId: 'units',
+    verifier: new EventVerifier('{}', false), hub: 'orchestrator', log: silent,
+  }),
   pubsub: 'pubsub',
   appApiToken: TOKEN,
   maxRequestBytes: 4096,

@@ -9,6 +9,7 @@
 import type { Tracer } from '@opentelemetry/api';
 
 import { APP_TOKEN_HEADER, MAX_MESSAGE_BYTES } from './contract.ts';
+import type { EventSigner } from './signatures.ts';
 import { inClientSpan } from './telemetry.ts';
 
 /** The sidecar did not do what was asked (unreachable, or an HTTP error). */
@@ -47,14 +48,22 @@ export class DaprSidecar implements DaprPort {
     port: number,
     private readonly token: string | undefined,
     private readonly tracer: Tracer,
+    /** Signs every message published (chassis/signatures.py's scheme); undefined = unsigned. */
+    private readonly signer?: EventSigner,
   ) {
     this.base = `http://127.0.0.1:${port}`;
   }
 
-  private async send(name: string, method: string, path: string, body?: unknown): Promise<Response> {
+  private async send(
+    name: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.token !== undefined) headers[APP_TOKEN_HEADER] = this.token;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (body !== undefined) headers['content-type'] = contentType;
     return inClientSpan(this.tracer, name, headers, async (span) => {
       let reply: Response;
       try {
@@ -74,11 +83,17 @@ export class DaprSidecar implements DaprPort {
 
   async publish(pubsub: string, topic: string, data: unknown, metadata: Record<string, string> = {}): Promise<void> {
     checkMessageSize(topic, data);
+    const { 'cloudevent.id': eventId, ...rest } = metadata;
+    // Our own envelope when signing: Dapr keeps a CloudEvent's extension attributes.
+    const signed = this.signer?.envelope(topic, data, eventId);
     const query = new URLSearchParams(
-      Object.entries(metadata).map(([key, value]): [string, string] => [`metadata.${key}`, value]),
+      Object.entries(signed === undefined ? metadata : rest).map(([key, value]): [string, string] => [`metadata.${key}`, value]),
     ).toString();
     const path = `/v1.0/publish/${encodeURIComponent(pubsub)}/${encodeURIComponent(topic)}`;
-    const reply = await this.send(`publish ${topic}`, 'POST', query ? `${path}?${query}` : path, data);
+    const target = query ? `${path}?${query}` : path;
+    const reply = signed === undefined
+      ? await this.send(`publish ${topic}`, 'POST', target, data)
+      : await this.send(`publish ${topic}`, 'POST', target, signed, 'application/cloudevents+json');
     if (!reply.ok) {
       throw new DaprError(`publishing to ${pubsub}/${topic}: HTTP ${reply.status} ${await reply.text()}`);
     }

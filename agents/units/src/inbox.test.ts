@@ -8,17 +8,15 @@ import { UnitsExecutor } from './executor.ts';
 import { WorkInbox } from './inbox.ts';
 import { loadSettings } from './settings.ts';
 import { DaprError } from './dapr.ts';
+import { EventSigner, EventVerifier } from './signatures.ts';
 import { FakeDapr, silent } from './testing.ts';
 
 const STEP = 'c'.repeat(32);
+const HUB = new EventSigner('orchestrator', Buffer.alloc(32, 1).toString('base64url'));
+const HUB_PUBLIC = 'iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w';
 
 function event(text: string, overrides: Record<string, unknown> = {}) {
-  return {
-    id: 'event-1',
-    source: 'orchestrator',
-    type: 'com.dapr.event.sent',
-    specversion: '1.0',
-    data: {
+  return HUB.envelope('agent.requests.units', {
       taskId: 'task-1',
       stepId: STEP,
       agent: 'units',
@@ -27,8 +25,7 @@ function event(text: string, overrides: Record<string, unknown> = {}) {
         message: { messageId: STEP, contextId: 'task-1', role: 'ROLE_USER', parts: [{ text }] },
       },
       ...overrides,
-    },
-  };
+  }, 'event-1');
 }
 
 let dapr: FakeDapr;
@@ -47,7 +44,10 @@ beforeEach(() => {
     cancelTask: executor.cancelTask.bind(executor),
   };
   const handler = new DefaultRequestHandler(buildCard(loadSettings({})), new InMemoryTaskStore(), counted);
-  inbox = new WorkInbox({ dapr, handler, store: 'statestore', pubsub: 'pubsub', appId: 'units', log: silent });
+  const verifier = new EventVerifier(JSON.stringify({ orchestrator: HUB_PUBLIC }));
+  inbox = new WorkInbox({
+    dapr, handler, store: 'statestore', pubsub: 'pubsub', appId: 'units', verifier, hub: 'orchestrator', log: silent,
+  });
 });
 
 function state(result: unknown): string {
@@ -55,6 +55,19 @@ function state(result: unknown): string {
 }
 
 describe('WorkInbox', () => {
+  it('drops work the hub did not sign, or that was changed after signing, without working on it', async () => {
+    const signed = event('convert 5 km to miles');
+    const tampered = { ...signed, data: { ...(signed.data as Record<string, unknown>), taskId: 'task-2' } };
+    const { hubspokesig: _dropped, ...unsigned } = signed;
+    const stranger = new EventSigner('calculator', Buffer.alloc(32, 2).toString('base64url'));
+    const forged = stranger.envelope('agent.requests.units', signed.data, 'event-1');
+    for (const message of [tampered, unsigned, forged]) {
+      assert.equal(await inbox.handle(message), 'DROP');
+    }
+    assert.equal(executions, 0);
+    assert.equal(dapr.published.length, 0);
+  });
+
   it('answers work on its own agent.results.units with the task, keyed by the event id', async () => {
     assert.equal(await inbox.handle(event('convert 5 km to miles')), 'SUCCESS');
     assert.equal(dapr.published.length, 1);

@@ -21,6 +21,7 @@ import type { Logger } from 'pino';
 import {
   MalformedWork,
   agentDeadLetterTopic,
+  agentRequestsTopic,
   agentResultsTopic,
   parseWork,
   type AgentResult,
@@ -28,6 +29,7 @@ import {
   type WorkGivenUp,
 } from './contract.ts';
 import { DaprError, MessageTooLarge, type DaprPort } from './dapr.ts';
+import type { EventVerifier } from './signatures.ts';
 
 export type DeliveryStatus = 'SUCCESS' | 'RETRY' | 'DROP';
 
@@ -55,6 +57,9 @@ export class WorkInbox {
       store: string;
       pubsub: string;
       appId: string;
+      /** Checks that the hub (`hub`) signed the work; a refused message is dropped. */
+      verifier: EventVerifier;
+      hub: string;
       log: Logger;
     },
   ) {}
@@ -69,6 +74,13 @@ export class WorkInbox {
     } catch (error) {
       if (!(error instanceof MalformedWork)) throw error;
       log.warn({ eventId, reason: error.message }, 'dropping malformed work message');
+      return 'DROP';
+    }
+    // Only the hub gives work: Dapr moves a refused message to our dead-letter topic,
+    // where the hub records it without failing any step (it is not the hub's).
+    const refused = this.opts.verifier.refusal(event, this.opts.hub, agentRequestsTopic(this.opts.appId));
+    if (refused !== undefined) {
+      log.warn({ eventId, reason: refused }, 'dropping work message');
       return 'DROP';
     }
     if (work.agent !== this.opts.appId) {

@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import { createApi } from './api.ts';
 import { AGENT_VERSION, buildCard } from './card.ts';
 import { DaprSidecar } from './dapr.ts';
+import { EventSigner, EventVerifier } from './signatures.ts';
 import { UnitsExecutor } from './executor.ts';
 import { WorkInbox } from './inbox.ts';
 import { createLogger } from './logs.ts';
@@ -27,10 +28,17 @@ async function main(): Promise<void> {
   const secrets = [settings.appApiToken, settings.daprApiToken].filter((s): s is string => s !== undefined);
   const log = createLogger({ service: settings.appId, level: settings.logLevel, secrets });
 
-  const card = buildCard(settings);
+  const signer = settings.signingKey === undefined ? undefined : new EventSigner(settings.appId, settings.signingKey);
+  const built = buildCard(settings);
+  const card = signer === undefined ? built : signer.signCard(built);
   // Tasks live only for the call that runs them (blocking, one step each): memory suffices.
   const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), new UnitsExecutor(log.child({ logger: 'executor' })));
-  const dapr = new DaprSidecar(settings.daprHttpPort, settings.daprApiToken, telemetry.tracer);
+  if (settings.signingKey === undefined) log.warn('no HUBSPOKE_SIGNING_KEY: messages go out unsigned');
+  if (!settings.verifySignatures) {
+    log.warn('HUBSPOKE_VERIFY_SIGNATURES is off: work is taken without checking who signed it');
+  }
+  const verifier = new EventVerifier(settings.signingPublicKeys, settings.verifySignatures);
+  const dapr = new DaprSidecar(settings.daprHttpPort, settings.daprApiToken, telemetry.tracer, signer);
   const inbox = settings.asyncWork
     ? new WorkInbox({
         dapr,
@@ -38,6 +46,8 @@ async function main(): Promise<void> {
         store: settings.stateStore,
         pubsub: settings.pubsub,
         appId: settings.appId,
+        verifier,
+        hub: settings.hubAppId,
         log: log.child({ logger: 'inbox' }),
       })
     : undefined;

@@ -39,6 +39,14 @@ export interface Settings {
   providerUrl: string;
   /** Take asynchronous work from agent.requests.<app-id>. */
   asyncWork: boolean;
+  /** The app's Ed25519 private key (base64url, raw) that signs what it publishes and its card; undefined = unsigned. */
+  signingKey: string | undefined;
+  /** JSON object, app id -> Ed25519 public key (base64url, raw): whose signatures this app accepts. */
+  signingPublicKeys: string;
+  /** Refuse messages not signed by their topic's owner; off only with a warning at start. */
+  verifySignatures: boolean;
+  /** The orchestrator's app-id: the one producer of this agent's work messages. */
+  hubAppId: string;
   /** OTLP/HTTP base URL (the launcher's receiver, or a collector); undefined = export nothing. */
   otlpEndpoint: string | undefined;
   /** How long spans wait to be exported in a batch, in ms (the launcher sets 500). */
@@ -104,6 +112,10 @@ export function loadSettings(env: Env = process.env): Settings {
     owner: text(env, 'HUBSPOKE_AGENT_OWNER', 'hubspoke'),
     providerUrl: text(env, 'HUBSPOKE_PROVIDER_URL', 'https://github.com/hubspoke/hubspoke'),
     asyncWork: flag(env, 'HUBSPOKE_ASYNC_WORK', true),
+    signingKey: optional(env, 'HUBSPOKE_SIGNING_KEY'),
+    signingPublicKeys: text(env, 'HUBSPOKE_SIGNING_PUBLIC_KEYS', '{}'),
+    verifySignatures: flag(env, 'HUBSPOKE_VERIFY_SIGNATURES', true),
+    hubAppId: text(env, 'HUBSPOKE_HUB_APP_ID', 'orchestrator'),
     otlpEndpoint: optional(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
     // The standard variable; the OTel JS 3.x batch processor no longer reads it itself.
     spanExportDelayMs: number(env, 'OTEL_BSP_SCHEDULE_DELAY', 5000, 0, 600_000),

@@ -14,6 +14,7 @@ import chassis.claims
 from chassis.card import A2A_PATH
 from chassis.contract import agent_results_topic
 from chassis.inbox import WorkInbox
+from chassis.signatures import EventVerifier
 from chassis.testing import InMemoryDapr
 from tests.unit.chassis.test_inbox import work
 
@@ -53,6 +54,10 @@ async def inbox(dapr: InMemoryDapr, agent: CountingAgent) -> AsyncIterator[WorkI
         app_id="calculator",
         app=agent.app,
         app_token=None,
+        verifier=EventVerifier(
+            {}, enabled=False
+        ),  # signatures: tests/unit/chassis/test_signatures.py
+        hub="orchestrator",
     )
     yield inbox
     await inbox.aclose()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from agents.calculator.main import AGENT as CALCULATOR
+from chassis.card_signing import sign_card_json
+from chassis.signatures import load_private_key, new_key_pair
 from chassis.testing import InMemoryDapr
 from tests.unit.orchestrator.conftest import (
     card_for,
@@ -233,3 +236,35 @@ def test_registering_the_hubs_own_app_id_is_refused_before_any_call(dapr: InMemo
         assert "reserved" in response.json()["detail"]
         assert client.get("/v1/agents/orchestrator").status_code == 404
     assert [call for call in dapr.invocations if call[0] == "orchestrator"] == []
+
+
+def test_pull_registration_refuses_a_card_not_signed_by_the_apps_own_key(
+    dapr: InMemoryDapr,
+) -> None:
+    quiet_private, quiet_public = new_key_pair()
+    other_private, other_public = new_key_pair()
+    card = card_for(CALCULATOR, "quiet")
+    served = {
+        "quiet": sign_card_json(card, "quiet", load_private_key(quiet_private)),
+        "unsigned": card_for(CALCULATOR, "unsigned"),
+        "borrowed": sign_card_json(
+            card_for(CALCULATOR, "borrowed"), "other", load_private_key(other_private)
+        ),
+    }
+    for app_id, body in served.items():
+
+        async def serve(_: Any, body: Any = body) -> Any:
+            return body
+
+        dapr.agents[f"{app_id}/.well-known/agent-card.json"] = serve
+    keys = {"quiet": quiet_public, "unsigned": quiet_public, "borrowed": quiet_public}
+    settings = orchestrator_settings(
+        verify_signatures=True, signing_public_keys=json.dumps({**keys, "other": other_public})
+    )
+    with public_client(dapr, settings) as client:
+        assert client.post("/v1/agents", json={"app_id": "quiet"}).status_code == 201
+        for app_id, why in (("unsigned", "is not signed"), ("borrowed", "another key")):
+            refused = client.post("/v1/agents", json={"app_id": app_id})
+            assert refused.status_code == 422, refused.text
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert why in refused.json()["detail"], refused.json()
