@@ -7,10 +7,10 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import httpx
 from fastapi import FastAPI
-from semantic_kernel.connectors.ai.chat_completion_client_base import ChatCompletionClientBase
 
 from chassis import DaprPort, create_app
 from chassis.contract import TASK_COMPLETED_TOPIC
@@ -21,9 +21,8 @@ from orchestrator.auth import build_authenticator
 from orchestrator.console import api as console_api
 from orchestrator.edge import a2a_api
 from orchestrator.metrics import observe_registry
-from orchestrator.planning.chat_services import build_chat_service
-from orchestrator.planning.planner import Planner
-from orchestrator.ports import ExampleRunner, TaskPolicy
+from orchestrator.planning.deferred import DeferredPlanner
+from orchestrator.ports import ExampleRunner, SkillCall, TaskPlanner, TaskPolicy
 from orchestrator.registry import api as agents_api
 from orchestrator.registry.allowlist import ExternalAllowlist
 from orchestrator.registry.evaluator import EvaluationLimits
@@ -48,6 +47,11 @@ from orchestrator.tasks.step_results import StepResults
 from orchestrator.tasks.store import DeadLetterLog, TaskRepository
 from orchestrator.tasks.traces import TraceQuery
 from orchestrator.tasks.transports import InvocationTransport, PubSubTransport
+
+if TYPE_CHECKING:
+    from semantic_kernel.connectors.ai.chat_completion_client_base import (
+        ChatCompletionClientBase,
+    )
 
 __all__ = ["build_app", "build_task_service"]
 
@@ -82,7 +86,7 @@ def build_task_service(
     dapr: DaprPort,
     registry: RegistryService,
     results: StepResults,
-    chat_service: ChatCompletionClientBase,
+    chat_service: ChatCompletionClientBase | None,
     a2a: A2AInvoker,
     recent: RecentTasks | None = None,
     approvals: ApprovalIndex | None = None,
@@ -102,7 +106,7 @@ def build_task_service(
         dapr=dapr,
         tasks=TaskRepository(dapr, settings.state_store, recent),
         agents=registry,
-        planner=lambda invoke: Planner(chat_service, invoke),
+        planner=lambda invoke: DeferredPlanner(lambda: _planner(settings, chat_service, invoke)),
         invocation=invocation,
         messaging=messaging,
         pubsub=settings.pubsub,
@@ -119,6 +123,18 @@ def build_task_service(
         ),
         on_pause=None if approvals is None else approvals.note,
     )
+
+
+def _planner(
+    settings: OrchestratorSettings,
+    chat_service: ChatCompletionClientBase | None,
+    invoke: SkillCall,
+) -> TaskPlanner:
+    """The Semantic Kernel planner on the given or the configured model (imports SK: slow)."""
+    from orchestrator.planning.chat_services import build_chat_service
+    from orchestrator.planning.planner import Planner
+
+    return Planner(chat_service or build_chat_service(settings), invoke)
 
 
 def _step_id_key(settings: OrchestratorSettings) -> dict[str, bytes]:
@@ -155,7 +171,6 @@ def build_app(
     base URL stands for our sidecar's)."""
     settings = settings or OrchestratorSettings()
     version = system_version()
-    chat_service = chat_service or build_chat_service(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
