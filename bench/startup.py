@@ -6,8 +6,9 @@ Starts the stack `make run` starts (dapr.yaml, free ports, mTLS, tracing),
 then restarts each app alone beside its running sidecar, as a new replica
 starts, and times it from the process's start to its first `200` on
 `/healthz` (uvicorn answers only once the app's lifespan start-up is done).
-It also times `import <service>.main` in a fresh interpreter, which is the
-part of a start that does not depend on the sidecar. Wall-clock figures on
+It also measures the CPU seconds of `import <service>.main` in a fresh
+interpreter, the part of a start that does not depend on the sidecar and
+the figure that moves least with the machine's load. Wall-clock figures on
 a shared machine: compare them within one run; the load average at start
 is printed beside them.
 """
@@ -39,10 +40,14 @@ HEALTHY_TIMEOUT_S = 120.0
 
 
 def import_seconds(module: str) -> float:
-    """Wall seconds a fresh interpreter takes to import `module` (and start, and exit)."""
-    started = time.monotonic()
-    subprocess.run([sys.executable, "-c", f"import {module}"], check=True, cwd=REPO_ROOT)
-    return time.monotonic() - started
+    """CPU seconds (all threads) a fresh interpreter spends importing `module`: unlike
+    wall time, it hardly moves with what else the machine runs."""
+    probe = f"import time\nstarted = time.process_time()\nimport {module}\n"
+    probe += "print(time.process_time() - started)"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], check=True, cwd=REPO_ROOT, capture_output=True, text=True
+    )
+    return float(done.stdout.split()[-1])
 
 
 def restart_seconds(stack: LocalStack, app_id: str) -> float:
@@ -78,7 +83,7 @@ def main() -> None:
             starts = {
                 app: [restart_seconds(stack, app) for _ in range(args.rounds)] for app in apps
             }
-    print("| service | import s (median) | start to healthy s (median, min-max) |")
+    print("| service | import CPU s (median) | start to healthy s (median, min-max) |")
     print("|---|---|---|")
     for app, times in starts.items():
         imported = f"{statistics.median(imports[app]):.2f}" if app in imports else "-"

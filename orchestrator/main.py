@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from chassis import DaprPort, create_app
 from chassis.contract import TASK_COMPLETED_TOPIC
-from chassis.dapr import open_sidecar, sidecar_address
+from chassis.dapr import open_sidecar, pooled_session, sidecar_address
 from chassis.version import system_version
 from orchestrator import events_api
 from orchestrator.auth import build_authenticator
@@ -40,6 +40,7 @@ from orchestrator.tasks.approvals_api import router as approvals_router
 from orchestrator.tasks.examples import A2AExampleRunner
 from orchestrator.tasks.feed import TaskFeed
 from orchestrator.tasks.feed_api import router as task_feed_router
+from orchestrator.tasks.jsonrpc_post import AiohttpPost, HttpxPost
 from orchestrator.tasks.ownership import OwnedTasks
 from orchestrator.tasks.recent import RecentTasks
 from orchestrator.tasks.service import TaskService
@@ -143,14 +144,13 @@ def _step_id_key(settings: OrchestratorSettings) -> dict[str, bytes]:
     return {} if key is None else {"step_id_key": key.get_secret_value().encode()}
 
 
-def _agent_invoker(given: httpx.AsyncClient | None, timeout_s: float) -> A2AInvoker:
+def _agent_invoker(given: httpx.AsyncClient | None) -> A2AInvoker:
     """A2A calls go out through our own sidecar, with its token (or through `given`)."""
     if given is not None:
-        return A2AInvoker(given, sidecar_url=str(given.base_url))
+        return A2AInvoker(HttpxPost(given))
     base_url, headers = sidecar_address()
-    # Each call's own timeout (the step's budget) replaces this default.
-    http = httpx.AsyncClient(headers=headers, timeout=timeout_s)
-    return A2AInvoker(http, sidecar_url=base_url)
+    # Each call's own timeout (the step's budget) applies.
+    return A2AInvoker(AiohttpPost(pooled_session(headers, base_url)))
 
 
 def _trace_query(settings: OrchestratorSettings) -> TraceQuery:
@@ -176,7 +176,7 @@ def build_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_sidecar(dapr) as sidecar:
             app.state.authenticator = build_authenticator(settings)
-            a2a = _agent_invoker(agents_http, settings.agent_timeout_seconds)
+            a2a = _agent_invoker(agents_http)
             examples = A2AExampleRunner(a2a) if settings.evaluate_agents else None
             registry = build_registry(settings, sidecar, examples)
             await registry.load()  # serve nothing before the stored registry is back
