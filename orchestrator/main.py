@@ -7,14 +7,14 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import httpx
 from fastapi import FastAPI
-from semantic_kernel.connectors.ai.chat_completion_client_base import ChatCompletionClientBase
 
 from chassis import DaprPort, create_app
 from chassis.contract import TASK_COMPLETED_TOPIC
-from chassis.dapr import open_sidecar, sidecar_address
+from chassis.dapr import open_sidecar, pooled_session, sidecar_address
 from chassis.provenance import signer_from, verifier_from
 from chassis.signatures import load_public_keys
 from chassis.version import system_version
@@ -25,9 +25,8 @@ from orchestrator.conversations.store import ConversationStore
 from orchestrator.edge import a2a_api
 from orchestrator.edge.push.wiring import build_push
 from orchestrator.metrics import observe_registry
-from orchestrator.planning.chat_services import build_chat_service
-from orchestrator.planning.planner import Planner
-from orchestrator.ports import ExampleRunner, TaskPolicy
+from orchestrator.planning.deferred import DeferredPlanner
+from orchestrator.ports import ExampleRunner, SkillCall, TaskPlanner, TaskPolicy
 from orchestrator.registry import api as agents_api
 from orchestrator.registry.allowlist import ExternalAllowlist
 from orchestrator.registry.evaluator import EvaluationLimits
@@ -45,6 +44,7 @@ from orchestrator.tasks.approvals_api import router as approvals_router
 from orchestrator.tasks.examples import A2AExampleRunner
 from orchestrator.tasks.feed import TaskFeed
 from orchestrator.tasks.feed_api import router as task_feed_router
+from orchestrator.tasks.jsonrpc_post import AiohttpPost, HttpxPost
 from orchestrator.tasks.ownership import OwnedTasks
 from orchestrator.tasks.recent import RecentTasks
 from orchestrator.tasks.service import TaskService
@@ -52,6 +52,11 @@ from orchestrator.tasks.step_results import StepResults
 from orchestrator.tasks.store import DeadLetterLog, TaskRepository
 from orchestrator.tasks.traces import TraceQuery
 from orchestrator.tasks.transports import InvocationTransport, PubSubTransport
+
+if TYPE_CHECKING:
+    from semantic_kernel.connectors.ai.chat_completion_client_base import (
+        ChatCompletionClientBase,
+    )
 
 __all__ = ["build_app", "build_task_service"]
 
@@ -90,7 +95,7 @@ def build_task_service(
     dapr: DaprPort,
     registry: RegistryService,
     results: StepResults,
-    chat_service: ChatCompletionClientBase,
+    chat_service: ChatCompletionClientBase | None,
     a2a: A2AInvoker,
     recent: RecentTasks | None = None,
     approvals: ApprovalIndex | None = None,
@@ -110,7 +115,7 @@ def build_task_service(
         dapr=dapr,
         tasks=TaskRepository(dapr, settings.state_store, recent),
         agents=registry,
-        planner=lambda invoke: Planner(chat_service, invoke),
+        planner=lambda invoke: DeferredPlanner(lambda: _planner(settings, chat_service, invoke)),
         invocation=invocation,
         messaging=messaging,
         pubsub=settings.pubsub,
@@ -136,20 +141,31 @@ def build_task_service(
     )
 
 
+def _planner(
+    settings: OrchestratorSettings,
+    chat_service: ChatCompletionClientBase | None,
+    invoke: SkillCall,
+) -> TaskPlanner:
+    """The Semantic Kernel planner on the given or the configured model (imports SK: slow)."""
+    from orchestrator.planning.chat_services import build_chat_service
+    from orchestrator.planning.planner import Planner
+
+    return Planner(chat_service or build_chat_service(settings), invoke)
+
+
 def _step_id_key(settings: OrchestratorSettings) -> dict[str, bytes]:
     """The configured step-id key, if any (else TaskPolicy makes one)."""
     key = settings.step_id_key
     return {} if key is None else {"step_id_key": key.get_secret_value().encode()}
 
 
-def _agent_invoker(given: httpx.AsyncClient | None, timeout_s: float) -> A2AInvoker:
+def _agent_invoker(given: httpx.AsyncClient | None) -> A2AInvoker:
     """A2A calls go out through our own sidecar, with its token (or through `given`)."""
     if given is not None:
-        return A2AInvoker(given, sidecar_url=str(given.base_url))
+        return A2AInvoker(HttpxPost(given))
     base_url, headers = sidecar_address()
-    # Each call's own timeout (the step's budget) replaces this default.
-    http = httpx.AsyncClient(headers=headers, timeout=timeout_s)
-    return A2AInvoker(http, sidecar_url=base_url)
+    # Each call's own timeout (the step's budget) applies.
+    return A2AInvoker(AiohttpPost(pooled_session(headers, base_url)))
 
 
 def _trace_query(settings: OrchestratorSettings) -> TraceQuery:
@@ -170,14 +186,13 @@ def build_app(
     base URL stands for our sidecar's)."""
     settings = settings or OrchestratorSettings()
     version = system_version()
-    chat_service = chat_service or build_chat_service(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_sidecar(dapr, signer=signer_from(settings)) as sidecar:
             app.state.event_verifier = verifier_from(settings)
             app.state.authenticator = build_authenticator(settings)
-            a2a = _agent_invoker(agents_http, settings.agent_timeout_seconds)
+            a2a = _agent_invoker(agents_http)
             examples = A2AExampleRunner(a2a) if settings.evaluate_agents else None
             registry = build_registry(settings, sidecar, examples)
             await registry.load()  # serve nothing before the stored registry is back

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
 from agents.knowledge.api import answer
-from agents.knowledge.service import build_service
 from agents.knowledge.settings import KnowledgeSettings
 from chassis.agent import (
     AgentDescription,
@@ -17,6 +18,10 @@ from chassis.agent import (
     create_agent_app,
 )
 from chassis.dapr import DaprPort
+from chassis.deferred import BuiltOnThread
+
+if TYPE_CHECKING:
+    from agents.knowledge.service import KnowledgeService
 
 __all__ = ["AGENT", "build_app"]
 
@@ -84,10 +89,18 @@ AGENT = AgentDescription(
 
 
 def build_app(settings: KnowledgeSettings | None = None, dapr: DaprPort | None = None) -> FastAPI:
-    """The knowledge agent; the index is built from the documents before it serves."""
+    """The knowledge agent; the index is built from the documents on a thread from start-up
+    (`chassis.deferred`), and a question asked before it is built waits for it."""
     settings = settings or KnowledgeSettings()
 
-    async def setup(app: FastAPI, _: DaprPort) -> None:
-        app.state.service = await build_service(settings, Path.cwd())
+    def build() -> KnowledgeService:
+        # Imported here: Semantic Kernel, bm25s and scipy take seconds that readiness
+        # does not need.
+        from agents.knowledge.service import build_service
+
+        return asyncio.run(build_service(settings, Path.cwd()))
+
+    def setup(app: FastAPI, _: DaprPort) -> None:
+        app.state.service = BuiltOnThread(build, name="knowledge-index")
 
     return create_agent_app(agent=AGENT, settings=settings, answer=answer, setup=setup, dapr=dapr)

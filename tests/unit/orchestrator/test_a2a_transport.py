@@ -16,12 +16,12 @@ from chassis.testing import InMemoryDapr
 from orchestrator.errors import AgentRejectedTask, AgentUnavailable, DeadlineExceeded
 from orchestrator.ports import AgentRoute
 from orchestrator.tasks.a2a_client import A2AInvoker
+from orchestrator.tasks.jsonrpc_post import HttpxPost
 from orchestrator.tasks.transports import AgentCall, InvocationTransport
 
 
 def transport(dapr: InMemoryDapr) -> InvocationTransport:
-    http = dapr.agents_http()
-    a2a = A2AInvoker(http, sidecar_url=str(http.base_url))
+    a2a = A2AInvoker(HttpxPost(dapr.agents_http()))
     return InvocationTransport(a2a, routes=lambda app_id: AgentRoute(app_id, "a2a"), timeout_s=5)
 
 
