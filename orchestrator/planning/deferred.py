@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from chassis.deferred import BuiltOnThread
-from orchestrator.ports import AgentSkill, TaskPlanner
+from orchestrator.ports import AgentSkill, ConversationTurn, TaskPlanner
 
 __all__ = ["DeferredPlanner"]
 
@@ -39,9 +39,10 @@ class DeferredPlanner:
         if built is not None:
             built.refresh(skills)
 
-    async def answer(self, request: str) -> str:
-        """The built planner's answer; waits for the build first if it is still running."""
+    async def answer(self, request: str, history: Sequence[ConversationTurn] = ()) -> str:
+        """The built planner's answer (`history`: the conversation's earlier turns, oldest
+        first); waits for the build first if it is still running."""
         planner = await self._planner.get()
         if self._skills is not None:
             planner.refresh(self._skills)  # cheap when nothing changed
-        return await planner.answer(request)
+        return await planner.answer(request, history)
