@@ -42,6 +42,7 @@ PURE_CHASSIS = {
     "chassis.card_signing",
     "chassis.contract",
     "chassis.dapr",
+    "chassis.deferred",
     "chassis.documents",
     "chassis.errors",
     "chassis.paths",
