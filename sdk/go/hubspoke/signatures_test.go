@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -192,4 +193,30 @@ func recordingSidecar(t *testing.T, record func(contentType string, body []byte)
 	sidecar := NewSidecar(8080, "")
 	sidecar.base = server.URL
 	return sidecar, server.Close
+}
+
+func TestServeSigningReadsTheKeysOfTheSettings(t *testing.T) {
+	env := map[string]string{
+		"APP_ID": "calendar", "HUBSPOKE_SIGNING_KEY": vectorPrivate, "HUBSPOKE_HUB_APP_ID": "hub",
+		"HUBSPOKE_SIGNING_PUBLIC_KEYS": `{"hub":"` + vectorPublic + `"}`, "HUBSPOKE_VERIFY_SIGNATURES": "false",
+	}
+	s, err := LoadSettings(func(k string) string { return env[k] }, "calendar", 8005)
+	if err != nil || s.HubAppID != "hub" || s.VerifySignatures || s.SigningKey != vectorPrivate {
+		t.Fatalf("settings %+v, %v", s, err)
+	}
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	sidecar := NewSidecar(3500, "")
+	verifier, card, err := signing(s, sidecar, json.RawMessage(`{"name":"c"}`), log)
+	if err != nil || verifier.Enabled || sidecar.Signer == nil || sidecar.Signer.Kid != "calendar:56475aa75463474c" ||
+		!strings.Contains(string(card), `"signatures"`) {
+		t.Errorf("signing: %v %v %s", err, verifier, card)
+	}
+	s.SigningKey = "c2hvcnQ"
+	if _, _, err := signing(s, NewSidecar(3500, ""), card, log); !errors.Is(err, ErrKey) {
+		t.Errorf("a short key started: %v", err)
+	}
+	s.SigningKey, s.SigningPublicKeys = "", "{"
+	if _, _, err := signing(s, NewSidecar(3500, ""), card, log); !errors.Is(err, ErrKey) {
+		t.Errorf("unreadable public keys started: %v", err)
+	}
 }
