@@ -35,6 +35,7 @@ from conformance.ports import (
     Transcript,
     TransportFailed,
 )
+from conformance.signing import signed_event
 from conformance.stackfile import StackDescription
 
 __all__ = ["OrchestratorRegistry", "SidecarChannel", "StackWorkBus"]
@@ -132,6 +133,9 @@ class StackWorkBus:
 
     def __init__(self, stack: StackDescription, timeout_s: float) -> None:
         self._pubsub = stack.pubsub
+        # The kit acts as the orchestrator: its work carries the hub's signature.
+        self._producer = stack.orchestrator_app_id
+        self._signing_key = stack.signing_key
         self._http = httpx.AsyncClient(
             base_url=stack.dapr_http_url,
             headers={"dapr-api-token": stack.dapr_api_token.get_secret_value()},
@@ -159,11 +163,19 @@ class StackWorkBus:
         return _text(newest[0][0]) if newest and newest[0][0] is not None else "0-0"
 
     async def publish_work(self, app_id: str, work: dict[str, Any], event_id: str) -> HttpAnswer:
-        response = await self._http.post(
-            f"/v1.0/publish/{self._pubsub}/{wire.requests_topic(app_id)}",
-            json=work,
-            params={"metadata.cloudevent.id": event_id},
-        )
+        topic = wire.requests_topic(app_id)
+        path = f"/v1.0/publish/{self._pubsub}/{topic}"
+        if self._signing_key is None:
+            response = await self._http.post(
+                path, json=work, params={"metadata.cloudevent.id": event_id}
+            )
+        else:
+            key = self._signing_key.get_secret_value()
+            response = await self._http.post(
+                path,
+                content=signed_event(self._producer, key, topic, work, event_id),
+                headers={"content-type": "application/cloudevents+json"},
+            )
         return HttpAnswer(response.status_code, response.text)
 
     async def stream_since(self, topic: str, mark: str) -> list[dict[str, Any]]:

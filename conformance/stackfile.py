@@ -48,6 +48,7 @@ class _StackFile(_Strict):
     dapr_api_token_file: str
     redis: _Redis
     run_secrets_file: str | None = None
+    signing_key_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ class StackDescription:
     redis_password: SecretStr
     # label -> value of every credential of the run (for the leak check only)
     run_secrets: dict[str, str]
+    # the orchestrator's message-signing key (work must carry the hub's signature); None: unsigned
+    signing_key: SecretStr | None = None
 
 
 def _read_private(path: Path) -> str:
@@ -112,6 +115,11 @@ def load_stack(run_dir: Path) -> StackDescription:
             redis_user=str(redis["redis-username"]),
             redis_password=SecretStr(str(redis["redis-password"])),
             run_secrets={str(k): str(v) for k, v in run_secrets.items()},
+            signing_key=(
+                SecretStr(_read_private(run_dir / described.signing_key_file).strip())
+                if described.signing_key_file
+                else None
+            ),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise StackFileError(f"{path} names a file that is malformed: {exc!r}") from exc

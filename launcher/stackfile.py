@@ -21,7 +21,12 @@ Shape of `stack.json` (version 1):
      "dapr_api_token_file": "secrets/orchestrator.dapr-api-token",
      "redis": {"address": "127.0.0.1:6390",
                "credentials_file": "secrets/orchestrator.secrets.json"},
-     "run_secrets_file": "secrets/run-secrets.json"}
+     "run_secrets_file": "secrets/run-secrets.json",
+     "signing_key_file": "secrets/orchestrator.signing-key"}
+
+`signing_key_file` is the orchestrator's message-signing key: work the kit
+publishes must carry the hub's signature, or the agent drops it
+(docs/security.md, "Signatures").
 """
 
 from __future__ import annotations
@@ -49,6 +54,8 @@ def write_stack_file(stack: LocalStack, orchestrator: str) -> Path:
     write_private(run_dir / API_KEY_FILE, stack.api_key)
     token_file = secrets_dir / f"{orchestrator}.dapr-api-token"
     write_private(token_file, stack.tokens[orchestrator].dapr_api_token)
+    signing_key_file = secrets_dir / f"{orchestrator}.signing-key"
+    write_private(signing_key_file, stack.signing_keys.private[orchestrator])
     run_secrets = secrets_dir / "run-secrets.json"
     write_private(run_secrets, json.dumps(_labelled_secrets(stack), indent=2))
     ports = stack.endpoints[orchestrator]
@@ -69,6 +76,7 @@ def write_stack_file(stack: LocalStack, orchestrator: str) -> Path:
             ),
         },
         "run_secrets_file": str(run_secrets.relative_to(run_dir)),
+        "signing_key_file": str(signing_key_file.relative_to(run_dir)),
     }
     path = run_dir / STACK_FILE
     write_private(path, json.dumps(description, indent=2))

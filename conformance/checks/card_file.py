@@ -2,6 +2,9 @@
 
 `make eval` reads a shipped card instead of starting the agent
 (eval/cards.py), so the file must not drift from what the agent answers.
+The comparison leaves out `signatures`: an agent signs its card with its own key
+at start (docs/security.md, "Signed agent cards"), which differs per deployment
+(the launcher makes new keys each run), so the shipped file is the unsigned card.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ def check_card_file(served: HttpAnswer, shipped: str, shipped_name: str) -> Chec
         answered: Any = served.json()
     except ValueError:
         return failed("card.file", "the served card is not JSON (see card.fetch)")
+    on_file, answered = _unsigned(on_file), _unsigned(answered)
     if on_file == answered:
         return passed("card.file", f"{shipped_name} is the card the agent serves")
     where = "its type"
@@ -36,3 +40,10 @@ def check_card_file(served: HttpAnswer, shipped: str, shipped_name: str) -> Chec
         f"{shipped_name} differs from the served card in {where}: "
         "write the served card to it (GET /.well-known/agent-card.json)",
     )
+
+
+def _unsigned(card: Any) -> Any:
+    """`card` without its `signatures` (made at start, with the deployment's key)."""
+    if isinstance(card, dict):
+        return {key: value for key, value in card.items() if key != "signatures"}
+    return card

@@ -3,6 +3,7 @@ module github.com/hubspoke/hubspoke/sdk/go
 go 1.26.0
 
 require (
+	github.com/gowebpki/jcs v1.0.2
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp v1.47.0
 	go.opentelemetry.io/otel/sdk v1.47.0

@@ -71,7 +71,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     with module_stack(
         tmp_path_factory.mktemp("provenance"),
         env=ENV,
-        registered=(VICTIM, ATTACKER, "summarizer", "knowledge"),
+        # calendar (Go) registers only with a card the hub verifies (sdk/go signs it).
+        registered=(VICTIM, ATTACKER, "summarizer", "knowledge", "calendar"),
         extra_apps=(BULKY,),
     ) as stack:
         yield stack
@@ -345,35 +346,49 @@ def test_a_result_not_signed_by_its_topics_agent_is_dead_lettered_and_answers_no
     assert_answered_by_units(approve_and_finish(stack, task_id, step_id))
 
 
-def test_work_not_signed_by_the_hub_is_refused_by_the_units_agent(stack: LocalStack) -> None:
-    task_id, step_id = waiting_units_step(stack)
+def refuse_forged_work(stack: LocalStack, agent: str, task_id: str, event_id_field: str) -> None:
+    """Write work for `agent` into its requests stream unsigned, signed by the attacker,
+    and signed by the hub then changed; assert `agent` drops each, logging the reason
+    (its log line names the message under `event_id_field`), and its sidecar moves each
+    to its dead letters, where the hub records it without failing anything (it is
+    neither the agent's nor the hub's)."""
     work = {
         "taskId": task_id,
         "stepId": secrets.token_hex(16),
-        "agent": VICTIM,
+        "agent": agent,
         "deadline": (datetime.now(UTC) + timedelta(minutes=5)).isoformat(),
         "request": {"message": {"messageId": "m", "role": "ROLE_USER", "parts": [{"text": "x"}]}},
     }
-    forged = forgeries(stack, "orchestrator", "agent.requests.units", work)
+    topic = f"agent.requests.{agent}"
+    forged = forgeries(stack, "orchestrator", topic, work)
     for event in forged.values():
         assert "NOPERM" not in redis_cli(
-            stack, "XADD", "agent.requests.units", "*", "data", event, user="orchestrator"
+            stack, "XADD", topic, "*", "data", event, user="orchestrator"
         )
-    # Units drops each; its sidecar moves it to units' dead letters, where the hub
-    # records it without failing anything (it is neither units' nor the hub's).
     for message_id in forged:
         letter = dead_letter(stack, message_id)
-        assert letter["source"] == VICTIM, letter
+        assert letter["source"] == agent, letter
         assert letter["reason"].startswith("refused, not acted on: signature"), letter
     dropped = {
-        line.get("eventId"): line.get("reason", "")
-        for line in log_lines(stack, VICTIM)
+        line.get(event_id_field): line.get("reason", "")
+        for line in log_lines(stack, agent)
         if line.get("msg") == "dropping work message"
     }
     for message_id in forged:
         assert dropped.get(message_id, "").startswith("signature: "), dropped
 
+
+def test_work_not_signed_by_the_hub_is_refused_by_the_units_agent(stack: LocalStack) -> None:
+    task_id, step_id = waiting_units_step(stack)
+    refuse_forged_work(stack, VICTIM, task_id, "eventId")
     assert_answered_by_units(approve_and_finish(stack, task_id, step_id))
+
+
+def test_work_not_signed_by_the_hub_is_refused_by_the_go_calendar_agent(
+    stack: LocalStack,
+) -> None:
+    """sdk/go verifies work as the TypeScript and Python agents do."""
+    refuse_forged_work(stack, "calendar", secrets.token_hex(8), "event_id")
 
 
 def test_a_card_not_signed_by_its_own_apps_key_is_refused_at_registration(

@@ -385,7 +385,7 @@ def test_the_azure_access_policies_are_the_local_redis_acl_rules() -> None:
 
 @pytest.mark.parametrize("overlay", ["dev", "aks"])
 def test_every_app_signs_with_its_own_key_and_verifies_with_everyones(overlay: str) -> None:
-    apps = ("orchestrator", "calculator", "summarizer", "knowledge", "units")
+    apps = ("orchestrator", "calculator", "summarizer", "knowledge", "units", "calendar")
     deployments = by_kind(overlay, "Deployment")
     for name in apps:
         deployment = deployments[name]

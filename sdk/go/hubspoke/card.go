@@ -27,7 +27,8 @@ func Extension(s Settings, skills map[string]any, evaluation []map[string]any) m
 		"uri": ExtensionURI,
 		"description": "Hubspoke contract: Dapr app-id, contract version, schemas. Interface URLs are on " +
 			"the caller's own Dapr sidecar (3500 = Dapr's default HTTP port).",
-		"required": false,
+		// "required" is left out when false, as proto JSON leaves a default out: the hub
+		// verifies the card's signature over its proto JSON form (SignCard).
 		"params": map[string]any{
 			"appId": s.AppID, "contractVersion": ContractVersion, "owner": s.Owner,
 			"skills": skills, "asyncWork": s.AsyncWork, "evaluation": evaluation,

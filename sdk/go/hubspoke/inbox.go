@@ -28,10 +28,22 @@ type MessageSender interface {
 	SendMessage(ctx context.Context, req *a2a.SendMessageRequest) (*a2a.Task, *a2a.Error)
 }
 
-// CloudEvent is the part of a delivered CloudEvent the inbox reads.
+// CloudEvent is the part of a delivered CloudEvent the inbox reads, and the
+// whole event as delivered (Raw), whose signature attributes the inbox checks.
 type CloudEvent struct {
 	ID   string          `json:"id"`
 	Data json.RawMessage `json:"data"`
+	Raw  json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON reads the event and keeps its JSON in Raw.
+func (e *CloudEvent) UnmarshalJSON(raw []byte) error {
+	type fields CloudEvent // without this method
+	if err := json.Unmarshal(raw, (*fields)(e)); err != nil {
+		return err
+	}
+	e.Raw = append(json.RawMessage(nil), raw...)
+	return nil
 }
 
 // Inbox answers work from agent.requests.<app-id> on agent.results.<app-id>,
@@ -41,6 +53,8 @@ type CloudEvent struct {
 // the answer is kept under answered-<id> (TTL 24 h) and sent again, not worked
 // again, when the message comes again. Malformed work is DROPped to the dead
 // letters; a result too large to publish is given up there with the reason.
+// Only the hub (Hub) gives work: a message Verifier refuses (unsigned, another
+// key, changed after signing) is DROPped too, before anything is worked on.
 type Inbox struct {
 	Dapr   DaprPort
 	Sender MessageSender
@@ -48,6 +62,9 @@ type Inbox struct {
 	PubSub string
 	AppID  string
 	Log    *slog.Logger
+	// Verifier checks that Hub signed the work; nil refuses every message.
+	Verifier *EventVerifier
+	Hub      string
 }
 
 // Handle works on one delivered CloudEvent and returns Dapr's status for it.
@@ -58,6 +75,12 @@ func (in *Inbox) Handle(ctx context.Context, event CloudEvent) DeliveryStatus {
 	}
 	if err != nil {
 		in.Log.WarnContext(ctx, "dropping malformed work message", "event_id", event.ID, "reason", err.Error())
+		return DeliveryDrop
+	}
+	// Dapr moves a refused message to our dead-letter topic, where the hub records
+	// it without failing any step (it is not the hub's).
+	if refused := in.Verifier.Refusal(event.Raw, in.Hub, RequestsTopic(in.AppID)); refused != "" {
+		in.Log.WarnContext(ctx, "dropping work message", "event_id", event.ID, "reason", refused)
 		return DeliveryDrop
 	}
 	if work.Agent != in.AppID {

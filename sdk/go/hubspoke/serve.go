@@ -67,10 +67,15 @@ func Serve(s Settings, version string, card json.RawMessage, executor a2a.Execut
 	}
 	log := NewLogger(os.Stdout, s.AppID, s.LogLevel, s.AppAPIToken, s.DaprAPIToken)
 	sidecar := NewSidecar(s.DaprHTTPPort, s.DaprAPIToken)
+	verifier, card, err := signing(s, sidecar, card, log)
+	if err != nil {
+		return err
+	}
 	handler := a2a.NewHandler(executor, s.MaxRequestBytes)
 	edge := Edge{Settings: s, Version: version, Card: card, A2A: handler, Log: log}
 	if s.AsyncWork {
-		edge.Inbox = &Inbox{Dapr: sidecar, Sender: handler, Store: s.StateStore, PubSub: s.PubSub, AppID: s.AppID, Log: log.With("logger", "inbox")}
+		edge.Inbox = &Inbox{Dapr: sidecar, Sender: handler, Store: s.StateStore, PubSub: s.PubSub, AppID: s.AppID, Log: log.With("logger", "inbox"),
+			Verifier: verifier, Hub: s.HubAppID}
 	}
 	if err := sidecar.WaitUntilReady(ctx, s.SidecarWaitLimit); err != nil {
 		return err

@@ -48,8 +48,10 @@ type DaprPort interface {
 }
 
 // Sidecar is DaprPort over the sidecar's HTTP API on 127.0.0.1, with
-// dapr-api-token and the trace context on every call.
+// dapr-api-token and the trace context on every call. With a Signer, every
+// message goes out as the app's own signed CloudEvent (signatures.go).
 type Sidecar struct {
+	Signer *EventSigner // nil: published unsigned, in Dapr's own envelope
 	base   string
 	token  string
 	client *http.Client
@@ -67,6 +69,10 @@ func NewSidecar(port int, token string) *Sidecar {
 }
 
 func (s *Sidecar) send(ctx context.Context, name, method, path string, body []byte) (int, []byte, http.Header, error) {
+	return s.sendAs(ctx, name, method, path, body, "application/json")
+}
+
+func (s *Sidecar) sendAs(ctx context.Context, name, method, path string, body []byte, contentType string) (int, []byte, http.Header, error) {
 	ctx, span := s.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient))
 	defer span.End()
 	req, err := http.NewRequestWithContext(ctx, method, s.base+path, bytes.NewReader(body))
@@ -77,7 +83,7 @@ func (s *Sidecar) send(ctx context.Context, name, method, path string, body []by
 		req.Header.Set(AppTokenHeader, s.token)
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	// Dapr carries this context on into the CloudEvents it publishes.
 	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(req.Header))
@@ -100,15 +106,30 @@ func (s *Sidecar) Publish(ctx context.Context, pubsub, topic string, data any, m
 	if len(body) > MaxMessageBytes {
 		return fmt.Errorf("%w: a message of %d bytes for %s exceeds the limit of %d bytes", ErrTooLarge, len(body), topic, MaxMessageBytes)
 	}
+	contentType := "application/json"
+	if s.Signer != nil {
+		// Our own envelope: Dapr keeps a CloudEvent's extension attributes, and the
+		// envelope's id is the one the metadata asked for.
+		event, err := s.Signer.Envelope(topic, body, metadata["cloudevent.id"])
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrDapr, err)
+		}
+		if body, err = json.Marshal(event); err != nil {
+			return fmt.Errorf("%w: %v", ErrDapr, err)
+		}
+		contentType = "application/cloudevents+json"
+	}
 	query := url.Values{}
 	for k, v := range metadata {
-		query.Set("metadata."+k, v)
+		if s.Signer == nil || k != "cloudevent.id" {
+			query.Set("metadata."+k, v)
+		}
 	}
 	path := "/v1.0/publish/" + url.PathEscape(pubsub) + "/" + url.PathEscape(topic)
 	if len(query) > 0 {
 		path += "?" + query.Encode()
 	}
-	status, reply, _, err := s.send(ctx, "publish "+topic, http.MethodPost, path, body)
+	status, reply, _, err := s.sendAs(ctx, "publish "+topic, http.MethodPost, path, body, contentType)
 	if err != nil {
 		return err
 	}

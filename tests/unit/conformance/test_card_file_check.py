@@ -17,6 +17,15 @@ def test_the_served_card_on_file_passes() -> None:
     assert result.outcome is Outcome.PASS
 
 
+def test_the_unsigned_card_on_file_matches_the_served_signed_card() -> None:
+    signed = {**good_card(), "signatures": [{"protected": "eyJ9", "signature": "c2ln"}]}
+    result = check_card_file(HttpAnswer(200, json.dumps(signed)), json.dumps(good_card()), "x")
+    assert result.outcome is Outcome.PASS
+    changed = {**signed, "name": "other"}
+    result = check_card_file(HttpAnswer(200, json.dumps(changed)), json.dumps(good_card()), "x")
+    assert result.outcome is Outcome.FAIL
+
+
 def test_a_drifted_file_names_the_fields_that_differ_and_the_fix() -> None:
     stale = {**good_card(), "version": "0.0.1"}
     result = check_card_file(SERVED, json.dumps(stale), "agents/x/card.json")

@@ -28,8 +28,16 @@ def test_what_the_launcher_writes_the_kit_reads(tmp_path: Path) -> None:
         described.redis_password.get_secret_value() == (stack.redis_users.passwords["orchestrator"])
     )
     assert set(described.run_secrets.values()) == set(stack.secrets)
+    # The kit signs its work as the hub, or agents drop it.
+    assert described.signing_key is not None
+    assert described.signing_key.get_secret_value() == stack.signing_keys.private["orchestrator"]
     assert stack.api_key not in path.read_text()  # the description names files, holds no secret
-    for written in (path, tmp_path / "api-key", tmp_path / "secrets" / "run-secrets.json"):
+    for written in (
+        path,
+        tmp_path / "api-key",
+        tmp_path / "secrets" / "run-secrets.json",
+        tmp_path / "secrets" / "orchestrator.signing-key",
+    ):
         assert written.stat().st_mode & 0o777 == 0o600
 
 

@@ -115,6 +115,11 @@ def test_generate_writes_every_entry_of_a_new_agent_but_its_cloud_identity(
     deployment = next(d for d in docs if d["kind"] == "Deployment")
     annotations = deployment["spec"]["template"]["metadata"]["annotations"]
     assert (annotations["dapr.io/app-id"], annotations["dapr.io/app-port"]) == ("wordcount", "8090")
+    # It signs with its own key and reads everyone's public keys (docs/security.md).
+    [app] = deployment["spec"]["template"]["spec"]["containers"][:1]
+    env = {e["name"]: e.get("valueFrom", {}).get("secretKeyRef") for e in app["env"]}
+    assert env["HUBSPOKE_SIGNING_KEY"] == {"name": "wordcount-signing-key", "key": "key"}
+    assert env["HUBSPOKE_SIGNING_PUBLIC_KEYS"] == {"name": "signing-public-keys", "key": "keys"}
     # The overlays still render, with the new agent in them.
     kubectl = shutil.which("kubectl")
     if kubectl:
