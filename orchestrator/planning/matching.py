@@ -53,11 +53,19 @@ def _stemmer() -> Any:
     return snowballstemmer.stemmer("english")
 
 
+# Words whose stem is another word's: "times" (multiplied by) is not "time" (of day).
+_OWN_STEM = frozenset({"times"})
+
+
 def stems(text: str) -> list[str]:
     """The word stems of `text` (function words and single letters dropped, as the "s"
     of "what's"): the terms it is ranked by."""
     stemmer = _stemmer()
-    return [str(stemmer.stemWord(_BRITISH.sub(r"iz\1", w))) for w in tokens(text) if len(w) > 1]
+    return [
+        w if w in _OWN_STEM else str(stemmer.stemWord(_BRITISH.sub(r"iz\1", w)))
+        for w in tokens(text)
+        if len(w) > 1
+    ]
 
 
 @dataclass(frozen=True)

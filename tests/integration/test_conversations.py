@@ -164,10 +164,11 @@ def test_a_conversation_is_forgotten_once_its_ttl_passes(stack: LocalStack) -> N
         while sidecar.get(key).status_code != 204:
             assert time.monotonic() < deadline, "the conversation outlived its TTL"
             time.sleep(0.5)
-    # Planned alone, the fragment fits no agent (the same follow-up in time gave 20).
+    # Planned alone, the fragment is refused (the same follow-up in time gave 20): by the
+    # planner, or by the agent its words reach; never answered from the forgotten turn.
     alone = post(stack, input="and times 4?", context_id=context)
     assert alone.status_code == 422, alone.text
-    assert alone.json()["detail"] == "no agent can do this: and times 4"
+    assert "20" not in alone.json()["detail"]
 
 
 SUMMARIZE = "summarize: Dapr sidecars carry every call. Each agent has its own sidecar."

@@ -153,3 +153,9 @@ def test_what_examples_show_is_what_a_function_takes() -> None:
 def test_without_a_fallback_prose_after_an_instruction_nothing_fits_goes_nowhere() -> None:
     matcher = FunctionMatcher([CALCULATOR, DOCS])
     assert matcher.choose(f"give me the gist of this: {PROSE}") is None
+
+
+def test_times_as_multiplied_by_is_no_time_of_day() -> None:
+    # Stemmed to "time", "and times 4" was routed to the calendar agent's time zones.
+    assert "time" not in stems("and times 4")
+    assert "time" in stems("what time is it in Tokyo")
