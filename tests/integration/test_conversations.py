@@ -168,7 +168,7 @@ def test_a_conversation_is_forgotten_once_its_ttl_passes(stack: LocalStack) -> N
     # planner, or by the agent its words reach; never answered from the forgotten turn.
     alone = post(stack, input="and times 4?", context_id=context)
     assert alone.status_code == 422, alone.text
-    assert "20" not in alone.json()["detail"]
+    assert "= 20" not in alone.json()["detail"]  # "(2 + 3) * 4 = 20" had it been recalled
 
 
 SUMMARIZE = "summarize: Dapr sidecars carry every call. Each agent has its own sidecar."
