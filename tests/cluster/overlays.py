@@ -15,6 +15,7 @@ import yaml
 
 from launcher.agents import agent_ids
 from launcher.runfile import load_runfile
+from launcher.security import SigningKeys
 from launcher.toolchain import REPO_ROOT
 from tests.cluster.kube import Kubectl
 
@@ -57,8 +58,15 @@ def deploy(
         for app in APPS
         for kind in ("app", "dapr")
     ]
+    # Each app's signing key and every app's public key, as `python -m launcher.signing_keys`
+    # makes them (docs/deployment.md): KEDA reads the secrets a target's env names.
+    signing = SigningKeys.new(list(APPS))
+    keys = [_secret(namespace, f"{app}-signing-key", {"key": signing.private[app]}) for app in APPS]
+    public = signing.env(APPS[0])["HUBSPOKE_SIGNING_PUBLIC_KEYS"]
     setup = [
         *namespaces,
+        *keys,
+        _secret(namespace, "signing-public-keys", {"keys": public}),
         _secret(namespace, "redis", {"host": redis_host, "password": redis_password}),
         _secret(namespace, "app-insights", {"connection-string": "InstrumentationKey=test"}),
         _secret(namespace, "orchestrator-api-keys", {"keys": secrets.token_hex(16)}),
